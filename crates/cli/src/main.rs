@@ -1,0 +1,2 @@
+//! The `llm-cli-gateway` binary. Being written.
+fn main() {}

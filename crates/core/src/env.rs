@@ -1,0 +1,39 @@
+//! Names of the environment variables the gateway reads, in one place (like uv's `EnvVars`),
+//! so the README table, `doctor` and the code cannot drift apart.
+
+/// Data directory (default `~/.llm-cli-gateway`).
+pub const HOME: &str = "LLM_GATEWAY_HOME";
+/// Database file; `none` keeps everything in memory.
+pub const LOGS_DB: &str = "LLM_GATEWAY_LOGS_DB";
+/// Alias of [`LOGS_DB`] kept from the reference.
+pub const JOBS_DB: &str = "LLM_GATEWAY_JOBS_DB";
+/// Days to keep rows in every table (default 30).
+pub const JOB_RETENTION_DAYS: &str = "LLM_GATEWAY_JOB_RETENTION_DAYS";
+/// Dedup window in ms (default 3,600,000; 0 disables dedup).
+pub const DEDUP_WINDOW_MS: &str = "LLM_GATEWAY_DEDUP_WINDOW_MS";
+/// How long a sync tool waits before deferring to a job (default 45,000 ms).
+pub const SYNC_DEADLINE_MS: &str = "LLM_GATEWAY_SYNC_DEADLINE_MS";
+/// `0` turns redaction at rest off.
+pub const REDACT_LOGGED_SECRETS: &str = "LLM_GATEWAY_REDACT_LOGGED_SECRETS";
+/// `1` strips proxy / base-URL / endpoint variables from children.
+pub const ISOLATE_SPAWN_ENV: &str = "LLM_GATEWAY_ISOLATE_SPAWN_ENV";
+/// Path of `config.toml` (default `$LLM_GATEWAY_HOME/config.toml`).
+pub const CONFIG: &str = "LLM_GATEWAY_CONFIG";
+/// Model aliases for every provider: `provider:alias=model,…`.
+pub const MODEL_ALIASES: &str = "LLM_GATEWAY_MODEL_ALIASES";
+/// Force the gemini backend: `gemini` (Gemini CLI) or `agy` (Antigravity).
+pub const GEMINI_BACKEND: &str = "LLM_GATEWAY_GEMINI_BACKEND";
+/// HTTP transport settings.
+pub const HTTP_HOST: &str = "LLM_GATEWAY_HTTP_HOST";
+pub const HTTP_PORT: &str = "LLM_GATEWAY_HTTP_PORT";
+pub const HTTP_PATH: &str = "LLM_GATEWAY_HTTP_PATH";
+/// Bearer token required on HTTP.
+pub const AUTH_TOKEN: &str = "LLM_GATEWAY_AUTH_TOKEN";
+/// `1` disables HTTP auth; refused unless bound to loopback.
+pub const AUTH_DISABLED: &str = "LLM_GATEWAY_AUTH_DISABLED";
+/// Extra allowed `Origin` values for HTTP, comma-separated.
+pub const ALLOWED_ORIGINS: &str = "LLM_GATEWAY_ALLOWED_ORIGINS";
+/// `1` lets the approval manager accept bypass-permission requests.
+pub const APPROVAL_ALLOW_BYPASS: &str = "LLM_GATEWAY_APPROVAL_ALLOW_BYPASS";
+/// `tracing` filter for the stderr log (default `info`).
+pub const LOG: &str = "LLM_GATEWAY_LOG";

@@ -1,0 +1,1 @@
+//! The doctor report. Being written.

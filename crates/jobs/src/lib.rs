@@ -1,0 +1,138 @@
+//! The job service: the only place that spawns provider CLIs.
+//!
+//! CONTRACT SKETCH — the public API the MCP server and the CLI build on (docs/interfaces.md).
+//! Bodies are being written by the job-engine work; signatures change only by agreement.
+
+pub mod probe;
+
+use std::time::Duration;
+
+use gateway_core::{JobStatus, RunOutcome};
+use gateway_provider::CommandSpec;
+use serde::Serialize;
+
+/// Settings of the job service, read once at start (env + `config.toml` `[limits]`).
+#[derive(Debug, Clone)]
+pub struct JobsConfig {
+    /// Database location: a file path, or `None` for in-memory only (`LLM_GATEWAY_LOGS_DB=none`).
+    pub db_path: Option<std::path::PathBuf>,
+    pub max_running: usize,
+    pub max_running_per_provider: usize,
+    pub max_queued: usize,
+    pub queue_timeout: Duration,
+    pub dedup_window: Duration,
+    pub output_cap_bytes: u64,
+    pub retention_days: u32,
+    pub redact: bool,
+    pub isolate_spawn_env: bool,
+}
+
+/// What to run and how to account for it.
+#[derive(Debug, Clone)]
+pub struct SubmitRequest {
+    pub spec: CommandSpec,
+    /// The original prompt (recorded redacted; hashed for approvals). Never logged raw.
+    pub prompt: String,
+    /// The model the caller asked for (after alias resolution), for the record.
+    pub model: Option<String>,
+    pub correlation_id: Option<String>,
+    pub idempotency_key: Option<String>,
+    pub force_refresh: bool,
+    /// No output for this long → exit 125. `None` = the provider's default.
+    pub idle_timeout: Option<Duration>,
+    /// Wall clock → exit 124. `None` = no wall-clock limit.
+    pub timeout: Option<Duration>,
+    /// Which tool asked (for the flight recorder), e.g. `claude_request`.
+    pub origin_tool: Option<String>,
+}
+
+/// Identifies the job a submit landed on.
+#[derive(Debug, Clone, Serialize)]
+pub struct Submitted {
+    pub job_id: String,
+    pub correlation_id: String,
+    pub status: JobStatus,
+    /// Set when an identical recent request was reused (spec §2.5).
+    pub deduped_from: Option<DedupedFrom>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DedupedFrom {
+    pub job_id: String,
+    pub age_ms: u64,
+}
+
+/// A point-in-time view of a job.
+#[derive(Debug, Clone, Serialize)]
+pub struct JobSnapshot {
+    pub job_id: String,
+    pub correlation_id: String,
+    pub provider: String,
+    pub model: Option<String>,
+    pub status: JobStatus,
+    pub exit_code: Option<i32>,
+    pub error: Option<String>,
+    pub created_at_ms: i64,
+    pub started_at_ms: Option<i64>,
+    pub finished_at_ms: Option<i64>,
+    /// Parsed outcome once terminal (text, session id, tokens, cost).
+    pub outcome: Option<RunOutcome>,
+}
+
+/// One progress event, as `llm_job_status` pages them.
+#[derive(Debug, Clone, Serialize)]
+pub struct ProgressEvent {
+    pub seq: i64,
+    pub ts_ms: i64,
+    pub kind: String,
+    pub message: String,
+}
+
+/// Paging request for output.
+#[derive(Debug, Clone, Copy)]
+pub struct OutputPaging {
+    pub max_chars: u64,
+    pub stdout_offset_chars: u64,
+    pub stderr_offset_chars: u64,
+}
+
+/// One page of a stream.
+#[derive(Debug, Clone, Serialize)]
+pub struct StreamPage {
+    pub text: String,
+    pub total_chars: u64,
+    pub truncated: bool,
+    pub next_offset_chars: Option<u64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct JobResult {
+    pub snapshot: JobSnapshot,
+    pub stdout: StreamPage,
+    pub stderr: StreamPage,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CancelOutcome {
+    Canceled,
+    AlreadyFinished(JobStatus),
+    NotFound,
+}
+
+/// Failures a caller may see from `submit`.
+#[derive(Debug, thiserror::Error)]
+pub enum SubmitError {
+    /// Limits reached for longer than the queue time-out; retry later.
+    #[error("at capacity: {0}")]
+    AtCapacity(String),
+    /// Same idempotency key, different arguments.
+    #[error("idempotencyKey `{key}` was already used with different arguments (job {job_id})")]
+    IdempotencyConflict { key: String, job_id: String },
+    /// `workingDir` does not exist or is not a directory.
+    #[error("invalid `workingDir`: {0}")]
+    WorkingDir(String),
+    #[error("shutting down")]
+    ShuttingDown,
+    #[error("store: {0}")]
+    Store(String),
+}

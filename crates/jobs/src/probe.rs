@@ -1,0 +1,1 @@
+//! `--version` probes of installed CLIs. Being written.

@@ -1,0 +1,89 @@
+//! [`CommandSpec`]: everything `gateway-jobs` needs to run a CLI, and nothing it must discover.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use gateway_core::ProviderId;
+use serde::Serialize;
+
+/// Stand-in in `args` for the path of the prompt file that `gateway-jobs` writes (0600, inside
+/// the job's private directory) when [`CommandSpec::prompt_file`] is set. Contains a NUL so it
+/// can never collide with a caller value (callers' NULs are rejected).
+pub const PROMPT_FILE_PLACEHOLDER: &str = "\u{0}gw-prompt-file\u{0}";
+
+/// How the prompt reaches the CLI; shown in dry runs and recorded with the job.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PromptVia {
+    /// Written to the child's stdin, then stdin is closed.
+    Stdin,
+    /// Written to a 0600 file whose path replaces [`PROMPT_FILE_PLACEHOLDER`] in `args`.
+    File,
+    /// Inside `args` (after `--`, or as an attached `--prompt=…` value).
+    Argv,
+}
+
+impl PromptVia {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            PromptVia::Stdin => "stdin",
+            PromptVia::File => "file",
+            PromptVia::Argv => "argv",
+        }
+    }
+}
+
+/// A planned command. No shell is ever involved: `program` is looked up on `PATH` and `args`
+/// are passed as they are.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CommandSpec {
+    pub provider: ProviderId,
+    /// Executable name (`claude`, `codex`, `gemini`, `agy`, `grok`, `vibe`).
+    pub program: String,
+    pub args: Vec<String>,
+    /// Variables added to the inherited environment (e.g. `VIBE_ACTIVE_MODEL`).
+    pub env: BTreeMap<String, String>,
+    /// Variables to remove from the inherited environment for this CLI.
+    pub env_remove: Vec<String>,
+    /// Explicit working directory from the caller; `None` lets the job engine make a temp dir.
+    pub cwd: Option<String>,
+    /// Bytes for stdin; `None` means stdin is null. Either way the child sees EOF.
+    pub stdin: Option<String>,
+    /// Contents of the prompt file, when [`PromptVia::File`].
+    pub prompt_file: Option<String>,
+    pub prompt_via: PromptVia,
+    /// Size of the prompt in bytes (for dry runs and the flight recorder).
+    pub prompt_bytes: usize,
+    /// The output format the argv asks for; selects the parser.
+    pub output_format: String,
+}
+
+impl CommandSpec {
+    /// The argv with the prompt hidden, as dry runs show it and the store records it:
+    /// the prompt becomes `<prompt: N bytes via stdin|file|argv>`.
+    pub fn display_args(&self, prompt: &str) -> Vec<String> {
+        let marker = format!("<prompt: {} bytes via {}>", self.prompt_bytes, self.prompt_via.as_str());
+        self.args
+            .iter()
+            .map(|arg| {
+                if arg == PROMPT_FILE_PLACEHOLDER {
+                    marker.clone()
+                } else if !prompt.is_empty() && arg.contains(prompt) {
+                    arg.replace(prompt, &marker)
+                } else {
+                    arg.clone()
+                }
+            })
+            .collect()
+    }
+}
+
+impl fmt::Display for CommandSpec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.program)?;
+        for arg in &self.args {
+            write!(f, " {arg:?}")?;
+        }
+        Ok(())
+    }
+}

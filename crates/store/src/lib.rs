@@ -1,0 +1,1 @@
+//! The SQLite store (flight recorder, jobs, sessions, approvals). Being written.

@@ -1,0 +1,1 @@
+//! Test helpers shared by every crate's tests. Being written.
