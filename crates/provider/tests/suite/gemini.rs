@@ -1,0 +1,1 @@
+//! Tests for `gemini` (being written).

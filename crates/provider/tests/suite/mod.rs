@@ -1,0 +1,6 @@
+mod claude;
+mod codex;
+mod gemini;
+mod grok;
+mod models;
+mod vibe;

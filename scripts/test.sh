@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# The one test command (README): installs the test tools hermetically into .tools/ (real CLIs,
+# Node 22, the Python MCP SDK, the Inspector, the conformance suite), checks the crate layering,
+# then runs every test of the workspace. Nothing is skipped because something is missing: the
+# installer either provides it or this script fails.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+log() { printf '==> %s\n' "$*" >&2; }
+
+log "installing test tools into .tools/ (idempotent)"
+bash scripts/install-test-tools.sh >&2
+# shellcheck disable=SC1091
+source .tools/env.sh
+
+log "checking crate layering (pure crates must not pull in tokio, rusqlite or rmcp)"
+bash scripts/check-layering.sh >&2
+
+log "checking formatting"
+cargo fmt --all -- --check >&2
+
+log "building binaries the tests drive (fake CLIs, the gateway)"
+cargo build --workspace --bins >&2
+
+log "doc tests"
+cargo test --workspace --doc >&2 2>&1
+
+log "test suite"
+if cargo nextest --version >/dev/null 2>&1; then
+  exec cargo nextest run --workspace --no-fail-fast "$@"
+else
+  exec cargo test --workspace --no-fail-fast "$@"
+fi
