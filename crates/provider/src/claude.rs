@@ -1,31 +1,639 @@
-//! PLACEHOLDER — replaced by the provider work (see docs/interfaces.md).
+//! Claude Code (`claude -p`): request options, argv builder and output parsers.
+//!
+//! The prompt always travels on **stdin** (`-p` with no positional prompt), so its size and a
+//! leading `-` never matter and no variadic flag (`--add-dir`, `--allowedTools` …) can swallow
+//! it. Flags follow Claude Code 2.1.330 and stay accepted by 2.1.197 (what npm picks on Node 20);
+//! `docs/providers/claude.md` lists where the real CLI and the reference disagree.
+//!
+//! Not done here: the root check. `--dangerously-skip-permissions` and `bypassPermissions` are
+//! refused by the CLI as uid 0 unless `IS_SANDBOX=1` is in the gateway's own environment; the
+//! builder never sets it, and the CLI's refusal reaches the caller through the stderr tail.
 
-use gateway_core::{AgentEvent, ExitInfo, RunOutcome};
+mod stream;
 
+use std::collections::BTreeMap;
+
+use gateway_core::ProviderId;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+pub(crate) use self::stream::{
+    MessagesParser, TextParser, first_key, text_field, tool_summary, usage_of,
+};
 use crate::parse::OutputParser;
-use crate::request::{BuildError, RunRequest};
-use crate::spec::CommandSpec;
+use crate::request::{
+    BuildError, RunRequest, SessionMode, validate_list, validate_text, validate_uuid,
+    validate_value,
+};
+use crate::spec::{CommandSpec, PromptVia};
 
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct ClaudeOptions {}
-
-pub fn build(_request: &RunRequest, _options: &ClaudeOptions) -> Result<CommandSpec, BuildError> {
-    Err(BuildError::new("provider", "not built yet"))
+/// `--output-format` of `claude -p`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[serde(rename_all = "kebab-case")]
+pub enum ClaudeOutputFormat {
+    Text,
+    Json,
+    #[default]
+    StreamJson,
 }
 
+impl ClaudeOutputFormat {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            ClaudeOutputFormat::Text => "text",
+            ClaudeOutputFormat::Json => "json",
+            ClaudeOutputFormat::StreamJson => "stream-json",
+        }
+    }
+}
+
+/// `--permission-mode`. `manual` (2.1.330's name) and `default` both emit `default`, which
+/// 2.1.197 and 2.1.330 accept alike (2.1.197 rejects `manual`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase")]
+pub enum ClaudePermissionMode {
+    Default,
+    Manual,
+    AcceptEdits,
+    Auto,
+    BypassPermissions,
+    DontAsk,
+    Plan,
+}
+
+impl ClaudePermissionMode {
+    pub const fn as_flag(self) -> &'static str {
+        match self {
+            ClaudePermissionMode::Default | ClaudePermissionMode::Manual => "default",
+            ClaudePermissionMode::AcceptEdits => "acceptEdits",
+            ClaudePermissionMode::Auto => "auto",
+            ClaudePermissionMode::BypassPermissions => "bypassPermissions",
+            ClaudePermissionMode::DontAsk => "dontAsk",
+            ClaudePermissionMode::Plan => "plan",
+        }
+    }
+}
+
+/// `--effort` levels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum Effort {
+    Low,
+    Medium,
+    High,
+    Xhigh,
+    Max,
+}
+
+impl Effort {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Effort::Low => "low",
+            Effort::Medium => "medium",
+            Effort::High => "high",
+            Effort::Xhigh => "xhigh",
+            Effort::Max => "max",
+        }
+    }
+}
+
+/// `--debug`: `true` for everything, or a category filter such as `api,hooks`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[serde(untagged)]
+pub enum DebugSetting {
+    Enabled(bool),
+    Filter(String),
+}
+
+/// Claude-specific request parameters (wire names camelCase).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase", default)]
+pub struct ClaudeOptions {
+    /// Output format; default `stream-json` (adds `--verbose`, gives live progress).
+    pub output_format: Option<ClaudeOutputFormat>,
+    /// Also stream text deltas (many small events); stream-json only, off by default: whole
+    /// content blocks already arrive as they finish.
+    pub include_partial_messages: Option<bool>,
+    /// Include hook lifecycle events; stream-json only.
+    pub include_hook_events: bool,
+    /// Models to fall back to when the main one is busy (comma-separated, in order).
+    pub fallback_model: Option<String>,
+    /// Tools allowed without asking, e.g. `Read`, `Bash(git *)`.
+    pub allowed_tools: Vec<String>,
+    /// Tools denied.
+    pub disallowed_tools: Vec<String>,
+    /// Built-in tools available: `[]` for none, `["default"]`, or names.
+    pub tools: Option<Vec<String>>,
+    /// Permission mode (`manual` is sent as `default`).
+    pub permission_mode: Option<ClaudePermissionMode>,
+    /// Bypass all permission checks. As root the CLI refuses unless the gateway runs with IS_SANDBOX=1.
+    pub dangerously_skip_permissions: bool,
+    /// MCP config files or JSON strings.
+    pub mcp_config: Vec<String>,
+    /// Use only the servers of `mcpConfig`.
+    pub strict_mcp_config: bool,
+    /// Replace the system prompt.
+    pub system_prompt: Option<String>,
+    /// Replace the system prompt with a file's contents.
+    pub system_prompt_file: Option<String>,
+    /// Append to the system prompt.
+    pub append_system_prompt: Option<String>,
+    /// Append a file's contents to the system prompt.
+    pub append_system_prompt_file: Option<String>,
+    /// Move per-machine sections out of the system prompt (better cache reuse).
+    pub exclude_dynamic_system_prompt_sections: bool,
+    /// Maximum agent turns (hidden flag, enforced).
+    pub max_turns: Option<u32>,
+    /// Maximum spend in USD.
+    pub max_budget_usd: Option<f64>,
+    /// Effort level.
+    pub effort: Option<Effort>,
+    /// Agent for the session (define custom ones in `agents`).
+    pub agent: Option<String>,
+    /// Custom agents: `{name: {description, prompt, tools?, model?}}`.
+    pub agents: Option<serde_json::Map<String, Value>>,
+    /// With a resume, continue under a new session id.
+    pub fork_session: bool,
+    /// Do not save the session (it cannot be resumed).
+    pub no_session_persistence: bool,
+    /// Display name for the session.
+    pub name: Option<String>,
+    /// JSON Schema for structured output (object or JSON text).
+    pub json_schema: Option<Value>,
+    /// More directories Claude may access.
+    #[serde(alias = "addDir")]
+    pub add_dirs: Vec<String>,
+    /// Settings file or JSON string.
+    pub settings: Option<String>,
+    /// Setting sources to load, comma-separated from `user`, `project`, `local`.
+    pub setting_sources: Option<String>,
+    /// Plugin directories or .zip files for this session.
+    #[serde(alias = "pluginDir")]
+    pub plugin_dirs: Vec<String>,
+    /// Plugin .zip URLs for this session.
+    #[serde(alias = "pluginUrl")]
+    pub plugin_urls: Vec<String>,
+    /// Start with all customizations disabled.
+    pub safe_mode: bool,
+    /// Minimal mode: no hooks, plugins sync, CLAUDE.md discovery; API key auth only.
+    pub bare: bool,
+    /// Debug logging to stderr: `true` or a category filter.
+    pub debug: Option<DebugSetting>,
+    /// Write debug logs to this file.
+    pub debug_file: Option<String>,
+}
+
+/// Plans `claude -p …` with the prompt on stdin.
+pub fn build(request: &RunRequest, options: &ClaudeOptions) -> Result<CommandSpec, BuildError> {
+    validate_exclusions(request, options)?;
+    let format = options.output_format.unwrap_or_default();
+    let mut args = vec![
+        "-p".to_owned(),
+        "--output-format".to_owned(),
+        format.as_str().to_owned(),
+    ];
+    push_format_flags(&mut args, format, options)?;
+    if let Some(model) = &request.model {
+        push_pair(&mut args, "--model", model);
+    }
+    push_session(&mut args, request, options)?;
+    push_permissions(&mut args, options)?;
+    push_tools_and_mcp(&mut args, options)?;
+    push_prompting(&mut args, options)?;
+    push_limits(&mut args, options)?;
+    push_environment(&mut args, options)?;
+    Ok(CommandSpec {
+        provider: ProviderId::Claude,
+        program: "claude".to_owned(),
+        args,
+        env: BTreeMap::new(),
+        env_remove: Vec::new(),
+        cwd: request.working_dir.clone(),
+        stdin: Some(request.prompt.clone()),
+        prompt_file: None,
+        prompt_via: PromptVia::Stdin,
+        prompt_bytes: request.prompt.len(),
+        output_format: format.as_str().to_owned(),
+    })
+}
+
+/// A fresh parser for `format` (`text`, `json` or `stream-json`; anything else is read as
+/// stream-json, the default).
 pub fn parser(format: &str) -> Box<dyn OutputParser> {
-    let _ = format;
-    Box::new(Placeholder)
+    match format {
+        "text" => Box::new(TextParser::default()),
+        "json" => Box::new(MessagesParser::json()),
+        _ => Box::new(MessagesParser::stream()),
+    }
 }
 
-struct Placeholder;
-
-impl OutputParser for Placeholder {
-    fn feed_line(&mut self, line: &str) -> Vec<AgentEvent> {
-        vec![crate::parse::unrecognized(line)]
+fn validate_exclusions(request: &RunRequest, options: &ClaudeOptions) -> Result<(), BuildError> {
+    if options.dangerously_skip_permissions && options.permission_mode.is_some() {
+        return Err(BuildError::new(
+            "dangerouslySkipPermissions",
+            "cannot be combined with permissionMode; use permissionMode `bypassPermissions` or one of the two",
+        ));
     }
+    exclusive(
+        "systemPrompt",
+        options.system_prompt.is_some(),
+        "systemPromptFile",
+        options.system_prompt_file.is_some(),
+    )?;
+    exclusive(
+        "appendSystemPrompt",
+        options.append_system_prompt.is_some(),
+        "appendSystemPromptFile",
+        options.append_system_prompt_file.is_some(),
+    )?;
+    require_resume("forkSession", options.fork_session, &request.session)?;
+    require_resume_latest_dir(request)
+}
 
-    fn finish(&mut self, _exit: ExitInfo, _stderr_tail: &str) -> RunOutcome {
-        RunOutcome::default()
+/// Rejects `first` and `second` together, naming both.
+pub(crate) fn exclusive(
+    first: &str,
+    has_first: bool,
+    second: &str,
+    has_second: bool,
+) -> Result<(), BuildError> {
+    if has_first && has_second {
+        return Err(BuildError::new(
+            first,
+            format!("cannot be combined with `{second}`; give one of them"),
+        ));
     }
+    Ok(())
+}
+
+/// Options such as `forkSession` only mean something when a session is resumed.
+pub(crate) fn require_resume(
+    param: &str,
+    enabled: bool,
+    session: &SessionMode,
+) -> Result<(), BuildError> {
+    if enabled && !matches!(session, SessionMode::Resume(_) | SessionMode::ResumeLatest) {
+        return Err(BuildError::new(
+            param,
+            "only applies when resuming: give sessionId (to resume) or resumeLatest",
+        ));
+    }
+    Ok(())
+}
+
+/// "Latest session" is per directory; without `workingDir` the job runs in a fresh temp
+/// directory where no earlier session can exist.
+pub(crate) fn require_resume_latest_dir(request: &RunRequest) -> Result<(), BuildError> {
+    if request.session == SessionMode::ResumeLatest && request.working_dir.is_none() {
+        return Err(BuildError::new(
+            "resumeLatest",
+            "needs workingDir: the latest session is looked up per directory, and without workingDir the CLI runs in a fresh temporary directory",
+        ));
+    }
+    Ok(())
+}
+
+fn push_format_flags(
+    args: &mut Vec<String>,
+    format: ClaudeOutputFormat,
+    options: &ClaudeOptions,
+) -> Result<(), BuildError> {
+    let streaming = format == ClaudeOutputFormat::StreamJson;
+    if options.include_partial_messages == Some(true) && !streaming {
+        return Err(BuildError::new(
+            "includePartialMessages",
+            "needs outputFormat `stream-json`",
+        ));
+    }
+    if options.include_hook_events && !streaming {
+        return Err(BuildError::new(
+            "includeHookEvents",
+            "needs outputFormat `stream-json`",
+        ));
+    }
+    if streaming {
+        // `-p` with stream-json refuses to run without --verbose.
+        args.push("--verbose".to_owned());
+        if options.include_partial_messages == Some(true) {
+            args.push("--include-partial-messages".to_owned());
+        }
+        push_switch(args, "--include-hook-events", options.include_hook_events);
+    }
+    Ok(())
+}
+
+fn push_session(
+    args: &mut Vec<String>,
+    request: &RunRequest,
+    options: &ClaudeOptions,
+) -> Result<(), BuildError> {
+    match &request.session {
+        SessionMode::Fresh => {}
+        SessionMode::NewWithId(id) => {
+            validate_uuid("sessionId", id)?;
+            push_pair(args, "--session-id", id);
+        }
+        SessionMode::Resume(id) => {
+            validate_uuid("sessionId", id)?;
+            push_pair(args, "--resume", id);
+        }
+        SessionMode::ResumeLatest => args.push("--continue".to_owned()),
+    }
+    push_switch(args, "--fork-session", options.fork_session);
+    Ok(())
+}
+
+fn push_permissions(args: &mut Vec<String>, options: &ClaudeOptions) -> Result<(), BuildError> {
+    if let Some(mode) = options.permission_mode {
+        push_pair(args, "--permission-mode", mode.as_flag());
+    }
+    push_switch(
+        args,
+        "--dangerously-skip-permissions",
+        options.dangerously_skip_permissions,
+    );
+    push_variadic(
+        args,
+        "--allowedTools",
+        "allowedTools",
+        &options.allowed_tools,
+    )?;
+    push_variadic(
+        args,
+        "--disallowedTools",
+        "disallowedTools",
+        &options.disallowed_tools,
+    )
+}
+
+fn push_tools_and_mcp(args: &mut Vec<String>, options: &ClaudeOptions) -> Result<(), BuildError> {
+    if let Some(tools) = &options.tools {
+        validate_list("tools", tools)?;
+        args.push("--tools".to_owned());
+        if tools.is_empty() {
+            // `--tools ""` is the CLI's spelling of "no built-in tools".
+            args.push(String::new());
+        }
+        args.extend(tools.iter().cloned());
+    }
+    for (index, config) in options.mcp_config.iter().enumerate() {
+        validate_flag_text(&format!("mcpConfig[{index}]"), config)?;
+    }
+    if !options.mcp_config.is_empty() {
+        args.push("--mcp-config".to_owned());
+        args.extend(options.mcp_config.iter().cloned());
+    }
+    push_switch(args, "--strict-mcp-config", options.strict_mcp_config);
+    if let Some(agent) = &options.agent {
+        validate_value("agent", agent)?;
+        push_pair(args, "--agent", agent);
+    }
+    if let Some(agents) = &options.agents {
+        let text = serde_json::to_string(agents).unwrap_or_default();
+        validate_text("agents", &text)?;
+        push_pair(args, "--agents", &text);
+    }
+    Ok(())
+}
+
+fn push_prompting(args: &mut Vec<String>, options: &ClaudeOptions) -> Result<(), BuildError> {
+    push_attached(
+        args,
+        "--system-prompt",
+        "systemPrompt",
+        options.system_prompt.as_deref(),
+    )?;
+    push_path(
+        args,
+        "--system-prompt-file",
+        "systemPromptFile",
+        options.system_prompt_file.as_deref(),
+    )?;
+    push_attached(
+        args,
+        "--append-system-prompt",
+        "appendSystemPrompt",
+        options.append_system_prompt.as_deref(),
+    )?;
+    push_path(
+        args,
+        "--append-system-prompt-file",
+        "appendSystemPromptFile",
+        options.append_system_prompt_file.as_deref(),
+    )?;
+    push_switch(
+        args,
+        "--exclude-dynamic-system-prompt-sections",
+        options.exclude_dynamic_system_prompt_sections,
+    );
+    if let Some(schema) = &options.json_schema {
+        push_pair(
+            args,
+            "--json-schema",
+            &json_object_text("jsonSchema", schema)?,
+        );
+    }
+    Ok(())
+}
+
+fn push_limits(args: &mut Vec<String>, options: &ClaudeOptions) -> Result<(), BuildError> {
+    if let Some(turns) = options.max_turns {
+        push_pair(
+            args,
+            "--max-turns",
+            &positive_turns("maxTurns", turns, u32::MAX)?.to_string(),
+        );
+    }
+    if let Some(budget) = options.max_budget_usd {
+        if !budget.is_finite() || budget <= 0.0 {
+            return Err(BuildError::new(
+                "maxBudgetUsd",
+                "must be a positive number of US dollars",
+            ));
+        }
+        push_pair(args, "--max-budget-usd", &budget.to_string());
+    }
+    if let Some(effort) = options.effort {
+        push_pair(args, "--effort", effort.as_str());
+    }
+    if let Some(fallback) = &options.fallback_model {
+        validate_value("fallbackModel", fallback)?;
+        push_pair(args, "--fallback-model", fallback);
+    }
+    Ok(())
+}
+
+fn push_environment(args: &mut Vec<String>, options: &ClaudeOptions) -> Result<(), BuildError> {
+    push_variadic(args, "--add-dir", "addDirs", &options.add_dirs)?;
+    push_switch(
+        args,
+        "--no-session-persistence",
+        options.no_session_persistence,
+    );
+    if let Some(name) = &options.name {
+        validate_value("name", name)?;
+        push_pair(args, "--name", name);
+    }
+    if let Some(settings) = &options.settings {
+        validate_flag_text("settings", settings)?;
+        push_pair(args, "--settings", settings);
+    }
+    if let Some(sources) = &options.setting_sources {
+        validate_setting_sources(sources)?;
+        push_pair(args, "--setting-sources", sources);
+    }
+    push_repeated(args, "--plugin-dir", "pluginDirs", &options.plugin_dirs)?;
+    push_repeated(args, "--plugin-url", "pluginUrls", &options.plugin_urls)?;
+    push_switch(args, "--safe-mode", options.safe_mode);
+    push_switch(args, "--bare", options.bare);
+    match &options.debug {
+        None | Some(DebugSetting::Enabled(false)) => {}
+        Some(DebugSetting::Enabled(true)) => args.push("--debug".to_owned()),
+        Some(DebugSetting::Filter(filter)) => {
+            validate_value("debug", filter)?;
+            // The filter is optional in the CLI, so it must be attached.
+            args.push(format!("--debug={filter}"));
+        }
+    }
+    push_path(
+        args,
+        "--debug-file",
+        "debugFile",
+        options.debug_file.as_deref(),
+    )
+}
+
+fn validate_setting_sources(sources: &str) -> Result<(), BuildError> {
+    let valid = sources
+        .split(',')
+        .all(|source| matches!(source.trim(), "user" | "project" | "local"));
+    if !valid {
+        return Err(BuildError::new(
+            "settingSources",
+            format!("{sources:?} is not a comma-separated list of `user`, `project`, `local`"),
+        ));
+    }
+    Ok(())
+}
+
+/// `--flag value` for values that were validated not to look like a flag.
+pub(crate) fn push_pair(args: &mut Vec<String>, flag: &str, value: &str) {
+    args.push(flag.to_owned());
+    args.push(value.to_owned());
+}
+
+pub(crate) fn push_switch(args: &mut Vec<String>, flag: &str, enabled: bool) {
+    if enabled {
+        args.push(flag.to_owned());
+    }
+}
+
+/// One variadic flag followed by every value (`--add-dir a b`). Safe because no value may start
+/// with `-` and no positional prompt follows.
+fn push_variadic(
+    args: &mut Vec<String>,
+    flag: &str,
+    param: &str,
+    values: &[String],
+) -> Result<(), BuildError> {
+    validate_list(param, values)?;
+    if !values.is_empty() {
+        args.push(flag.to_owned());
+        args.extend(values.iter().cloned());
+    }
+    Ok(())
+}
+
+/// The flag repeated before each value (`--plugin-dir a --plugin-dir b`).
+pub(crate) fn push_repeated(
+    args: &mut Vec<String>,
+    flag: &str,
+    param: &str,
+    values: &[String],
+) -> Result<(), BuildError> {
+    validate_list(param, values)?;
+    for value in values {
+        push_pair(args, flag, value);
+    }
+    Ok(())
+}
+
+/// Free text as `--flag=value`, so a leading `-` or a newline stays part of the value.
+pub(crate) fn push_attached(
+    args: &mut Vec<String>,
+    flag: &str,
+    param: &str,
+    value: Option<&str>,
+) -> Result<(), BuildError> {
+    if let Some(value) = value {
+        validate_text(param, value)?;
+        if value.trim().is_empty() {
+            return Err(BuildError::new(param, "must not be empty"));
+        }
+        args.push(format!("{flag}={value}"));
+    }
+    Ok(())
+}
+
+fn push_path(
+    args: &mut Vec<String>,
+    flag: &str,
+    param: &str,
+    value: Option<&str>,
+) -> Result<(), BuildError> {
+    if let Some(path) = value {
+        validate_value(param, path)?;
+        push_pair(args, flag, path);
+    }
+    Ok(())
+}
+
+/// A file path or inline JSON that travels as its own argv element: within the argv size limit
+/// and not flag-like (line breaks are fine inside JSON).
+pub(crate) fn validate_flag_text(param: &str, value: &str) -> Result<(), BuildError> {
+    validate_text(param, value)?;
+    if value.trim().is_empty() {
+        return Err(BuildError::new(param, "must not be empty"));
+    }
+    if value.trim_start().starts_with('-') {
+        return Err(BuildError::new(
+            param,
+            "must not start with '-' (it would be read as a flag)",
+        ));
+    }
+    Ok(())
+}
+
+/// JSON given as an object, or as text holding one; returned as compact JSON text.
+pub(crate) fn json_object_text(param: &str, value: &Value) -> Result<String, BuildError> {
+    let object = match value {
+        Value::String(text) => serde_json::from_str::<Value>(text)
+            .map_err(|error| BuildError::new(param, format!("is not valid JSON: {error}")))?,
+        other => other.clone(),
+    };
+    if !object.is_object() {
+        return Err(BuildError::new(
+            param,
+            "must be a JSON object (or a string holding one)",
+        ));
+    }
+    let text = serde_json::to_string(&object).unwrap_or_default();
+    validate_text(param, &text)?;
+    Ok(text)
+}
+
+/// Turn limits: at least 1, at most `max`.
+pub(crate) fn positive_turns(param: &str, turns: u32, max: u32) -> Result<u32, BuildError> {
+    if turns == 0 {
+        return Err(BuildError::new(param, "must be at least 1"));
+    }
+    if turns > max {
+        return Err(BuildError::new(param, format!("must be at most {max}")));
+    }
+    Ok(turns)
 }

@@ -1,31 +1,319 @@
-//! PLACEHOLDER — replaced by the provider work (see docs/interfaces.md).
+//! Grok Build (xAI's official `grok`, npm `@xai-official/grok`): request options, argv builder
+//! and output parsers.
+//!
+//! Headless grok does not read stdin, so the prompt always goes through `--prompt-file` (a 0600
+//! file the job engine writes; its path replaces [`PROMPT_FILE_PLACEHOLDER`]): no size limit,
+//! and a leading `-` is harmless. Grok 1.0.41 parses a prompt file as JSON content blocks only
+//! when its **name ends in `.json`** (verified: any other name, `prompt.txt` included, is sent
+//! verbatim whatever the content), so the engine's file name must not end in `.json`. Flags
+//! follow grok 1.0.41; `docs/providers/grok.md` lists where it and the reference disagree.
 
-use gateway_core::{AgentEvent, ExitInfo, RunOutcome};
+mod stream;
 
+use std::collections::BTreeMap;
+
+use gateway_core::ProviderId;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use self::stream::GrokParser;
+use crate::claude::{
+    MessagesParser, TextParser, exclusive, json_object_text, positive_turns, push_attached,
+    push_pair, push_repeated, push_switch, require_resume, require_resume_latest_dir,
+};
 use crate::parse::OutputParser;
-use crate::request::{BuildError, RunRequest};
-use crate::spec::CommandSpec;
+use crate::request::{
+    BuildError, RunRequest, SessionMode, validate_list, validate_text, validate_uuid,
+    validate_value,
+};
+use crate::spec::{CommandSpec, PROMPT_FILE_PLACEHOLDER, PromptVia};
 
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct GrokOptions {}
+/// The reference's cap on `maxTurns`.
+const MAX_TURNS: u32 = 10_000;
 
-pub fn build(_request: &RunRequest, _options: &GrokOptions) -> Result<CommandSpec, BuildError> {
-    Err(BuildError::new("provider", "not built yet"))
+/// `--output-format` of headless grok.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[serde(rename_all = "kebab-case")]
+pub enum GrokOutputFormat {
+    Plain,
+    Json,
+    #[default]
+    StreamingJson,
+    StreamingMessagesJson,
 }
 
+impl GrokOutputFormat {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            GrokOutputFormat::Plain => "plain",
+            GrokOutputFormat::Json => "json",
+            GrokOutputFormat::StreamingJson => "streaming-json",
+            GrokOutputFormat::StreamingMessagesJson => "streaming-messages-json",
+        }
+    }
+}
+
+/// `--permission-mode` values of grok 1.0.41.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase")]
+pub enum GrokPermissionMode {
+    Default,
+    AcceptEdits,
+    Auto,
+    DontAsk,
+    BypassPermissions,
+    Plan,
+}
+
+impl GrokPermissionMode {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            GrokPermissionMode::Default => "default",
+            GrokPermissionMode::AcceptEdits => "acceptEdits",
+            GrokPermissionMode::Auto => "auto",
+            GrokPermissionMode::DontAsk => "dontAsk",
+            GrokPermissionMode::BypassPermissions => "bypassPermissions",
+            GrokPermissionMode::Plan => "plan",
+        }
+    }
+}
+
+/// Grok-specific request parameters (wire names camelCase).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase", default)]
+pub struct GrokOptions {
+    /// Output format; default `streaming-json` (live progress).
+    pub output_format: Option<GrokOutputFormat>,
+    /// Text/thinking deltas; `streaming-messages-json` only.
+    pub include_partial_messages: bool,
+    /// Permission mode.
+    pub permission_mode: Option<GrokPermissionMode>,
+    /// Auto-approve every tool call.
+    pub always_approve: bool,
+    /// Built-in tools to allow (`--tools`).
+    #[serde(alias = "allowedTools")]
+    pub tools: Vec<String>,
+    /// Built-in tools to remove (`--disallowed-tools`).
+    pub disallowed_tools: Vec<String>,
+    /// Permission allow rules, e.g. `Bash(git *)`.
+    pub allow: Vec<String>,
+    /// Permission deny rules.
+    pub deny: Vec<String>,
+    /// Agent name or definition file.
+    pub agent: Option<String>,
+    /// Inline subagent definitions (object or JSON text).
+    pub agents: Option<Value>,
+    /// Maximum agent turns (1–10000).
+    pub max_turns: Option<u32>,
+    /// Replace the agent's system prompt.
+    #[serde(alias = "systemPromptOverride")]
+    pub system_prompt: Option<String>,
+    /// Extra rules appended to the system prompt.
+    pub rules: Option<String>,
+    /// Reasoning effort, e.g. `low`, `medium`, `high`.
+    #[serde(alias = "reasoningEffort")]
+    pub effort: Option<String>,
+    /// JSON Schema for structured output (object or JSON text); implies outputFormat `json`.
+    pub json_schema: Option<Value>,
+    /// Sandbox profile for filesystem and network access.
+    pub sandbox: Option<String>,
+    /// With a resume, continue under a new session id.
+    pub fork_session: bool,
+    /// With a resume, restore the session's repository snapshot.
+    pub restore_code: bool,
+    /// Disable web search and fetch tools.
+    pub disable_web_search: bool,
+    /// Send the prompt as given (not wrapped in `<user_query>`).
+    pub verbatim: bool,
+    /// Disable plan mode.
+    pub no_plan: bool,
+    /// Disable subagents.
+    pub no_subagents: bool,
+}
+
+/// Plans headless `grok --prompt-file … --output-format …`.
+pub fn build(request: &RunRequest, options: &GrokOptions) -> Result<CommandSpec, BuildError> {
+    let format = output_format(options)?;
+    require_resume("forkSession", options.fork_session, &request.session)?;
+    require_resume("restoreCode", options.restore_code, &request.session)?;
+    require_resume_latest_dir(request)?;
+    exclusive(
+        "alwaysApprove",
+        options.always_approve,
+        "permissionMode",
+        options.permission_mode.is_some(),
+    )?;
+    if options.include_partial_messages && format != GrokOutputFormat::StreamingMessagesJson {
+        return Err(BuildError::new(
+            "includePartialMessages",
+            "needs outputFormat `streaming-messages-json`",
+        ));
+    }
+    let mut args = vec![
+        "--prompt-file".to_owned(),
+        PROMPT_FILE_PLACEHOLDER.to_owned(),
+    ];
+    push_pair(&mut args, "--output-format", format.as_str());
+    if let Some(model) = &request.model {
+        push_pair(&mut args, "-m", model);
+    }
+    push_session(&mut args, &request.session)?;
+    push_switch(&mut args, "--fork-session", options.fork_session);
+    push_switch(&mut args, "--restore-code", options.restore_code);
+    push_permissions(&mut args, options)?;
+    push_agent_setup(&mut args, options)?;
+    push_switch(
+        &mut args,
+        "--disable-web-search",
+        options.disable_web_search,
+    );
+    push_switch(&mut args, "--verbatim", options.verbatim);
+    push_switch(&mut args, "--no-plan", options.no_plan);
+    push_switch(&mut args, "--no-subagents", options.no_subagents);
+    push_switch(
+        &mut args,
+        "--include-partial-messages",
+        options.include_partial_messages,
+    );
+    Ok(CommandSpec {
+        provider: ProviderId::Grok,
+        program: "grok".to_owned(),
+        args,
+        // Headless runs must not update the CLI under a running job.
+        env: BTreeMap::from([("GROK_DISABLE_AUTOUPDATER".to_owned(), "1".to_owned())]),
+        env_remove: Vec::new(),
+        cwd: request.working_dir.clone(),
+        stdin: None,
+        prompt_file: Some(request.prompt.clone()),
+        prompt_via: PromptVia::File,
+        prompt_bytes: request.prompt.len(),
+        output_format: format.as_str().to_owned(),
+    })
+}
+
+/// A fresh parser for `format` (`plain`, `json`, `streaming-json`, `streaming-messages-json`;
+/// anything else is read as `streaming-json`, the default).
 pub fn parser(format: &str) -> Box<dyn OutputParser> {
-    let _ = format;
-    Box::new(Placeholder)
+    match format {
+        "plain" => Box::new(TextParser::default()),
+        "json" => Box::new(GrokParser::json()),
+        "streaming-messages-json" => Box::new(MessagesParser::stream()),
+        _ => Box::new(GrokParser::stream()),
+    }
 }
 
-struct Placeholder;
-
-impl OutputParser for Placeholder {
-    fn feed_line(&mut self, line: &str) -> Vec<AgentEvent> {
-        vec![crate::parse::unrecognized(line)]
+/// `--json-schema` makes grok answer in `json`, so any other explicit format is a contradiction.
+fn output_format(options: &GrokOptions) -> Result<GrokOutputFormat, BuildError> {
+    match (options.json_schema.is_some(), options.output_format) {
+        (true, Some(format)) if format != GrokOutputFormat::Json => Err(BuildError::new(
+            "outputFormat",
+            format!(
+                "jsonSchema makes grok answer in `json`; `{}` cannot be combined with it",
+                format.as_str()
+            ),
+        )),
+        (true, _) => Ok(GrokOutputFormat::Json),
+        (false, format) => Ok(format.unwrap_or_default()),
     }
+}
 
-    fn finish(&mut self, _exit: ExitInfo, _stderr_tail: &str) -> RunOutcome {
-        RunOutcome::default()
+fn push_session(args: &mut Vec<String>, session: &SessionMode) -> Result<(), BuildError> {
+    match session {
+        SessionMode::Fresh => {}
+        SessionMode::NewWithId(id) => {
+            validate_uuid("sessionId", id)?;
+            push_pair(args, "-s", id);
+        }
+        SessionMode::Resume(id) => {
+            validate_uuid("sessionId", id)?;
+            push_pair(args, "-r", id);
+        }
+        SessionMode::ResumeLatest => args.push("-c".to_owned()),
     }
+    Ok(())
+}
+
+fn push_permissions(args: &mut Vec<String>, options: &GrokOptions) -> Result<(), BuildError> {
+    if let Some(mode) = options.permission_mode {
+        push_pair(args, "--permission-mode", mode.as_str());
+    }
+    push_switch(args, "--always-approve", options.always_approve);
+    push_csv(args, "--tools", "tools", &options.tools)?;
+    push_csv(
+        args,
+        "--disallowed-tools",
+        "disallowedTools",
+        &options.disallowed_tools,
+    )?;
+    push_repeated(args, "--allow", "allow", &options.allow)?;
+    push_repeated(args, "--deny", "deny", &options.deny)
+}
+
+fn push_agent_setup(args: &mut Vec<String>, options: &GrokOptions) -> Result<(), BuildError> {
+    if let Some(agent) = &options.agent {
+        validate_value("agent", agent)?;
+        push_pair(args, "--agent", agent);
+    }
+    if let Some(agents) = &options.agents {
+        push_pair(args, "--agents", &json_object_text("agents", agents)?);
+    }
+    if let Some(turns) = options.max_turns {
+        push_pair(
+            args,
+            "--max-turns",
+            &positive_turns("maxTurns", turns, MAX_TURNS)?.to_string(),
+        );
+    }
+    push_attached(
+        args,
+        "--system-prompt-override",
+        "systemPrompt",
+        options.system_prompt.as_deref(),
+    )?;
+    push_attached(args, "--rules", "rules", options.rules.as_deref())?;
+    if let Some(effort) = &options.effort {
+        validate_value("effort", effort)?;
+        push_pair(args, "--reasoning-effort", effort);
+    }
+    if let Some(schema) = &options.json_schema {
+        push_pair(
+            args,
+            "--json-schema",
+            &json_object_text("jsonSchema", schema)?,
+        );
+    }
+    if let Some(sandbox) = &options.sandbox {
+        validate_value("sandbox", sandbox)?;
+        push_pair(args, "--sandbox", sandbox);
+    }
+    Ok(())
+}
+
+/// One comma-separated value (grok's tool lists), so no element may hold a comma.
+fn push_csv(
+    args: &mut Vec<String>,
+    flag: &str,
+    param: &str,
+    values: &[String],
+) -> Result<(), BuildError> {
+    validate_list(param, values)?;
+    if let Some(index) = values.iter().position(|value| value.contains(',')) {
+        return Err(BuildError::new(
+            format!("{param}[{index}]"),
+            "must not contain ',' (grok joins the list with commas)",
+        ));
+    }
+    if !values.is_empty() {
+        let joined = values
+            .iter()
+            .map(|value| value.trim())
+            .collect::<Vec<_>>()
+            .join(",");
+        validate_text(param, &joined)?;
+        push_pair(args, flag, &joined);
+    }
+    Ok(())
 }

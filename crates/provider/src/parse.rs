@@ -23,6 +23,36 @@ pub fn unrecognized(line: &str) -> AgentEvent {
     AgentEvent::Unrecognized { raw }
 }
 
+/// Longest error message taken from stderr by [`failure_message`].
+pub const FAILURE_MESSAGE_MAX_CHARS: usize = 1_000;
+
+/// Why a run failed when its stdout did not say: the most telling line of `stderr_tail` (the
+/// last one starting with `error`, any case, else the last non-blank one), or how the process
+/// ended. CLIs print parse errors (`error: unknown option …`) and fatal notices there.
+pub fn failure_message(exit: ExitInfo, stderr_tail: &str) -> String {
+    let lines: Vec<&str> = stderr_tail
+        .lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty())
+        .collect();
+    let telling = lines
+        .iter()
+        .rev()
+        .find(|line| {
+            line.get(..5)
+                .is_some_and(|head| head.eq_ignore_ascii_case("error"))
+        })
+        .or_else(|| lines.last());
+    if let Some(line) = telling {
+        return line.chars().take(FAILURE_MESSAGE_MAX_CHARS).collect();
+    }
+    match (exit.code, exit.signal) {
+        (Some(code), _) => format!("exited with code {code} without reporting a result"),
+        (None, Some(signal)) => format!("killed by signal {signal} before reporting a result"),
+        (None, None) => "ended without reporting a result".to_owned(),
+    }
+}
+
 /// Splits a byte stream into lines across read boundaries, decoding UTF-8 correctly even when a
 /// multi-byte character is split between two reads. Invalid bytes become U+FFFD; never panics.
 #[derive(Debug, Default)]
@@ -85,6 +115,36 @@ mod tests {
         assert_eq!(lines, vec!["héllo".to_owned(), "wörld".to_owned()]);
         assert_eq!(splitter.finish(), Some("partial".to_owned()));
         assert_eq!(splitter.finish(), None);
+    }
+
+    #[test]
+    fn failure_message_prefers_error_lines_then_the_exit() {
+        let exit = ExitInfo {
+            code: Some(2),
+            signal: None,
+        };
+        let clap =
+            "error: unexpected argument '-a' found\n\n  tip: use '-- -a'\n\nUsage: codex exec\n";
+        assert_eq!(
+            failure_message(exit, clap),
+            "error: unexpected argument '-a' found"
+        );
+        assert_eq!(
+            failure_message(exit, "No conversation found\n\n"),
+            "No conversation found"
+        );
+        assert_eq!(
+            failure_message(exit, " \n"),
+            "exited with code 2 without reporting a result"
+        );
+        let killed = ExitInfo {
+            code: None,
+            signal: Some(15),
+        };
+        assert_eq!(
+            failure_message(killed, ""),
+            "killed by signal 15 before reporting a result"
+        );
     }
 
     #[test]

@@ -28,6 +28,10 @@ pub enum SessionMode {
 
 /// Provider-specific options, one struct per provider module.
 #[derive(Debug, Clone, PartialEq)]
+#[expect(
+    clippy::large_enum_variant,
+    reason = "one value per request, never stored in bulk; boxing would only burden construction"
+)]
 pub enum ProviderOptions {
     Claude(claude::ClaudeOptions),
     Codex(codex::CodexOptions),

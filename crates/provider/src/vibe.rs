@@ -1,31 +1,272 @@
-//! PLACEHOLDER — replaced by the provider work (see docs/interfaces.md).
+//! The `mistral` provider: Mistral Vibe (`vibe`, PyPI `mistral-vibe`, verified against 3.0.2).
+//!
+//! The prompt goes on **stdin** with a bare `-p` as the last argument (`vibe -p < file`; verified
+//! with a dash prompt and a 1 MiB prompt). Vibe ≥ 3 has **no `--model` flag**: the model travels in
+//! `VIBE_ACTIVE_MODEL`, and an unknown alias silently falls back to vibe's default model. Vibe's
+//! session ids look like UUIDs but are not RFC 4122 v4, so they are treated as opaque strings.
 
-use gateway_core::{AgentEvent, ExitInfo, RunOutcome};
+mod parse;
+
+use std::collections::BTreeMap;
+
+use gateway_core::ProviderId;
+use serde::{Deserialize, Serialize};
 
 use crate::parse::OutputParser;
-use crate::request::{BuildError, RunRequest};
-use crate::spec::CommandSpec;
+use crate::request::{BuildError, RunRequest, SessionMode, validate_list, validate_value};
+use crate::spec::{CommandSpec, PromptVia};
 
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct VibeOptions {}
+pub use parse::apply_export;
 
-pub fn build(_request: &RunRequest, _options: &VibeOptions) -> Result<CommandSpec, BuildError> {
-    Err(BuildError::new("provider", "not built yet"))
+/// The environment variable that selects vibe's model (any vibe config field can be overridden
+/// as `VIBE_<FIELD>`).
+pub const MODEL_ENV: &str = "VIBE_ACTIVE_MODEL";
+
+/// Vibe's built-in agents. `default` and `plan` are **not** agents (`Agent 'plan' not found`).
+pub const BUILTIN_AGENTS: [&str; 4] = ["ask", "accept-edits", "smart-approve", "auto-approve"];
+
+/// The agent sent when the caller names none (the reference's choice, and vibe's documented
+/// default): explicit, so a user's `default_agent` config cannot change what a job may do.
+pub const DEFAULT_AGENT: &str = "accept-edits";
+
+/// What `vibe --output` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[serde(rename_all = "kebab-case")]
+pub enum VibeOutputFormat {
+    #[serde(alias = "plain")]
+    Text,
+    Json,
+    #[serde(alias = "stream-json")]
+    Streaming,
 }
 
+impl VibeOutputFormat {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            VibeOutputFormat::Text => "text",
+            VibeOutputFormat::Json => "json",
+            VibeOutputFormat::Streaming => "streaming",
+        }
+    }
+}
+
+/// Parameters of `mistral_request` beyond the common ones. The model is the common `model`
+/// parameter (sent as `VIBE_ACTIVE_MODEL`).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase", default)]
+pub struct VibeOptions {
+    /// `streaming` (default, progress events), `json` (at exit) or `text`.
+    pub output_format: Option<VibeOutputFormat>,
+    /// `accept-edits` (default), `ask`, `smart-approve`, `auto-approve`, or a custom agent name.
+    #[serde(alias = "permissionMode")]
+    pub agent: Option<String>,
+    /// Approve every tool call.
+    pub auto_approve: bool,
+    /// Auto-run tool calls judged safe; ask for risky ones.
+    pub smart_approve: bool,
+    /// Only these tools (all others disabled).
+    #[serde(alias = "allowedTools")]
+    pub enabled_tools: Vec<String>,
+    /// Tools to disable.
+    #[serde(alias = "disallowedTools")]
+    pub disabled_tools: Vec<String>,
+    /// Maximum assistant turns (1–10000).
+    pub max_turns: Option<u32>,
+    /// Maximum cost in USD (0.000001–10000).
+    pub max_price: Option<f64>,
+    /// Maximum prompt + completion tokens (1–100000000).
+    pub max_tokens: Option<u64>,
+    /// Stop after this many seconds (1–86400).
+    pub time_limit: Option<u64>,
+    /// Extra directories the agent may use.
+    #[serde(alias = "addDirs")]
+    pub add_dir: Vec<String>,
+    /// Trust the working directory for this run only.
+    pub trust: bool,
+    /// Directory for vibe's `export.json` (usage, cost, outcome) and a journal copy.
+    pub output_dir: Option<String>,
+}
+
+const MAX_TURNS: u32 = 10_000;
+const MIN_PRICE: f64 = 1e-6;
+const MAX_PRICE: f64 = 10_000.0;
+const MAX_TOKENS: u64 = 100_000_000;
+const MAX_TIME_LIMIT_SECONDS: u64 = 86_400;
+
+/// Plans `vibe --output F --agent A … -p` with the prompt on stdin.
+pub fn build(request: &RunRequest, options: &VibeOptions) -> Result<CommandSpec, BuildError> {
+    let format = options.output_format.unwrap_or(VibeOutputFormat::Streaming);
+    let agent = checked_agent(options.agent.as_deref())?;
+    if options.auto_approve && options.smart_approve {
+        return Err(BuildError::new(
+            "smartApprove",
+            "conflicts with autoApprove; pass only one of them",
+        ));
+    }
+    let mut args = vec![
+        "--output".to_owned(),
+        format.as_str().to_owned(),
+        "--agent".to_owned(),
+        agent.to_owned(),
+    ];
+    push_flag(&mut args, "--auto-approve", options.auto_approve);
+    push_flag(&mut args, "--smart-approve", options.smart_approve);
+    push_repeated(
+        &mut args,
+        "--enabled-tools",
+        "enabledTools",
+        &options.enabled_tools,
+    )?;
+    push_repeated(
+        &mut args,
+        "--disabled-tools",
+        "disabledTools",
+        &options.disabled_tools,
+    )?;
+    push_limits(&mut args, options)?;
+    push_repeated(&mut args, "--add-dir", "addDir", &options.add_dir)?;
+    push_flag(&mut args, "--trust", options.trust);
+    if let Some(dir) = &options.output_dir {
+        validate_value("outputDir", dir)?;
+        push_pair(&mut args, "--output-dir", dir);
+    }
+    match &request.session {
+        SessionMode::Fresh => {}
+        SessionMode::NewWithId(_) => {
+            return Err(BuildError::new(
+                "sessionId",
+                "vibe cannot start a session with a chosen id; start without sessionId and resume with the id it reports",
+            ));
+        }
+        SessionMode::Resume(id) => push_pair(&mut args, "--resume", id),
+        SessionMode::ResumeLatest => args.push("--continue".to_owned()),
+    }
+    // Last, with no value: vibe then reads the prompt from stdin, so no prompt text is ever argv.
+    args.push("-p".to_owned());
+    let env: BTreeMap<String, String> = request
+        .model
+        .iter()
+        .map(|model| (MODEL_ENV.to_owned(), model.clone()))
+        .collect();
+    Ok(CommandSpec {
+        provider: ProviderId::Mistral,
+        program: "vibe".to_owned(),
+        args,
+        env,
+        env_remove: Vec::new(),
+        cwd: request.working_dir.clone(),
+        stdin: Some(request.prompt.clone()),
+        prompt_file: None,
+        prompt_via: PromptVia::Stdin,
+        prompt_bytes: request.prompt.len(),
+        output_format: format.as_str().to_owned(),
+    })
+}
+
+/// A parser for `format` (`streaming`, `json` or `text`).
 pub fn parser(format: &str) -> Box<dyn OutputParser> {
-    let _ = format;
-    Box::new(Placeholder)
+    parse::parser(format)
 }
 
-struct Placeholder;
-
-impl OutputParser for Placeholder {
-    fn feed_line(&mut self, line: &str) -> Vec<AgentEvent> {
-        vec![crate::parse::unrecognized(line)]
+/// A built-in agent, or a custom agent name that can only be a file name under `~/.vibe/agents`.
+fn checked_agent(agent: Option<&str>) -> Result<&str, BuildError> {
+    let Some(agent) = agent else {
+        return Ok(DEFAULT_AGENT);
+    };
+    validate_value("agent", agent)?;
+    match agent {
+        "default" => Err(BuildError::new(
+            "agent",
+            "`default` is not a vibe agent; leave agent out for accept-edits, or use ask, smart-approve or auto-approve",
+        )),
+        "plan" => Err(BuildError::new(
+            "agent",
+            "`plan` is not a vibe agent (vibe has ask, accept-edits, smart-approve, auto-approve); \
+             `ask` is the most cautious built-in one",
+        )),
+        _ if BUILTIN_AGENTS.contains(&agent) => Ok(agent),
+        _ if agent
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+            && !agent.starts_with('.') =>
+        {
+            Ok(agent)
+        }
+        _ => Err(BuildError::new(
+            "agent",
+            format!(
+                "{agent:?} is neither a built-in agent ({}) nor a custom agent file name",
+                BUILTIN_AGENTS.join(", ")
+            ),
+        )),
     }
+}
 
-    fn finish(&mut self, _exit: ExitInfo, _stderr_tail: &str) -> RunOutcome {
-        RunOutcome::default()
+fn push_limits(args: &mut Vec<String>, options: &VibeOptions) -> Result<(), BuildError> {
+    if let Some(turns) = options.max_turns {
+        check_range("maxTurns", turns, 1, MAX_TURNS)?;
+        push_pair(args, "--max-turns", &turns.to_string());
     }
+    if let Some(price) = options.max_price {
+        if !(MIN_PRICE..=MAX_PRICE).contains(&price) {
+            return Err(BuildError::new(
+                "maxPrice",
+                format!(
+                    "{price} is out of range; use a dollar amount from {MIN_PRICE} to {MAX_PRICE}"
+                ),
+            ));
+        }
+        push_pair(args, "--max-price", &price.to_string());
+    }
+    if let Some(tokens) = options.max_tokens {
+        check_range("maxTokens", tokens, 1, MAX_TOKENS)?;
+        push_pair(args, "--max-tokens", &tokens.to_string());
+    }
+    if let Some(seconds) = options.time_limit {
+        check_range("timeLimit", seconds, 1, MAX_TIME_LIMIT_SECONDS)?;
+        push_pair(args, "--time-limit", &seconds.to_string());
+    }
+    Ok(())
+}
+
+fn check_range<T: PartialOrd + std::fmt::Display>(
+    param: &str,
+    value: T,
+    min: T,
+    max: T,
+) -> Result<(), BuildError> {
+    if value < min || value > max {
+        return Err(BuildError::new(
+            param,
+            format!("{value} is out of range; use {min} to {max}"),
+        ));
+    }
+    Ok(())
+}
+
+fn push_flag(args: &mut Vec<String>, flag: &str, on: bool) {
+    if on {
+        args.push(flag.to_owned());
+    }
+}
+
+fn push_pair(args: &mut Vec<String>, flag: &str, value: &str) {
+    args.push(flag.to_owned());
+    args.push(value.to_owned());
+}
+
+/// Vibe's list flags take one value each; repeat the flag.
+fn push_repeated(
+    args: &mut Vec<String>,
+    flag: &str,
+    param: &str,
+    values: &[String],
+) -> Result<(), BuildError> {
+    validate_list(param, values)?;
+    for value in values {
+        push_pair(args, flag, value);
+    }
+    Ok(())
 }
