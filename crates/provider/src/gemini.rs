@@ -48,6 +48,26 @@ impl GeminiBackend {
     }
 }
 
+impl GeminiBackend {
+    /// The backend to run: `forced` (the `LLM_GATEWAY_GEMINI_BACKEND` value) when set, else
+    /// Gemini CLI when installed, else agy when installed, else Gemini CLI (so a missing binary
+    /// is reported under the name users expect).
+    pub fn select(
+        forced: Option<&str>,
+        is_installed: impl Fn(&str) -> bool,
+    ) -> Result<GeminiBackend, BuildError> {
+        if let Some(value) = forced.filter(|value| !value.trim().is_empty()) {
+            return value.parse();
+        }
+        let antigravity = GeminiBackend::Antigravity;
+        if !is_installed(GeminiBackend::GeminiCli.program()) && is_installed(antigravity.program())
+        {
+            return Ok(antigravity);
+        }
+        Ok(GeminiBackend::GeminiCli)
+    }
+}
+
 impl FromStr for GeminiBackend {
     type Err = BuildError;
 
@@ -146,6 +166,27 @@ pub struct GeminiOptions {
     pub print_timeout: Option<String>,
 }
 
+impl GeminiOptions {
+    /// Paths the CLI requires to exist, as `(parameter, path)`: Gemini CLI exits 1 on a missing
+    /// include directory. This crate does no I/O; the caller checks them before spawn.
+    pub fn required_paths(&self) -> Vec<(String, String)> {
+        let lists = [
+            ("includeDirs", &self.include_dirs),
+            ("policyFiles", &self.policy_files),
+            ("adminPolicyFiles", &self.admin_policy_files),
+        ];
+        lists
+            .into_iter()
+            .flat_map(|(param, values)| {
+                values
+                    .iter()
+                    .enumerate()
+                    .map(move |(index, path)| (format!("{param}[{index}]"), path.clone()))
+            })
+            .collect()
+    }
+}
+
 /// Plans the command for the configured backend.
 pub fn build(request: &RunRequest, options: &GeminiOptions) -> Result<CommandSpec, BuildError> {
     let approval = effective_approval(options)?;
@@ -185,11 +226,8 @@ fn build_gemini_cli(
     let format = options
         .output_format
         .unwrap_or(GeminiOutputFormat::StreamJson);
-    let mut args = vec![
-        "--output-format".to_owned(),
-        format.as_str().to_owned(),
-        "--skip-trust".to_owned(),
-    ];
+    let mut args = vec!["--output-format".to_owned(), format.as_str().to_owned()];
+    args.push("--skip-trust".to_owned());
     if let Some(model) = &request.model {
         push_pair(&mut args, "--model", model);
     }
@@ -199,6 +237,18 @@ fn build_gemini_cli(
     if options.sandbox {
         args.push("--sandbox".to_owned());
     }
+    push_gemini_lists(&mut args, options)?;
+    push_gemini_session(&mut args, &request.session)?;
+    Ok(spec(
+        request,
+        GeminiBackend::GeminiCli,
+        args,
+        format,
+        PromptVia::Stdin,
+    ))
+}
+
+fn push_gemini_lists(args: &mut Vec<String>, options: &GeminiOptions) -> Result<(), BuildError> {
     let lists = [
         (
             "--include-directories",
@@ -220,35 +270,30 @@ fn build_gemini_cli(
     ];
     for (flag, param, values) in lists {
         reject_commas(param, values)?;
-        push_repeated(&mut args, flag, param, values)?;
+        push_repeated(args, flag, param, values)?;
     }
-    match &request.session {
+    Ok(())
+}
+
+/// `--session-id` starts a new session (the id becomes a file name, so a UUID is required);
+/// `--resume` takes a full UUID or `latest` (index numbers shift, so they are not offered).
+fn push_gemini_session(args: &mut Vec<String>, session: &SessionMode) -> Result<(), BuildError> {
+    match session {
         SessionMode::Fresh => {}
         SessionMode::NewWithId(id) => {
             validate_uuid("sessionId", id)?;
-            push_pair(&mut args, "--session-id", id);
+            push_pair(args, "--session-id", id);
         }
         SessionMode::Resume(id) => {
             validate_uuid("sessionId", id).map_err(|err| {
-                BuildError::new(
-                    "sessionId",
-                    format!(
-                        "{}; use resumeLatest for the most recent session",
-                        err.message
-                    ),
-                )
+                let hint = "use resumeLatest for the most recent session";
+                BuildError::new("sessionId", format!("{}; {hint}", err.message))
             })?;
-            push_pair(&mut args, "--resume", id);
+            push_pair(args, "--resume", id);
         }
-        SessionMode::ResumeLatest => push_pair(&mut args, "--resume", "latest"),
+        SessionMode::ResumeLatest => push_pair(args, "--resume", "latest"),
     }
-    Ok(spec(
-        request,
-        GeminiBackend::GeminiCli,
-        args,
-        format,
-        PromptVia::Stdin,
-    ))
+    Ok(())
 }
 
 fn build_agy(
@@ -273,6 +318,18 @@ fn build_agy(
         Some(GeminiApprovalMode::Plan) => push_pair(&mut args, "--mode", "plan"),
         Some(GeminiApprovalMode::Yolo) => args.push("--dangerously-skip-permissions".to_owned()),
     }
+    push_agy_project(&mut args, options)?;
+    push_agy_session(&mut args, &request.session)?;
+    Ok(spec(
+        request,
+        GeminiBackend::Antigravity,
+        args,
+        GeminiOutputFormat::Text,
+        PromptVia::Argv,
+    ))
+}
+
+fn push_agy_project(args: &mut Vec<String>, options: &GeminiOptions) -> Result<(), BuildError> {
     match (&options.project, options.new_project) {
         (Some(_), true) => {
             return Err(BuildError::new(
@@ -282,7 +339,7 @@ fn build_agy(
         }
         (Some(project), false) => {
             validate_value("project", project)?;
-            push_pair(&mut args, "--project", project);
+            push_pair(args, "--project", project);
         }
         (None, true) => args.push("--new-project".to_owned()),
         (None, false) => {}
@@ -294,26 +351,25 @@ fn build_agy(
                 format!("{timeout:?} is not a Go duration such as `90s`, `10m` or `1h30m`"),
             ));
         }
-        push_pair(&mut args, "--print-timeout", timeout);
+        push_pair(args, "--print-timeout", timeout);
     }
-    match &request.session {
+    Ok(())
+}
+
+fn push_agy_session(args: &mut Vec<String>, session: &SessionMode) -> Result<(), BuildError> {
+    match session {
         SessionMode::Fresh => {}
         SessionMode::NewWithId(_) => {
             return Err(BuildError::new(
                 "sessionId",
-                "agy cannot start a session with a chosen id; start without sessionId and resume with the id it reports",
+                "agy cannot start a session with a chosen id; start without sessionId and resume \
+                 with the id it reports",
             ));
         }
-        SessionMode::Resume(id) => push_pair(&mut args, "--conversation", id),
+        SessionMode::Resume(id) => push_pair(args, "--conversation", id),
         SessionMode::ResumeLatest => args.push("--continue".to_owned()),
     }
-    Ok(spec(
-        request,
-        GeminiBackend::Antigravity,
-        args,
-        GeminiOutputFormat::Text,
-        PromptVia::Argv,
-    ))
+    Ok(())
 }
 
 /// agy takes the prompt only as an argv value: it must not look like a flag (agy ignores `--`)
@@ -485,6 +541,36 @@ mod tests {
         for bad in ["", "10", "m", "-5m", "1.m", "10x", "1..2s", "5 m"] {
             assert!(!is_go_duration(bad), "{bad}");
         }
+    }
+
+    #[test]
+    fn backend_selection() {
+        let only = |name: &'static str| move |program: &str| program == name;
+        assert_eq!(
+            GeminiBackend::select(None, only("gemini")),
+            Ok(GeminiBackend::GeminiCli)
+        );
+        assert_eq!(
+            GeminiBackend::select(None, only("agy")),
+            Ok(GeminiBackend::Antigravity)
+        );
+        assert_eq!(
+            GeminiBackend::select(None, |_| true),
+            Ok(GeminiBackend::GeminiCli)
+        );
+        assert_eq!(
+            GeminiBackend::select(None, |_| false),
+            Ok(GeminiBackend::GeminiCli)
+        );
+        assert_eq!(
+            GeminiBackend::select(Some("agy"), only("gemini")),
+            Ok(GeminiBackend::Antigravity)
+        );
+        assert_eq!(
+            GeminiBackend::select(Some(" "), only("agy")),
+            Ok(GeminiBackend::Antigravity)
+        );
+        assert!(GeminiBackend::select(Some("bard"), |_| true).is_err());
     }
 
     #[test]

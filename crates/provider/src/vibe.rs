@@ -89,6 +89,18 @@ pub struct VibeOptions {
     pub output_dir: Option<String>,
 }
 
+impl VibeOptions {
+    /// Paths that must exist, as `(parameter, path)` (the extra directories). This crate does no
+    /// I/O; the caller checks them before spawn. `outputDir` is created by vibe.
+    pub fn required_paths(&self) -> Vec<(String, String)> {
+        self.add_dir
+            .iter()
+            .enumerate()
+            .map(|(index, path)| (format!("addDir[{index}]"), path.clone()))
+            .collect()
+    }
+}
+
 const MAX_TURNS: u32 = 10_000;
 const MIN_PRICE: f64 = 1e-6;
 const MAX_PRICE: f64 = 10_000.0;
@@ -132,17 +144,7 @@ pub fn build(request: &RunRequest, options: &VibeOptions) -> Result<CommandSpec,
         validate_value("outputDir", dir)?;
         push_pair(&mut args, "--output-dir", dir);
     }
-    match &request.session {
-        SessionMode::Fresh => {}
-        SessionMode::NewWithId(_) => {
-            return Err(BuildError::new(
-                "sessionId",
-                "vibe cannot start a session with a chosen id; start without sessionId and resume with the id it reports",
-            ));
-        }
-        SessionMode::Resume(id) => push_pair(&mut args, "--resume", id),
-        SessionMode::ResumeLatest => args.push("--continue".to_owned()),
-    }
+    push_session(&mut args, &request.session)?;
     // Last, with no value: vibe then reads the prompt from stdin, so no prompt text is ever argv.
     args.push("-p".to_owned());
     let env: BTreeMap<String, String> = request
@@ -163,6 +165,23 @@ pub fn build(request: &RunRequest, options: &VibeOptions) -> Result<CommandSpec,
         prompt_bytes: request.prompt.len(),
         output_format: format.as_str().to_owned(),
     })
+}
+
+/// `--resume <id>` (an opaque id) or `--continue`; vibe cannot start a session with a chosen id.
+fn push_session(args: &mut Vec<String>, session: &SessionMode) -> Result<(), BuildError> {
+    match session {
+        SessionMode::Fresh => {}
+        SessionMode::NewWithId(_) => {
+            return Err(BuildError::new(
+                "sessionId",
+                "vibe cannot start a session with a chosen id; start without sessionId and resume \
+                 with the id it reports",
+            ));
+        }
+        SessionMode::Resume(id) => push_pair(args, "--resume", id),
+        SessionMode::ResumeLatest => args.push("--continue".to_owned()),
+    }
+    Ok(())
 }
 
 /// A parser for `format` (`streaming`, `json` or `text`).

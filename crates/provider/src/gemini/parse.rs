@@ -152,6 +152,8 @@ impl StreamJsonParser {
 #[derive(Default)]
 struct JsonParser {
     buffer: String,
+    /// Lines in `buffer` (a one-line object closes on its own line).
+    buffered_lines: usize,
     outcome: RunOutcome,
     saw_result: bool,
 }
@@ -168,8 +170,9 @@ impl OutputParser for JsonParser {
         }
         self.buffer.push_str(line);
         self.buffer.push('\n');
-        let closes = line.starts_with('}')
-            || (self.buffer.lines().count() == 1 && line.trim_end().ends_with('}'));
+        self.buffered_lines += 1;
+        let closes =
+            line.starts_with('}') || (self.buffered_lines == 1 && line.trim_end().ends_with('}'));
         if closes { self.try_parse() } else { Vec::new() }
     }
 
@@ -188,12 +191,16 @@ impl OutputParser for JsonParser {
 
 impl JsonParser {
     fn try_parse(&mut self) -> Vec<AgentEvent> {
-        match serde_json::from_str::<Value>(&self.buffer) {
+        let parsed = serde_json::from_str::<Value>(&self.buffer);
+        if matches!(&parsed, Err(err) if err.is_eof()) {
+            return Vec::new();
+        }
+        self.buffered_lines = 0;
+        match parsed {
             Ok(Value::Object(object)) => {
                 self.buffer.clear();
                 self.on_object(&object)
             }
-            Err(err) if err.is_eof() => Vec::new(),
             _ => vec![unrecognized(&std::mem::take(&mut self.buffer))],
         }
     }

@@ -657,3 +657,45 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn required_paths_name_their_parameter() {
+    let options = GeminiOptions {
+        include_dirs: strings(&["/a", "/b"]),
+        policy_files: strings(&["/p.toml"]),
+        ..GeminiOptions::default()
+    };
+    assert_eq!(
+        options.required_paths(),
+        vec![
+            ("includeDirs[0]".to_owned(), "/a".to_owned()),
+            ("includeDirs[1]".to_owned(), "/b".to_owned()),
+            ("policyFiles[0]".to_owned(), "/p.toml".to_owned()),
+        ]
+    );
+}
+
+#[test]
+fn json_mode_tolerates_noise_and_compact_objects() {
+    let stdout =
+        b"noise before\n{\"session_id\":\"s2\",\"response\":\"one line\"}\n{\n  \"broken\": \n}\n";
+    let (events, outcome) = feed(gemini::parser("json", "gemini").as_mut(), stdout, OK, "");
+    assert!(matches!(&events[0], AgentEvent::Unrecognized { raw } if raw == "noise before"));
+    assert_eq!(
+        events[1],
+        AgentEvent::Session {
+            session_id: "s2".into(),
+            model: None
+        }
+    );
+    assert_eq!(
+        events[2],
+        AgentEvent::Text {
+            text: "one line".into(),
+            delta: false
+        }
+    );
+    assert!(matches!(&events[3], AgentEvent::Unrecognized { raw } if raw.contains("broken")));
+    assert_eq!(outcome.text, "one line");
+    assert!(!outcome.is_error);
+}

@@ -418,3 +418,16 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn required_paths_are_the_extra_dirs() {
+    let options = VibeOptions {
+        add_dir: strings(&["/a"]),
+        output_dir: Some("/out".into()),
+        ..VibeOptions::default()
+    };
+    assert_eq!(
+        options.required_paths(),
+        vec![("addDir[0]".to_owned(), "/a".to_owned())]
+    );
+}
