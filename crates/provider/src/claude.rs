@@ -251,6 +251,14 @@ fn validate_exclusions(request: &RunRequest, options: &ClaudeOptions) -> Result<
         "appendSystemPromptFile",
         options.append_system_prompt_file.is_some(),
     )?;
+    if options.safe_mode && options.agents.is_some() {
+        // Verified on 2.1.330: `--safe-mode` disables custom agents, so the run fails with
+        // "--agent '…' not found" after spawning.
+        return Err(BuildError::new(
+            "safeMode",
+            "disables custom agents, so the agents defined here would not exist; drop one of the two",
+        ));
+    }
     require_resume("forkSession", options.fork_session, &request.session)?;
     require_resume_latest_dir(request)
 }

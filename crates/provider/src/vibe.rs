@@ -106,9 +106,20 @@ const MIN_PRICE: f64 = 1e-6;
 const MAX_PRICE: f64 = 10_000.0;
 const MAX_TOKENS: u64 = 100_000_000;
 const MAX_TIME_LIMIT_SECONDS: u64 = 86_400;
+/// vibe 3.0.2 refuses a piped prompt (or prompt file) over 1 MiB ("piped prompt exceeds").
+pub const MAX_PROMPT_BYTES: usize = 1024 * 1024;
 
 /// Plans `vibe --output F --agent A … -p` with the prompt on stdin.
 pub fn build(request: &RunRequest, options: &VibeOptions) -> Result<CommandSpec, BuildError> {
+    if request.prompt.len() > MAX_PROMPT_BYTES {
+        return Err(BuildError::new(
+            "prompt",
+            format!(
+                "is {} bytes; vibe accepts at most {MAX_PROMPT_BYTES} bytes. Put large material in a file under workingDir and refer to it",
+                request.prompt.len()
+            ),
+        ));
+    }
     let format = options.output_format.unwrap_or(VibeOutputFormat::Streaming);
     let agent = checked_agent(options.agent.as_deref())?;
     if options.auto_approve && options.smart_approve {

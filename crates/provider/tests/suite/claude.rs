@@ -190,7 +190,7 @@ fn argv_for_every_option() {
         setting_sources: Some("user,project".into()),
         plugin_dirs: vec!["/p1".into(), "/p2.zip".into()],
         plugin_urls: vec!["https://example.com/p.zip".into()],
-        safe_mode: true,
+        safe_mode: false,
         bare: true,
         debug: Some(DebugSetting::Filter("api,hooks".into())),
         debug_file: Some("/tmp/debug.log".into()),
@@ -198,7 +198,7 @@ fn argv_for_every_option() {
     };
     let cases = vec![
         (
-            "minimal (defaults to stream-json + partial messages)",
+            "minimal (defaults to stream-json, whole content blocks)",
             claude(ClaudeOptions::default()),
         ),
         (
@@ -216,9 +216,16 @@ fn argv_for_every_option() {
             }),
         ),
         (
-            "stream-json without partial messages",
+            "stream-json with partial messages",
             claude(ClaudeOptions {
-                include_partial_messages: Some(false),
+                include_partial_messages: Some(true),
+                ..ClaudeOptions::default()
+            }),
+        ),
+        (
+            "safe mode",
+            claude(ClaudeOptions {
+                safe_mode: true,
                 ..ClaudeOptions::default()
             }),
         ),
@@ -367,6 +374,14 @@ fn rejections_name_the_parameter() {
             claude(ClaudeOptions {
                 append_system_prompt: Some("x".into()),
                 append_system_prompt_file: Some("/x".into()),
+                ..ClaudeOptions::default()
+            }),
+        ),
+        (
+            "safeMode with custom agents",
+            claude(ClaudeOptions {
+                safe_mode: true,
+                agents: Some(serde_json::Map::new()),
                 ..ClaudeOptions::default()
             }),
         ),

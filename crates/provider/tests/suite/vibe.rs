@@ -231,6 +231,14 @@ fn one_mib_prompt_goes_through_stdin_for_vibe() {
 }
 
 #[test]
+fn prompt_over_one_mib_is_refused_before_spawn_naming_prompt() {
+    let prompt = "z".repeat(1024 * 1024 + 1);
+    let error = build(&vibe_request(|r, _| r.prompt = prompt.clone())).unwrap_err();
+    assert_eq!(error.param, "prompt");
+    assert!(error.message.contains("1048576"), "{error}");
+}
+
+#[test]
 fn model_is_env_never_a_flag() {
     let spec = build(&vibe_request(|r, _| r.model = Some("mistral-large".into()))).unwrap();
     assert_eq!(
