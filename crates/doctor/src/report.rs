@@ -1,0 +1,249 @@
+//! The report model: one tree of plain data, serialised as the versioned `doctor --json`
+//! output (schema: `setup/status.schema.json`) and rendered for people by [`crate::render`].
+//!
+//! Nothing in here may hold a secret: environment variables appear by name only, credential
+//! files by path only, and login-status commands by their verdict, never their output.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+/// Version of the JSON shape. Bump the major part when a field changes meaning or goes away.
+pub const SCHEMA_VERSION: &str = "1.0";
+
+/// Name of the JSON document type, the `schema` field of the `--json` envelope (the
+/// `llm-cli-gateway.v1.<kind>` naming every command's envelope uses).
+pub const SCHEMA_NAME: &str = "llm-cli-gateway.v1.doctor";
+
+/// How one check came out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// Works as intended.
+    Ok,
+    /// Nothing wrong; something to know (a CLI not installed, a client without the gateway).
+    Info,
+    /// Works, but something should be done (not logged in, auth disabled, stale entry).
+    Warn,
+    /// Broken: needs attention (exit code 1).
+    Error,
+}
+
+/// The whole doctor report.
+#[derive(Debug, Clone, Serialize)]
+pub struct DoctorReport {
+    pub schema_version: &'static str,
+    /// False when no provider is usable or the store cannot be opened.
+    pub ok: bool,
+    /// True when `ok` is false or any check is an error; `doctor` then exits 1.
+    pub attention_needed: bool,
+    /// Unix time in milliseconds when the report was made.
+    pub generated_at_ms: i64,
+    /// Wall time of the whole report (the checks run in parallel).
+    pub duration_ms: u64,
+    pub gateway: GatewayInfo,
+    pub providers: Vec<ProviderCheck>,
+    pub store: StoreCheck,
+    pub http: HttpCheck,
+    pub clients: Vec<ClientCheck>,
+    /// Concrete commands, most important first.
+    pub next_actions: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct GatewayInfo {
+    pub name: &'static str,
+    pub version: &'static str,
+    /// The running executable, when known.
+    pub binary: Option<String>,
+    pub os: &'static str,
+    pub arch: &'static str,
+}
+
+/// One provider backend (gemini has two: `gemini` and `agy`).
+#[derive(Debug, Clone, Serialize)]
+pub struct ProviderCheck {
+    /// The provider id callers use (`claude`, `codex`, `gemini`, `grok`, `mistral`).
+    pub provider: &'static str,
+    /// The executable (`vibe` for mistral, `gemini` or `agy` for gemini).
+    pub binary: &'static str,
+    /// False for backends built from documentation only (`agy`).
+    pub verified: bool,
+    pub status: Status,
+    /// Absolute path on `PATH`, or `None` when not installed.
+    pub path: Option<String>,
+    pub version: Option<String>,
+    pub probe: Option<ProbeSummary>,
+    /// Installed and answers `--version`: the gateway can run it.
+    pub usable: bool,
+    /// For gemini backends: whether the gateway would run this one.
+    pub selected: Option<bool>,
+    pub login: LoginCheck,
+    /// Configuration facts that change how the gateway works with this CLI.
+    pub facts: Vec<Fact>,
+    pub install: Guidance,
+    pub login_guidance: Guidance,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ProbeSummary {
+    /// `ok`, `not_found`, `timed_out` or `failed`.
+    pub status: gateway_jobs::probe::ProbeStatus,
+    pub duration_ms: u64,
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LoginStatus {
+    Authenticated,
+    NotAuthenticated,
+    Unknown,
+    NotChecked,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct LoginCheck {
+    pub status: LoginStatus,
+    /// Where credentials were found: `env ANTHROPIC_API_KEY`, `file ~/.codex/auth.json`,
+    /// `command codex login status`. Names and paths only.
+    pub evidence: Vec<String>,
+    /// One sentence for people.
+    pub detail: String,
+}
+
+/// A named configuration fact, e.g. `vibe session logging = enabled`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Fact {
+    pub name: String,
+    pub value: String,
+    pub status: Status,
+}
+
+/// What to run to install or log in.
+#[derive(Debug, Clone, Serialize)]
+pub struct Guidance {
+    pub summary: String,
+    pub commands: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct StoreCheck {
+    pub status: Status,
+    /// False when `LLM_GATEWAY_LOGS_DB=none`: jobs live in memory and die with the process.
+    pub durable: bool,
+    /// The database file, when durable.
+    pub path: Option<String>,
+    /// Which setting chose the path: `LLM_GATEWAY_LOGS_DB`, `LLM_GATEWAY_JOBS_DB`,
+    /// `LLM_GATEWAY_HOME` or `default`.
+    pub source: &'static str,
+    pub exists: bool,
+    /// The gateway can create or write the database (checked by writing, not by mode bits).
+    pub writable: bool,
+    /// The gateway will be able to open its store.
+    pub can_open: bool,
+    /// Database plus write-ahead log, in bytes.
+    pub size_bytes: Option<u64>,
+    /// The schema version recorded in the database (`PRAGMA user_version`).
+    pub schema_version: Option<i64>,
+    /// Jobs per status (each count stops at 1,000), when an existing store could be read.
+    pub job_counts: Option<BTreeMap<String, u64>>,
+    pub detail: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Exposure {
+    /// Bound to loopback: only this machine can connect.
+    LocalOnly,
+    /// Bound to a non-loopback address with a token: reachable from the network.
+    Lan,
+    /// `serve --http` would refuse to start with these settings.
+    Misconfigured,
+}
+
+impl Exposure {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Exposure::LocalOnly => "local_only",
+            Exposure::Lan => "lan",
+            Exposure::Misconfigured => "misconfigured",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct HttpCheck {
+    pub status: Status,
+    pub host: String,
+    pub port: Option<u16>,
+    pub path: String,
+    /// `http://host:port/path`, when the settings parse.
+    pub url: Option<String>,
+    pub exposure: Exposure,
+    pub token_configured: bool,
+    pub auth_disabled: bool,
+    /// Whether `serve --http` would start with these settings.
+    pub ready: bool,
+    pub detail: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ClientCheck {
+    /// `claude-desktop`, `claude-code`, `codex`, `gemini` or `cursor` (the names
+    /// `print-client-config` takes).
+    pub client: &'static str,
+    pub status: Status,
+    /// Config files looked at, each with whether it exists and what it registers.
+    pub configs: Vec<ClientConfigFile>,
+    /// The gateway is registered in at least one of them.
+    pub registered: bool,
+    pub detail: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ClientConfigFile {
+    pub path: String,
+    pub present: bool,
+    /// Why the file could not be read or parsed.
+    pub error: Option<String>,
+    /// Server names in the file that launch or reach this gateway.
+    pub gateway_entries: Vec<GatewayEntry>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct GatewayEntry {
+    pub name: String,
+    /// `stdio` (a command) or `http` (a URL).
+    pub transport: &'static str,
+    /// The command or URL.
+    pub target: String,
+    /// For stdio entries: whether the command exists.
+    pub command_exists: Option<bool>,
+}
+
+/// The `--json` document: the stable envelope every `--json` command prints around its data.
+#[derive(Debug, Clone, Serialize)]
+pub struct DoctorEnvelope<'a> {
+    /// Always [`SCHEMA_NAME`].
+    pub schema: &'static str,
+    pub schema_version: &'static str,
+    pub ok: bool,
+    pub data: &'a DoctorReport,
+    /// Always null: doctor reports problems as checks, not as an error.
+    pub error: Option<String>,
+}
+
+impl DoctorReport {
+    /// This report inside the `--json` envelope (`schema`, `schema_version`, `ok`, `data`,
+    /// `error`).
+    pub fn to_envelope(&self) -> DoctorEnvelope<'_> {
+        DoctorEnvelope {
+            schema: SCHEMA_NAME,
+            schema_version: SCHEMA_VERSION,
+            ok: self.ok,
+            data: self,
+            error: None,
+        }
+    }
+}

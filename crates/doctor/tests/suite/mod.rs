@@ -1,0 +1,5 @@
+mod client_config;
+mod collect;
+mod render;
+mod schema;
+mod world;
