@@ -33,6 +33,12 @@ pub const AUTH_TOKEN: &str = "LLM_GATEWAY_AUTH_TOKEN";
 pub const AUTH_DISABLED: &str = "LLM_GATEWAY_AUTH_DISABLED";
 /// Extra allowed `Origin` values for HTTP, comma-separated.
 pub const ALLOWED_ORIGINS: &str = "LLM_GATEWAY_ALLOWED_ORIGINS";
+/// Extra allowed `Host` values for HTTP (besides loopback names and the bind address), comma-separated.
+pub const ALLOWED_HOSTS: &str = "LLM_GATEWAY_ALLOWED_HOSTS";
+/// Directory of `SKILL.md` skills served as `skills://` resources (default: the built-in ones).
+pub const SKILLS_DIR: &str = "LLM_GATEWAY_SKILLS_DIR";
+/// Approval policy for `approvalStrategy: "mcp_managed"`: strict, balanced (default), permissive.
+pub const APPROVAL_POLICY: &str = "LLM_GATEWAY_APPROVAL_POLICY";
 /// `1` lets the approval manager accept bypass-permission requests.
 pub const APPROVAL_ALLOW_BYPASS: &str = "LLM_GATEWAY_APPROVAL_ALLOW_BYPASS";
 /// `tracing` filter for the stderr log (default `info`).

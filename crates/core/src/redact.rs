@@ -1,10 +1,305 @@
 //! Redaction of secrets before anything reaches SQLite, logs or error messages (spec §2.9).
-//! IMPLEMENTATION OWNED BY THE STORE WORK (see docs/interfaces.md).
+//!
+//! Every rule is a regular expression plus the capture group that holds the secret; the rest of
+//! the match (a variable name, `Bearer `, a URL's user) is kept so the redacted text still reads.
+//! A [`RegexSet`] pre-filter makes the common case (no secret at all) one pass that borrows.
+//! Rules err on the side of redacting, but ordinary prose must pass untouched (tested).
 
 use std::borrow::Cow;
+use std::sync::LazyLock;
+
+use regex::{Captures, Regex, RegexSet};
+
+/// One kind of secret: the marker says `[REDACTED:<kind>]`.
+struct Rule {
+    kind: &'static str,
+    pattern: &'static str,
+    /// Capture group holding the secret (0 = the whole match).
+    group: usize,
+    /// Extra check on the captured secret, to keep prose from matching.
+    accept: fn(&str) -> bool,
+}
+
+fn any(_: &str) -> bool {
+    true
+}
+
+/// Tokens after `Bearer` must look machine-made: long, and not only letters.
+fn token_like(secret: &str) -> bool {
+    secret.len() >= 16
+        && secret
+            .chars()
+            .any(|c| c.is_ascii_digit() || "-._~+/=".contains(c))
+}
+
+/// Assignment values: anything but an empty value or a marker we already wrote.
+fn not_marker(secret: &str) -> bool {
+    !secret.is_empty() && !secret.starts_with("[REDACTED")
+}
+
+/// Order matters: specific key shapes first, generic assignments last.
+const RULES: &[Rule] = &[
+    Rule {
+        kind: "private_key",
+        pattern: r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----(?:[\s\S]*?-----END [A-Z0-9 ]*PRIVATE KEY-----|[\s\S]*)",
+        group: 0,
+        accept: any,
+    },
+    Rule {
+        kind: "anthropic_key",
+        pattern: r"\bsk-ant-[A-Za-z0-9_\-]{10,}",
+        group: 0,
+        accept: any,
+    },
+    Rule {
+        kind: "openai_key",
+        pattern: r"\bsk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_\-]{20,}",
+        group: 0,
+        accept: any,
+    },
+    Rule {
+        kind: "google_key",
+        pattern: r"\bAIza[0-9A-Za-z_\-]{35}",
+        group: 0,
+        accept: any,
+    },
+    Rule {
+        kind: "xai_key",
+        pattern: r"\bxai-[A-Za-z0-9_\-]{20,}",
+        group: 0,
+        accept: any,
+    },
+    Rule {
+        kind: "mistral_key",
+        pattern: r#"\bMISTRAL_API_KEY\s*[=:]\s*["']?([A-Za-z0-9_\-]{16,})"#,
+        group: 1,
+        accept: not_marker,
+    },
+    Rule {
+        kind: "aws_key",
+        pattern: r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b",
+        group: 0,
+        accept: any,
+    },
+    Rule {
+        kind: "github_token",
+        pattern: r"\bgh[pousr]_[A-Za-z0-9]{30,}",
+        group: 0,
+        accept: any,
+    },
+    Rule {
+        kind: "slack_token",
+        pattern: r"\bxox[abprs]-[A-Za-z0-9\-]{10,}",
+        group: 0,
+        accept: any,
+    },
+    Rule {
+        kind: "jwt",
+        pattern: r"\beyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}",
+        group: 0,
+        accept: any,
+    },
+    Rule {
+        kind: "bearer",
+        pattern: r"\b[Bb]earer\s+([A-Za-z0-9\-._~+/]+=*)",
+        group: 1,
+        accept: token_like,
+    },
+    Rule {
+        kind: "url_password",
+        pattern: r"\b[a-zA-Z][a-zA-Z0-9+.\-]*://[^\s:/@]+:([^\s@/]+)@",
+        group: 1,
+        accept: not_marker,
+    },
+    Rule {
+        kind: "secret_env",
+        pattern: r"\b[A-Z][A-Z0-9_]*_(?:API_KEY|APIKEY|TOKEN|SECRET|PASSWORD)\s*=\s*([^\s\x22'&,;]+)",
+        group: 1,
+        accept: not_marker,
+    },
+    Rule {
+        kind: "secret_assignment",
+        pattern: r"(?i)\b(?:password|passwd|api[_\-]?key|secret|token|access[_\-]?token|auth[_\-]?token|client[_\-]?secret)=([^\s\x22'&,;]+)",
+        group: 1,
+        accept: not_marker,
+    },
+    Rule {
+        kind: "secret_assignment",
+        pattern: r#"(?i)"(?:password|passwd|api[_\-]?key|secret|token|access[_\-]?token|auth[_\-]?token|client[_\-]?secret)"\s*:\s*"([^"]+)""#,
+        group: 1,
+        accept: not_marker,
+    },
+];
+
+struct Compiled {
+    set: RegexSet,
+    rules: Vec<(&'static Rule, Regex)>,
+}
+
+/// Compiled once. The patterns are constants covered by a test that checks all of them
+/// compile, so an empty set here can only mean a bad edit caught by that test.
+static COMPILED: LazyLock<Compiled> = LazyLock::new(|| {
+    let rules: Vec<(&'static Rule, Regex)> = RULES
+        .iter()
+        .filter_map(|rule| Regex::new(rule.pattern).ok().map(|regex| (rule, regex)))
+        .collect();
+    let set = RegexSet::new(rules.iter().map(|(rule, _)| rule.pattern))
+        .unwrap_or_else(|_| RegexSet::empty());
+    Compiled { set, rules }
+});
 
 /// Replaces every secret in `text` with a `[REDACTED:<kind>]` marker. Returns the input
 /// unchanged (borrowed) when nothing matched.
 pub fn redact(text: &str) -> Cow<'_, str> {
-    Cow::Borrowed(text)
+    let compiled = &*COMPILED;
+    let matched = compiled.set.matches(text);
+    if !matched.matched_any() {
+        return Cow::Borrowed(text);
+    }
+    let mut current = Cow::Borrowed(text);
+    for index in matched.iter() {
+        let Some((rule, regex)) = compiled.rules.get(index) else {
+            continue;
+        };
+        let replaced = regex.replace_all(&current, |caps: &Captures<'_>| replace(rule, caps));
+        // A rule whose check refused every match rebuilt the same text: keep the borrow.
+        if let Cow::Owned(owned) = replaced
+            && owned != *current
+        {
+            current = Cow::Owned(owned);
+        }
+    }
+    current
+}
+
+fn replace(rule: &Rule, caps: &Captures<'_>) -> String {
+    let (Some(whole), Some(secret)) = (caps.get(0), caps.get(rule.group)) else {
+        return caps
+            .get(0)
+            .map_or_else(String::new, |m| m.as_str().to_owned());
+    };
+    if !(rule.accept)(secret.as_str()) {
+        return whole.as_str().to_owned();
+    }
+    let start = secret.start() - whole.start();
+    let end = secret.end() - whole.start();
+    let text = whole.as_str();
+    format!("{}[REDACTED:{}]{}", &text[..start], rule.kind, &text[end..])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_pattern_compiles() {
+        for rule in RULES {
+            assert!(Regex::new(rule.pattern).is_ok(), "{}", rule.kind);
+        }
+        assert_eq!(COMPILED.rules.len(), RULES.len());
+        assert_eq!(COMPILED.set.len(), RULES.len());
+    }
+
+    /// One row per kind: (input, expected output).
+    #[test]
+    fn redacts_every_kind() {
+        let pem =
+            "-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEA\n-----END RSA PRIVATE KEY-----";
+        let cases: &[(&str, String)] = &[
+            (
+                "key sk-ant-api03-abcdefghijklmnopqrstuvwxyz0123 end",
+                "key [REDACTED:anthropic_key] end".to_owned(),
+            ),
+            (
+                "sk-proj-abcdefghijklmnopqrstuvwxyz012345",
+                "[REDACTED:openai_key]".to_owned(),
+            ),
+            (
+                "OPENAI=sk-abcdefghijklmnopqrstuvwx",
+                "OPENAI=[REDACTED:openai_key]".to_owned(),
+            ),
+            (
+                "k=AIzaSyA1234567890abcdefghijklmnopqrstuv",
+                "k=[REDACTED:google_key]".to_owned(),
+            ),
+            (
+                "xai-AbCdEfGhIjKlMnOpQrStUvWx123",
+                "[REDACTED:xai_key]".to_owned(),
+            ),
+            (
+                "MISTRAL_API_KEY=AbCdEfGhIjKlMnOpQr12",
+                "MISTRAL_API_KEY=[REDACTED:mistral_key]".to_owned(),
+            ),
+            (
+                &format!("a\n{pem}\nb"),
+                "a\n[REDACTED:private_key]\nb".to_owned(),
+            ),
+            (
+                "-----BEGIN PRIVATE KEY-----\nMIIEv cut mid-chunk",
+                "[REDACTED:private_key]".to_owned(),
+            ),
+            (
+                "t eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NSJ9.c2lnbmF0dXJlX2hlcmU x",
+                "t [REDACTED:jwt] x".to_owned(),
+            ),
+            (
+                "Authorization: Bearer abc123def456ghi789",
+                "Authorization: Bearer [REDACTED:bearer]".to_owned(),
+            ),
+            (
+                "postgres://admin:hunter2@db.example.com/x",
+                "postgres://admin:[REDACTED:url_password]@db.example.com/x".to_owned(),
+            ),
+            (
+                "login password=hunter2 ok",
+                "login password=[REDACTED:secret_assignment] ok".to_owned(),
+            ),
+            (
+                "?api_key=abc123&x=1",
+                "?api_key=[REDACTED:secret_assignment]&x=1".to_owned(),
+            ),
+            ("token=zzz", "token=[REDACTED:secret_assignment]".to_owned()),
+            (
+                r#"{"password": "hunter2"}"#,
+                r#"{"password": "[REDACTED:secret_assignment]"}"#.to_owned(),
+            ),
+            (
+                "GEMINI_API_KEY=whatever1",
+                "GEMINI_API_KEY=[REDACTED:secret_env]".to_owned(),
+            ),
+            ("AKIAIOSFODNN7EXAMPLE", "[REDACTED:aws_key]".to_owned()),
+            (
+                "ghp_abcdefghijklmnopqrstuvwxyz0123456789",
+                "[REDACTED:github_token]".to_owned(),
+            ),
+        ];
+        for (input, expected) in cases {
+            assert_eq!(redact(input), expected.as_str(), "input: {input}");
+        }
+    }
+
+    #[test]
+    fn ordinary_text_is_untouched_and_borrowed() {
+        let prose = [
+            "Please review the task-list and ask about risk-management.",
+            "The bearer of this letter is welcome. Bearer instruments are old.",
+            "Tokens in 1200 out 300; the token budget is fine.",
+            "See https://example.com/path?x=1 and mailto:someone@example.com",
+            "fn main() { let password_len = 8; let api = key(); }",
+            "git commit -m 'fix: desk-based layout' && cargo test",
+            "A JWT starts with eyJ but this is just prose.",
+            "sk-short is not a key; neither is AIza alone.",
+            "Use ssh://git@github.com/org/repo.git to clone.",
+            "-----BEGIN PUBLIC KEY----- is fine to share",
+        ];
+        for text in prose {
+            assert!(matches!(redact(text), Cow::Borrowed(_)), "changed: {text}");
+        }
+    }
+
+    #[test]
+    fn redaction_is_idempotent() {
+        let once = redact("a sk-ant-api03-abcdefghijklmnop password=x Bearer abcdefgh12345678");
+        assert_eq!(redact(&once), once.as_ref());
+    }
 }

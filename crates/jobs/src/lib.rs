@@ -1,9 +1,34 @@
 //! The job service: the only place that spawns provider CLIs.
 //!
-//! CONTRACT SKETCH — the public API the MCP server and the CLI build on (docs/interfaces.md).
-//! Bodies are being written by the job-engine work; signatures change only by agreement.
+//! The types here are the contract the MCP server and the CLI build on (docs/interfaces.md);
+//! [`JobService`] is the one service behind them. Jobs are durable rows in `gateway-store`,
+//! processes run under a per-job [`supervisor`] so they die with the gateway, output streams
+//! through the provider's parser into progress events and append-only chunks.
+//!
+//! Not here: argv building and parsing (`gateway-provider`), SQL (`gateway-store`), MCP.
 
+mod capture;
+mod config;
 pub mod probe;
+mod reconcile;
+mod records;
+mod run;
+mod scheduler;
+mod service;
+mod spawn;
+pub mod supervisor;
+mod sys;
+
+pub use config::{
+    SUPERVISOR_BIN, SUPERVISOR_ENV, SupervisorCommand, data_dir_from_env, default_idle_timeout,
+    locate_supervisor,
+};
+pub use gateway_store::{
+    ApprovalRecord, JobFilter, NewApproval, NewSession, NewToolCall, RequestRecord, SessionRecord,
+    ToolCallRecord,
+};
+pub use records::Records;
+pub use service::JobService;
 
 use std::time::Duration;
 
@@ -25,6 +50,9 @@ pub struct JobsConfig {
     pub retention_days: u32,
     pub redact: bool,
     pub isolate_spawn_env: bool,
+    /// The per-job supervisor; `None` runs CLIs directly (then a gateway killed by SIGKILL
+    /// leaves its jobs running until the next start reconciles them).
+    pub supervisor: Option<SupervisorCommand>,
 }
 
 /// What to run and how to account for it.
@@ -135,4 +163,21 @@ pub enum SubmitError {
     ShuttingDown,
     #[error("store: {0}")]
     Store(String),
+}
+
+/// Failures of the job service itself (not of a job: a failed job is a value).
+#[derive(Debug, thiserror::Error)]
+pub enum JobsError {
+    /// The database could not be opened or written; see the message for the path and cause.
+    #[error(transparent)]
+    Store(#[from] gateway_store::StoreError),
+    /// The data directory or lock file could not be used.
+    #[error("{context}: {source}")]
+    Io {
+        context: String,
+        source: std::io::Error,
+    },
+    /// A background task died (a bug); retrying may work.
+    #[error("internal error: {0}")]
+    Internal(String),
 }

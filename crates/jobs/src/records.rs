@@ -1,0 +1,121 @@
+//! [`Records`]: typed access to sessions, approvals and tool-call records for the MCP layer,
+//! so no SQL lives outside the store. Every method runs on the blocking pool.
+
+use std::sync::Arc;
+
+use gateway_store::{
+    ApprovalRecord, NewApproval, NewSession, NewToolCall, SessionRecord, Store, ToolCallRecord,
+};
+
+use crate::JobsError;
+use crate::service::blocking;
+
+/// A handle on the non-job records; cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Records {
+    store: Arc<Store>,
+}
+
+impl Records {
+    pub(crate) fn new(store: Arc<Store>) -> Records {
+        Records { store }
+    }
+
+    /// Records one MCP tool call (summaries are redacted and should be capped by the caller).
+    pub async fn record_tool_call(&self, call: NewToolCall) -> Result<i64, JobsError> {
+        blocking(&self.store, move |store| store.record_tool_call(&call)).await
+    }
+
+    /// The newest tool calls, newest first.
+    pub async fn recent_tool_calls(&self, limit: u32) -> Result<Vec<ToolCallRecord>, JobsError> {
+        blocking(&self.store, move |store| store.recent_tool_calls(limit)).await
+    }
+
+    /// Creates a session (`id` is `gw-…`); `active` replaces the provider's active one.
+    pub async fn create_session(&self, session: NewSession) -> Result<SessionRecord, JobsError> {
+        blocking(&self.store, move |store| store.create_session(&session)).await
+    }
+
+    pub async fn session(&self, id: &str) -> Result<Option<SessionRecord>, JobsError> {
+        let id = id.to_owned();
+        blocking(&self.store, move |store| store.session(&id)).await
+    }
+
+    pub async fn list_sessions(
+        &self,
+        provider: Option<&str>,
+    ) -> Result<Vec<SessionRecord>, JobsError> {
+        let provider = provider.map(str::to_owned);
+        blocking(&self.store, move |store| {
+            store.list_sessions(provider.as_deref())
+        })
+        .await
+    }
+
+    pub async fn active_session(&self, provider: &str) -> Result<Option<SessionRecord>, JobsError> {
+        let provider = provider.to_owned();
+        blocking(&self.store, move |store| store.active_session(&provider)).await
+    }
+
+    /// `false`: no such session.
+    pub async fn set_session_active(&self, id: &str, active: bool) -> Result<bool, JobsError> {
+        let id = id.to_owned();
+        blocking(&self.store, move |store| {
+            store.set_session_active(&id, active)
+        })
+        .await
+    }
+
+    /// Stores the CLI's native session id once known. `false`: no such session.
+    pub async fn set_native_session(
+        &self,
+        id: &str,
+        native_session_id: &str,
+    ) -> Result<bool, JobsError> {
+        let (id, native) = (id.to_owned(), native_session_id.to_owned());
+        blocking(&self.store, move |store| {
+            store.set_native_session(&id, &native)
+        })
+        .await
+    }
+
+    /// `false`: no such session.
+    pub async fn delete_session(&self, id: &str) -> Result<bool, JobsError> {
+        let id = id.to_owned();
+        blocking(&self.store, move |store| store.delete_session(&id)).await
+    }
+
+    /// Deletes all sessions (of one provider when given); returns how many.
+    pub async fn clear_sessions(&self, provider: Option<&str>) -> Result<usize, JobsError> {
+        let provider = provider.map(str::to_owned);
+        blocking(&self.store, move |store| {
+            store.clear_sessions(provider.as_deref())
+        })
+        .await
+    }
+
+    /// Records an approval decision (the prompt only as its SHA-256).
+    pub async fn record_approval(
+        &self,
+        approval: NewApproval,
+    ) -> Result<ApprovalRecord, JobsError> {
+        blocking(&self.store, move |store| store.record_approval(&approval)).await
+    }
+
+    pub async fn list_approvals(&self, limit: u32) -> Result<Vec<ApprovalRecord>, JobsError> {
+        blocking(&self.store, move |store| store.list_approvals(limit)).await
+    }
+
+    /// Attaches an approval decision (JSON) to a job's flight-recorder row.
+    pub async fn set_request_approval(
+        &self,
+        job_id: &str,
+        decision_json: &str,
+    ) -> Result<bool, JobsError> {
+        let (job, decision) = (job_id.to_owned(), decision_json.to_owned());
+        blocking(&self.store, move |store| {
+            store.set_request_approval(&job, &decision)
+        })
+        .await
+    }
+}

@@ -1,0 +1,117 @@
+//! The few Linux/POSIX calls std does not wrap: process-group signals, parent-death signal,
+//! signal masks, `flock`. Each wrapper is safe to call: arguments are plain integers or owned
+//! sigsets, and failures come back as values.
+#![expect(
+    unsafe_code,
+    reason = "thin wrappers over libc calls that std does not expose"
+)]
+
+use std::fs::File;
+use std::io;
+use std::os::fd::AsRawFd;
+use std::time::Duration;
+
+pub(crate) use libc::{SIGCHLD, SIGHUP, SIGINT, SIGKILL, SIGTERM, SIGUSR1};
+
+/// Sends `signal` to every process in group `pgid` (0 = the caller's own group).
+/// `false` when no such group exists any more (or permission was refused).
+pub(crate) fn kill_group(pgid: i32, signal: i32) -> bool {
+    if pgid < 0 {
+        return false;
+    }
+    // SAFETY: kill(2) takes plain integers; a negative pid addresses the process group.
+    unsafe { libc::kill(-pgid, signal) == 0 }
+}
+
+/// Asks the kernel to send `signal` to the caller when its parent thread exits.
+pub(crate) fn set_parent_death_signal(signal: i32) -> io::Result<()> {
+    // SAFETY: prctl(PR_SET_PDEATHSIG) takes an integer signal number and no pointers.
+    let result = unsafe {
+        libc::prctl(
+            libc::PR_SET_PDEATHSIG,
+            libc::c_ulong::try_from(signal).unwrap_or(0),
+        )
+    };
+    if result == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
+}
+
+/// A set of blocked signals to wait on synchronously (single-threaded supervisor only).
+pub(crate) struct BlockedSignals {
+    set: libc::sigset_t,
+}
+
+impl BlockedSignals {
+    /// Blocks `signals` for the calling thread so they queue until [`BlockedSignals::wait`].
+    pub(crate) fn block(signals: &[i32]) -> io::Result<BlockedSignals> {
+        // SAFETY: sigset_t is plain data; sigemptyset initializes it before any other use.
+        let mut set: libc::sigset_t = unsafe { std::mem::zeroed() };
+        // SAFETY: `set` is a valid, exclusively borrowed sigset_t.
+        unsafe {
+            libc::sigemptyset(&mut set);
+            for signal in signals {
+                libc::sigaddset(&mut set, *signal);
+            }
+        }
+        // SAFETY: `set` is initialized; the old mask is not requested (null).
+        let result = unsafe { libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut()) };
+        if result == 0 {
+            Ok(BlockedSignals { set })
+        } else {
+            Err(io::Error::from_raw_os_error(result))
+        }
+    }
+
+    /// Waits up to `timeout` for one of the blocked signals; `None` on time-out or interruption.
+    pub(crate) fn wait(&self, timeout: Duration) -> Option<i32> {
+        let spec = libc::timespec {
+            tv_sec: libc::time_t::try_from(timeout.as_secs()).unwrap_or(0),
+            tv_nsec: libc::c_long::from(i32::try_from(timeout.subsec_nanos()).unwrap_or(0)),
+        };
+        // SAFETY: `self.set` is an initialized sigset; info may be null; `spec` lives across the call.
+        let signal = unsafe { libc::sigtimedwait(&self.set, std::ptr::null_mut(), &spec) };
+        (signal > 0).then_some(signal)
+    }
+}
+
+/// Restores the default action of `signal`, unblocks it and raises it, so the caller dies the
+/// way its child did. Returns only if the signal did not end the process.
+pub(crate) fn die_by_signal(signal: i32) {
+    // SAFETY: plain integer arguments; the sigset is initialized by sigemptyset before use.
+    unsafe {
+        libc::signal(signal, libc::SIG_DFL);
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        libc::sigaddset(&mut set, signal);
+        libc::pthread_sigmask(libc::SIG_UNBLOCK, &set, std::ptr::null_mut());
+        libc::raise(signal);
+    }
+}
+
+/// Tries to take an exclusive `flock` on `file` without blocking. `Ok(false)`: someone holds it.
+pub(crate) fn try_lock_exclusive(file: &File) -> io::Result<bool> {
+    // SAFETY: the descriptor is valid for the lifetime of `file`.
+    let result = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
+    if result == 0 {
+        return Ok(true);
+    }
+    let error = io::Error::last_os_error();
+    if error.raw_os_error() == Some(libc::EWOULDBLOCK) {
+        Ok(false)
+    } else {
+        Err(error)
+    }
+}
+
+/// Start time of `pid` in clock ticks since boot (`/proc/<pid>/stat` field 22), which tells a
+/// recycled pid apart from the process we recorded.
+pub(crate) fn proc_start_ticks(pid: i64) -> Option<i64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The command name (field 2) may contain spaces and parentheses: skip past the last ')'.
+    let rest = &stat[stat.rfind(')')? + 1..];
+    // After ')' come fields 3.. ; field 22 is the 20th of them.
+    rest.split_whitespace().nth(19)?.parse().ok()
+}

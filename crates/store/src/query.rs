@@ -1,0 +1,716 @@
+//! Read-only queries for the command line (`jobs`, `usage`, `logs`).
+//!
+//! [`ReadStore`] is its own connection opened `SQLITE_OPEN_READ_ONLY` with `query_only` on: it
+//! never migrates, never creates the file and never takes the write lock, and in WAL mode a
+//! reader neither waits for writers nor makes them wait — so `jobs list` or `logs --follow` can
+//! run beside any number of gateway processes. Usage figures come from the `usage_rollup` and
+//! `usage_durations` tables (migration 2, kept by triggers), plus the raw rows of the first,
+//! partial day of a `--since` window; a database without the rollups is summed from raw rows.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rusqlite::{Connection, OpenFlags, OptionalExtension, Row, params};
+use serde::Serialize;
+
+use crate::StoreError;
+use crate::jobs::{JOB_COLUMNS, JobRow};
+use crate::model::{JobFilter, JobRecord, Stream, ToolCallRecord};
+
+/// A reader waits at most this long (only WAL recovery by another process makes it wait).
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+/// Milliseconds in a UTC day: the grain of the usage rollups.
+pub const DAY_MS: i64 = 86_400_000;
+
+/// A read-only view of the database file.
+#[derive(Debug)]
+pub struct ReadStore {
+    conn: Connection,
+    path: PathBuf,
+}
+
+/// What looking a job up by id or unique id prefix found.
+#[derive(Debug, Clone, PartialEq)]
+pub enum JobLookup {
+    Found(Box<JobRecord>),
+    NotFound,
+    /// The prefix matches several jobs (a few of their ids).
+    Ambiguous(Vec<String>),
+}
+
+/// One stored chunk of a job's output.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OutputRow {
+    pub stream: Stream,
+    pub seq: i64,
+    pub text: String,
+}
+
+/// Where a reader of a job's output stands: the last chunk seen per stream (-1: none yet).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OutputCursor {
+    pub stdout_seq: i64,
+    pub stderr_seq: i64,
+}
+
+impl Default for OutputCursor {
+    fn default() -> Self {
+        OutputCursor {
+            stdout_seq: -1,
+            stderr_seq: -1,
+        }
+    }
+}
+
+/// A gateway process as registered in `instances`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct InstanceRecord {
+    pub id: String,
+    pub pid: i64,
+    pub host: String,
+    pub started_at_ms: i64,
+    pub heartbeat_at_ms: i64,
+}
+
+/// A provider request without its prompt and response (those stay in `jobs show`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RequestSummary {
+    /// Insertion order, the cursor of `logs --follow`.
+    pub rowid: i64,
+    pub id: String,
+    pub created_at_ms: i64,
+    pub provider: String,
+    pub model: Option<String>,
+    pub origin_tool: Option<String>,
+    pub status: String,
+    pub duration_ms: Option<i64>,
+    pub input_tokens: Option<i64>,
+    pub output_tokens: Option<i64>,
+    pub cost_usd: Option<f64>,
+    pub error: Option<String>,
+    pub job_id: Option<String>,
+}
+
+/// Filter of the `logs` queries.
+#[derive(Debug, Clone, Default)]
+pub struct LogFilter {
+    /// Only tool calls of this tool, and requests whose `origin_tool` is it.
+    pub tool: Option<String>,
+    /// Only failed tool calls and failed or orphaned requests.
+    pub errors_only: bool,
+    /// `Some(cursor)`: rows inserted after it, oldest first (follow mode); `None`: the newest.
+    pub after: Option<i64>,
+    pub limit: u32,
+}
+
+/// Summed figures of a set of requests.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct UsageTotals {
+    pub requests: i64,
+    /// Requests that ended `failed` or `orphaned`.
+    pub failures: i64,
+    pub input_tokens: i64,
+    pub output_tokens: i64,
+    pub cache_read_tokens: i64,
+    pub cache_creation_tokens: i64,
+    pub cost_usd: f64,
+}
+
+impl UsageTotals {
+    fn add(&mut self, other: &UsageTotals) {
+        self.requests += other.requests;
+        self.failures += other.failures;
+        self.input_tokens += other.input_tokens;
+        self.output_tokens += other.output_tokens;
+        self.cache_read_tokens += other.cache_read_tokens;
+        self.cache_creation_tokens += other.cache_creation_tokens;
+        self.cost_usd += other.cost_usd;
+    }
+}
+
+/// Request durations as counts per bucket (see [`duration_bucket`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DurationHistogram {
+    counts: BTreeMap<i64, i64>,
+}
+
+impl DurationHistogram {
+    fn add(&mut self, bucket: i64, count: i64) {
+        *self.counts.entry(bucket).or_insert(0) += count;
+    }
+
+    fn merge(&mut self, other: &DurationHistogram) {
+        for (bucket, count) in &other.counts {
+            self.add(*bucket, *count);
+        }
+    }
+
+    /// Adds one measured duration.
+    pub fn record(&mut self, duration_ms: i64) {
+        self.add(duration_bucket(duration_ms), 1);
+    }
+
+    /// Durations counted.
+    pub fn len(&self) -> i64 {
+        self.counts.values().filter(|count| **count > 0).sum()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The `quantile` (0..=1) as the midpoint of the bucket holding it (within 5 % above 1 s,
+    /// 5 ms below); `None` without durations.
+    pub fn quantile(&self, quantile: f64) -> Option<i64> {
+        let total = self.len();
+        if total == 0 {
+            return None;
+        }
+        let rank = ((quantile.clamp(0.0, 1.0) * total as f64).ceil() as i64).max(1);
+        let mut seen = 0;
+        for (bucket, count) in &self.counts {
+            if *count <= 0 {
+                continue;
+            }
+            seen += count;
+            if seen >= rank {
+                let (low, width) = bucket_range(*bucket);
+                return Some(low + width / 2);
+            }
+        }
+        None
+    }
+}
+
+/// The histogram bucket of a duration: 10 ms wide below 1 s, then a tenth of each decade
+/// (100 ms up to 10 s, 1 s up to 100 s, 10 s up to 1,000 s, 100 s beyond). Must match the
+/// `CASE` expression in migration 2.
+pub fn duration_bucket(duration_ms: i64) -> i64 {
+    let d = duration_ms.max(0);
+    match d {
+        0..1_000 => d / 10,
+        1_000..10_000 => 100 + (d - 1_000) / 100,
+        10_000..100_000 => 190 + (d - 10_000) / 1_000,
+        100_000..1_000_000 => 280 + (d - 100_000) / 10_000,
+        _ => 370 + (d - 1_000_000) / 100_000,
+    }
+}
+
+/// Lower bound and width of a bucket, in ms.
+fn bucket_range(bucket: i64) -> (i64, i64) {
+    match bucket {
+        ..100 => (bucket.max(0) * 10, 10),
+        100..190 => (1_000 + (bucket - 100) * 100, 100),
+        190..280 => (10_000 + (bucket - 190) * 1_000, 1_000),
+        280..370 => (100_000 + (bucket - 280) * 10_000, 10_000),
+        _ => (1_000_000 + (bucket - 370) * 100_000, 100_000),
+    }
+}
+
+/// Usage of one provider on one UTC day.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct UsageCell {
+    /// Days since the Unix epoch (UTC).
+    pub day: i64,
+    pub provider: String,
+    pub totals: UsageTotals,
+    pub durations: DurationHistogram,
+}
+
+/// How to group usage cells.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UsageGrouping {
+    /// One group for everything.
+    Total,
+    Provider,
+    Day,
+}
+
+/// One group of usage: key (provider, `YYYY-MM-DD`, or `all`), totals and duration quantiles.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct UsageGroup {
+    pub key: String,
+    #[serde(flatten)]
+    pub totals: UsageTotals,
+    pub median_ms: Option<i64>,
+    pub p95_ms: Option<i64>,
+}
+
+/// Groups cells, ordered by key (days ascending, providers by name).
+pub fn group_usage(cells: &[UsageCell], grouping: UsageGrouping) -> Vec<UsageGroup> {
+    let mut groups: BTreeMap<String, (UsageTotals, DurationHistogram)> = BTreeMap::new();
+    if grouping == UsageGrouping::Total {
+        groups.insert("all".to_owned(), Default::default());
+    }
+    for cell in cells {
+        let key = match grouping {
+            UsageGrouping::Total => "all".to_owned(),
+            UsageGrouping::Provider => cell.provider.clone(),
+            UsageGrouping::Day => day_label(cell.day),
+        };
+        let entry = groups.entry(key).or_default();
+        entry.0.add(&cell.totals);
+        entry.1.merge(&cell.durations);
+    }
+    groups
+        .into_iter()
+        .map(|(key, (mut totals, durations))| {
+            totals.cost_usd = (totals.cost_usd * 1e6).round() / 1e6;
+            UsageGroup {
+                key,
+                totals,
+                median_ms: durations.quantile(0.5),
+                p95_ms: durations.quantile(0.95),
+            }
+        })
+        .collect()
+}
+
+/// `YYYY-MM-DD` of a day number (days since 1970-01-01, proleptic Gregorian).
+pub fn day_label(day: i64) -> String {
+    // Howard Hinnant's civil_from_days.
+    let z = day + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+fn request_summary(row: &Row<'_>) -> rusqlite::Result<RequestSummary> {
+    Ok(RequestSummary {
+        rowid: row.get(0)?,
+        id: row.get(1)?,
+        created_at_ms: row.get(2)?,
+        provider: row.get(3)?,
+        model: row.get(4)?,
+        origin_tool: row.get(5)?,
+        status: row.get(6)?,
+        duration_ms: row.get(7)?,
+        input_tokens: row.get(8)?,
+        output_tokens: row.get(9)?,
+        cost_usd: row.get(10)?,
+        error: row.get(11)?,
+        job_id: row.get(12)?,
+    })
+}
+
+fn tool_call(row: &Row<'_>) -> rusqlite::Result<ToolCallRecord> {
+    Ok(ToolCallRecord {
+        id: row.get(0)?,
+        created_at_ms: row.get(1)?,
+        tool: row.get(2)?,
+        client_name: row.get(3)?,
+        client_version: row.get(4)?,
+        args_summary: row.get(5)?,
+        duration_ms: row.get(6)?,
+        is_error: row.get(7)?,
+        result_summary: row.get(8)?,
+    })
+}
+
+/// Job ids are UUIDs; a prefix is looked up only when it is made of their characters.
+fn is_id_prefix(text: &str) -> bool {
+    text.len() >= 4
+        && text
+            .bytes()
+            .all(|byte| byte.is_ascii_hexdigit() || byte == b'-')
+}
+
+impl ReadStore {
+    /// Opens `path` read-only. `Ok(None)`: no file there (no gateway has run with this path).
+    pub fn open(path: &Path) -> Result<Option<ReadStore>, StoreError> {
+        if !path.exists() {
+            return Ok(None);
+        }
+        let fail = |reason: String| StoreError::Open {
+            path: path.to_path_buf(),
+            reason,
+        };
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn =
+            Connection::open_with_flags(path, flags).map_err(|error| fail(error.to_string()))?;
+        conn.busy_timeout(BUSY_TIMEOUT)
+            .and_then(|()| conn.pragma_update(None, "query_only", true))
+            .map_err(|error| fail(error.to_string()))?;
+        Ok(Some(ReadStore {
+            conn,
+            path: path.to_path_buf(),
+        }))
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// `PRAGMA user_version` of the file.
+    pub fn schema_version(&self) -> Result<i64, StoreError> {
+        Ok(self
+            .conn
+            .query_row("PRAGMA user_version", [], |row| row.get(0))?)
+    }
+
+    /// Jobs matching `filter`, newest first.
+    pub fn jobs(&self, filter: &JobFilter) -> Result<Vec<JobRecord>, StoreError> {
+        let mut sql = format!("SELECT {JOB_COLUMNS} FROM jobs WHERE 1 = 1");
+        let mut values: Vec<rusqlite::types::Value> = Vec::new();
+        if !filter.statuses.is_empty() {
+            let marks = vec!["?"; filter.statuses.len()].join(", ");
+            sql.push_str(&format!(" AND status IN ({marks})"));
+            values.extend(
+                filter
+                    .statuses
+                    .iter()
+                    .map(|status| status.as_str().to_owned().into()),
+            );
+        }
+        if let Some(provider) = &filter.provider {
+            sql.push_str(" AND provider = ?");
+            values.push(provider.clone().into());
+        }
+        if let Some(after) = filter.created_after_ms {
+            sql.push_str(" AND created_at >= ?");
+            values.push(after.into());
+        }
+        if let Some(before) = filter.created_before_ms {
+            sql.push_str(" AND created_at < ?");
+            values.push(before.into());
+        }
+        let limit = filter.limit.unwrap_or(50).clamp(1, 10_000);
+        sql.push_str(&format!(" ORDER BY created_at DESC, id DESC LIMIT {limit}"));
+        let mut statement = self.conn.prepare(&sql)?;
+        let rows = statement.query_map(rusqlite::params_from_iter(values), JobRow::from_row)?;
+        rows.map(|row| JobRecord::try_from(row?)).collect()
+    }
+
+    /// One job by id, or by a unique prefix of its id (at least 4 characters).
+    pub fn find_job(&self, id: &str) -> Result<JobLookup, StoreError> {
+        let sql = format!("SELECT {JOB_COLUMNS} FROM jobs WHERE id = ?1");
+        if let Some(row) = self
+            .conn
+            .query_row(&sql, [id], JobRow::from_row)
+            .optional()?
+        {
+            return Ok(JobLookup::Found(Box::new(JobRecord::try_from(row)?)));
+        }
+        if !is_id_prefix(id) {
+            return Ok(JobLookup::NotFound);
+        }
+        // '~' sorts after every character of a UUID, so this range is exactly the prefix.
+        let mut statement = self.conn.prepare(&format!(
+            "SELECT {JOB_COLUMNS} FROM jobs WHERE id >= ?1 AND id < ?1 || '~' ORDER BY id LIMIT 5"
+        ))?;
+        let rows = statement
+            .query_map([id.to_ascii_lowercase()], JobRow::from_row)?
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut records = rows
+            .into_iter()
+            .map(JobRecord::try_from)
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(match records.len() {
+            0 => JobLookup::NotFound,
+            1 => JobLookup::Found(Box::new(records.remove(0))),
+            _ => JobLookup::Ambiguous(records.into_iter().map(|record| record.id).collect()),
+        })
+    }
+
+    /// Output chunks after `cursor`, stdout first, each stream in order.
+    pub fn output_after(
+        &self,
+        job_id: &str,
+        cursor: OutputCursor,
+    ) -> Result<Vec<OutputRow>, StoreError> {
+        let mut statement = self.conn.prepare(
+            r"SELECT stream, seq, text FROM job_output
+              WHERE job_id = ?1 AND ((stream = 'stdout' AND seq > ?2) OR (stream = 'stderr' AND seq > ?3))
+              ORDER BY stream DESC, seq",
+        )?;
+        let rows = statement.query_map(
+            params![job_id, cursor.stdout_seq, cursor.stderr_seq],
+            |row| {
+                let stream: String = row.get(0)?;
+                Ok(OutputRow {
+                    stream: if stream == "stderr" {
+                        Stream::Stderr
+                    } else {
+                        Stream::Stdout
+                    },
+                    seq: row.get(1)?,
+                    text: row.get(2)?,
+                })
+            },
+        )?;
+        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+    }
+
+    /// The registered gateway process `id`, if its row is still there.
+    pub fn instance(&self, id: &str) -> Result<Option<InstanceRecord>, StoreError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT id, pid, host, started_at, heartbeat_at FROM instances WHERE id = ?1",
+                [id],
+                |row| {
+                    Ok(InstanceRecord {
+                        id: row.get(0)?,
+                        pid: row.get(1)?,
+                        host: row.get(2)?,
+                        started_at_ms: row.get(3)?,
+                        heartbeat_at_ms: row.get(4)?,
+                    })
+                },
+            )
+            .optional()?)
+    }
+
+    /// Tool calls: the newest `limit` (newest first), or with `after` those recorded after that
+    /// id (oldest first).
+    pub fn tool_calls(&self, filter: &LogFilter) -> Result<Vec<ToolCallRecord>, StoreError> {
+        let order = if filter.after.is_some() {
+            "ASC"
+        } else {
+            "DESC"
+        };
+        let sql = format!(
+            r"SELECT id, created_at, tool, client_name, client_version, args_summary, duration_ms,
+                is_error, result_summary
+              FROM tool_calls
+              WHERE id > ?1 AND (?2 IS NULL OR tool = ?2) AND (?3 = 0 OR is_error = 1)
+              ORDER BY id {order} LIMIT ?4"
+        );
+        let mut statement = self.conn.prepare(&sql)?;
+        let rows = statement.query_map(
+            params![
+                filter.after.unwrap_or(i64::MIN),
+                filter.tool,
+                filter.errors_only,
+                filter.limit
+            ],
+            tool_call,
+        )?;
+        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+    }
+
+    /// Provider requests, like [`ReadStore::tool_calls`] (the cursor is the rowid).
+    pub fn requests(&self, filter: &LogFilter) -> Result<Vec<RequestSummary>, StoreError> {
+        let order = if filter.after.is_some() {
+            "ASC"
+        } else {
+            "DESC"
+        };
+        let sql = format!(
+            r"SELECT rowid, id, created_at, provider, model, origin_tool, status, duration_ms,
+                input_tokens, output_tokens, cost_usd, error, job_id
+              FROM requests
+              WHERE rowid > ?1 AND (?2 IS NULL OR origin_tool = ?2)
+                AND (?3 = 0 OR status IN ('failed', 'orphaned'))
+              ORDER BY rowid {order} LIMIT ?4"
+        );
+        let mut statement = self.conn.prepare(&sql)?;
+        let rows = statement.query_map(
+            params![
+                filter.after.unwrap_or(i64::MIN),
+                filter.tool,
+                filter.errors_only,
+                filter.limit
+            ],
+            request_summary,
+        )?;
+        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+    }
+
+    /// The newest tool-call id and request rowid (0 when empty): where `--follow` starts.
+    pub fn log_cursors(&self) -> Result<(i64, i64), StoreError> {
+        Ok(self.conn.query_row(
+            "SELECT (SELECT coalesce(max(id), 0) FROM tool_calls), (SELECT coalesce(max(rowid), 0) FROM requests)",
+            [],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )?)
+    }
+
+    /// Usage per UTC day and provider of requests created at or after `since_ms` (all when
+    /// `None`), of one provider when given.
+    pub fn usage(
+        &self,
+        since_ms: Option<i64>,
+        provider: Option<&str>,
+    ) -> Result<Vec<UsageCell>, StoreError> {
+        let mut cells: BTreeMap<(i64, String), UsageCell> = BTreeMap::new();
+        if !self.has_rollups()? {
+            self.raw_usage(since_ms.unwrap_or(i64::MIN), i64::MAX, provider, &mut cells)?;
+            return Ok(cells.into_values().collect());
+        }
+        let first_full_day = match since_ms {
+            None => i64::MIN,
+            Some(since) if since.rem_euclid(DAY_MS) == 0 => since.div_euclid(DAY_MS),
+            Some(since) => {
+                let next_day = since.div_euclid(DAY_MS) + 1;
+                self.raw_usage(since, next_day * DAY_MS, provider, &mut cells)?;
+                next_day
+            }
+        };
+        self.rollup_usage(first_full_day, provider, &mut cells)?;
+        Ok(cells.into_values().collect())
+    }
+
+    fn has_rollups(&self) -> Result<bool, StoreError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'usage_durations'",
+                [],
+                |_| Ok(()),
+            )
+            .optional()?
+            .is_some())
+    }
+
+    fn rollup_usage(
+        &self,
+        first_day: i64,
+        provider: Option<&str>,
+        cells: &mut BTreeMap<(i64, String), UsageCell>,
+    ) -> Result<(), StoreError> {
+        let mut statement = self.conn.prepare(
+            r"SELECT day, provider, requests, failures, input_tokens, output_tokens,
+                cache_read_tokens, cache_creation_tokens, cost_usd
+              FROM usage_rollup WHERE day >= ?1 AND (?2 IS NULL OR provider = ?2) AND requests <> 0",
+        )?;
+        let mut rows = statement.query(params![first_day, provider])?;
+        while let Some(row) = rows.next()? {
+            let cell = cell_of(cells, row.get(0)?, row.get(1)?);
+            cell.totals.add(&UsageTotals {
+                requests: row.get(2)?,
+                failures: row.get(3)?,
+                input_tokens: row.get(4)?,
+                output_tokens: row.get(5)?,
+                cache_read_tokens: row.get(6)?,
+                cache_creation_tokens: row.get(7)?,
+                cost_usd: row.get(8)?,
+            });
+        }
+        let mut statement = self.conn.prepare(
+            r"SELECT day, provider, bucket, count FROM usage_durations
+              WHERE day >= ?1 AND (?2 IS NULL OR provider = ?2) AND count > 0",
+        )?;
+        let mut rows = statement.query(params![first_day, provider])?;
+        while let Some(row) = rows.next()? {
+            let cell = cell_of(cells, row.get(0)?, row.get(1)?);
+            cell.durations.add(row.get(2)?, row.get(3)?);
+        }
+        Ok(())
+    }
+
+    fn raw_usage(
+        &self,
+        from_ms: i64,
+        until_ms: i64,
+        provider: Option<&str>,
+        cells: &mut BTreeMap<(i64, String), UsageCell>,
+    ) -> Result<(), StoreError> {
+        let mut statement = self.conn.prepare(
+            r"SELECT created_at, provider, status IN ('failed', 'orphaned'), duration_ms,
+                coalesce(input_tokens, 0), coalesce(output_tokens, 0),
+                coalesce(cache_read_tokens, 0), coalesce(cache_creation_tokens, 0),
+                coalesce(cost_usd, 0.0)
+              FROM requests
+              WHERE created_at >= ?1 AND created_at < ?2 AND (?3 IS NULL OR provider = ?3)",
+        )?;
+        let mut rows = statement.query(params![from_ms, until_ms, provider])?;
+        while let Some(row) = rows.next()? {
+            let created_at: i64 = row.get(0)?;
+            let cell = cell_of(cells, created_at.div_euclid(DAY_MS), row.get(1)?);
+            cell.totals.add(&UsageTotals {
+                requests: 1,
+                failures: i64::from(row.get::<_, bool>(2)?),
+                input_tokens: row.get(4)?,
+                output_tokens: row.get(5)?,
+                cache_read_tokens: row.get(6)?,
+                cache_creation_tokens: row.get(7)?,
+                cost_usd: row.get(8)?,
+            });
+            if let Some(duration) = row.get::<_, Option<i64>>(3)? {
+                cell.durations.record(duration);
+            }
+        }
+        Ok(())
+    }
+}
+
+fn cell_of(
+    cells: &mut BTreeMap<(i64, String), UsageCell>,
+    day: i64,
+    provider: String,
+) -> &mut UsageCell {
+    cells
+        .entry((day, provider.clone()))
+        .or_insert_with(|| UsageCell {
+            day,
+            provider,
+            ..UsageCell::default()
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    #[test]
+    fn buckets_are_contiguous_and_ranges_hold_their_durations() {
+        let cases = [
+            (0, 0),
+            (9, 0),
+            (10, 1),
+            (999, 99),
+            (1_000, 100),
+            (9_999, 189),
+            (10_000, 190),
+            (99_999, 279),
+            (100_000, 280),
+            (999_999, 369),
+            (1_000_000, 370),
+            (3_600_000, 396),
+            (-5, 0),
+        ];
+        for (duration, bucket) in cases {
+            assert_eq!(duration_bucket(duration), bucket, "{duration} ms");
+            let (low, width) = bucket_range(bucket);
+            let duration = duration.max(0);
+            assert!(
+                low <= duration && duration < low + width,
+                "{duration} in {low}+{width}"
+            );
+        }
+    }
+
+    #[test]
+    fn quantiles_pick_the_bucket_of_the_rank() {
+        let mut histogram = DurationHistogram::default();
+        assert_eq!(histogram.quantile(0.5), None);
+        for duration in [100, 200, 300, 400, 5_000] {
+            histogram.record(duration);
+        }
+        assert_eq!(histogram.quantile(0.5), Some(305));
+        assert_eq!(histogram.quantile(0.95), Some(5_050));
+        assert_eq!(histogram.quantile(0.0), Some(105));
+    }
+
+    #[test]
+    fn day_labels_are_utc_dates() {
+        for (day, label) in [
+            (0, "1970-01-01"),
+            (19_723, "2024-01-01"),
+            (19_782, "2024-02-29"),
+            (-1, "1969-12-31"),
+        ] {
+            assert_eq!(day_label(day), label);
+        }
+    }
+}

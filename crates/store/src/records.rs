@@ -1,0 +1,383 @@
+//! The flight recorder, tool calls, instances, sessions, approvals and retention.
+
+use rusqlite::{OptionalExtension, Row, TransactionBehavior, params};
+
+use crate::model::{
+    ApprovalRecord, NewApproval, NewSession, NewToolCall, PruneCounts, RequestRecord,
+    SessionRecord, ToolCallRecord,
+};
+use crate::{Store, StoreError, now_ms};
+
+const REQUEST_COLUMNS: &str = r"id, correlation_id, provider, model, origin_tool, prompt,
+    prompt_bytes, response, session_id, created_at, finished_at, duration_ms, input_tokens,
+    output_tokens, cache_read_tokens, cache_creation_tokens, cost_usd, exit_code, status, error,
+    job_id, retry_count, approval_decision";
+
+fn tokens(value: Option<i64>) -> Option<u64> {
+    value.and_then(|value| u64::try_from(value).ok())
+}
+
+fn request_from_row(row: &Row<'_>) -> rusqlite::Result<RequestRecord> {
+    Ok(RequestRecord {
+        id: row.get(0)?,
+        correlation_id: row.get(1)?,
+        provider: row.get(2)?,
+        model: row.get(3)?,
+        origin_tool: row.get(4)?,
+        prompt: row.get(5)?,
+        prompt_bytes: u64::try_from(row.get::<_, i64>(6)?).unwrap_or(0),
+        response: row.get(7)?,
+        session_id: row.get(8)?,
+        created_at_ms: row.get(9)?,
+        finished_at_ms: row.get(10)?,
+        duration_ms: row.get(11)?,
+        input_tokens: tokens(row.get(12)?),
+        output_tokens: tokens(row.get(13)?),
+        cache_read_tokens: tokens(row.get(14)?),
+        cache_creation_tokens: tokens(row.get(15)?),
+        cost_usd: row.get(16)?,
+        exit_code: row.get(17)?,
+        status: row.get(18)?,
+        error: row.get(19)?,
+        job_id: row.get(20)?,
+        retry_count: u32::try_from(row.get::<_, i64>(21)?).unwrap_or(0),
+        approval_decision: row.get(22)?,
+    })
+}
+
+const SESSION_COLUMNS: &str =
+    "id, provider, native_session_id, name, active, created_at, updated_at";
+
+fn session_from_row(row: &Row<'_>) -> rusqlite::Result<SessionRecord> {
+    Ok(SessionRecord {
+        id: row.get(0)?,
+        provider: row.get(1)?,
+        native_session_id: row.get(2)?,
+        name: row.get(3)?,
+        active: row.get(4)?,
+        created_at_ms: row.get(5)?,
+        updated_at_ms: row.get(6)?,
+    })
+}
+
+impl Store {
+    /// The newest flight-recorder row with this correlation id.
+    pub fn request_by_correlation(
+        &self,
+        correlation_id: &str,
+    ) -> Result<Option<RequestRecord>, StoreError> {
+        let sql = format!(
+            "SELECT {REQUEST_COLUMNS} FROM requests WHERE correlation_id = ?1 ORDER BY created_at DESC LIMIT 1"
+        );
+        Ok(self
+            .conn()
+            .query_row(&sql, [correlation_id], request_from_row)
+            .optional()?)
+    }
+
+    /// Records the approval decision (JSON) on the request of a job.
+    pub fn set_request_approval(
+        &self,
+        job_id: &str,
+        decision_json: &str,
+    ) -> Result<bool, StoreError> {
+        let changed = self.conn().execute(
+            "UPDATE requests SET approval_decision = ?2 WHERE job_id = ?1",
+            params![job_id, self.scrub(decision_json)],
+        )?;
+        Ok(changed > 0)
+    }
+
+    /// Records one MCP tool call; summaries are redacted here.
+    pub fn record_tool_call(&self, call: &NewToolCall) -> Result<i64, StoreError> {
+        let conn = self.conn();
+        conn.execute(
+            r"INSERT INTO tool_calls (created_at, tool, client_name, client_version, args_summary,
+                duration_ms, is_error, result_summary)
+              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![
+                now_ms(),
+                call.tool,
+                call.client_name,
+                call.client_version,
+                self.scrub(&call.args_summary),
+                call.duration_ms,
+                call.is_error,
+                self.scrub_opt(call.result_summary.as_deref())
+            ],
+        )?;
+        Ok(conn.last_insert_rowid())
+    }
+
+    /// The newest tool calls, newest first.
+    pub fn recent_tool_calls(&self, limit: u32) -> Result<Vec<ToolCallRecord>, StoreError> {
+        let conn = self.conn();
+        let mut statement = conn.prepare(
+            r"SELECT id, created_at, tool, client_name, client_version, args_summary, duration_ms,
+                is_error, result_summary
+              FROM tool_calls ORDER BY id DESC LIMIT ?1",
+        )?;
+        let rows = statement.query_map([limit], |row| {
+            Ok(ToolCallRecord {
+                id: row.get(0)?,
+                created_at_ms: row.get(1)?,
+                tool: row.get(2)?,
+                client_name: row.get(3)?,
+                client_version: row.get(4)?,
+                args_summary: row.get(5)?,
+                duration_ms: row.get(6)?,
+                is_error: row.get(7)?,
+                result_summary: row.get(8)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+    }
+
+    /// Registers (or re-registers) this process.
+    pub fn register_instance(&self, id: &str, pid: u32, host: &str) -> Result<(), StoreError> {
+        let now = now_ms();
+        self.conn().execute(
+            r"INSERT INTO instances (id, pid, host, started_at, heartbeat_at) VALUES (?1, ?2, ?3, ?4, ?4)
+              ON CONFLICT(id) DO UPDATE SET heartbeat_at = excluded.heartbeat_at",
+            params![id, pid, host, now],
+        )?;
+        Ok(())
+    }
+
+    /// Pushes this instance's heartbeat forward.
+    pub fn heartbeat(&self, id: &str) -> Result<(), StoreError> {
+        self.conn().execute(
+            "UPDATE instances SET heartbeat_at = ?2 WHERE id = ?1",
+            params![id, now_ms()],
+        )?;
+        Ok(())
+    }
+
+    /// Removes an instance row (its process exited or was found dead).
+    pub fn remove_instance(&self, id: &str) -> Result<(), StoreError> {
+        self.conn()
+            .execute("DELETE FROM instances WHERE id = ?1", [id])?;
+        Ok(())
+    }
+
+    /// Creates a session; when `active`, it replaces the provider's active session.
+    pub fn create_session(&self, session: &NewSession) -> Result<SessionRecord, StoreError> {
+        let now = now_ms();
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        if session.active {
+            tx.execute(
+                "UPDATE sessions SET active = 0, updated_at = ?2 WHERE provider = ?1 AND active = 1",
+                params![session.provider, now],
+            )?;
+        }
+        tx.execute(
+            r"INSERT INTO sessions (id, provider, native_session_id, name, active, created_at, updated_at)
+              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
+            params![
+                session.id,
+                session.provider,
+                session.native_session_id,
+                self.scrub_opt(session.name.as_deref()),
+                session.active,
+                now
+            ],
+        )?;
+        tx.commit()?;
+        Ok(SessionRecord {
+            id: session.id.clone(),
+            provider: session.provider.clone(),
+            native_session_id: session.native_session_id.clone(),
+            name: session
+                .name
+                .as_deref()
+                .map(|name| self.scrub(name).into_owned()),
+            active: session.active,
+            created_at_ms: now,
+            updated_at_ms: now,
+        })
+    }
+
+    /// One session by gateway id.
+    pub fn session(&self, id: &str) -> Result<Option<SessionRecord>, StoreError> {
+        let sql = format!("SELECT {SESSION_COLUMNS} FROM sessions WHERE id = ?1");
+        Ok(self
+            .conn()
+            .query_row(&sql, [id], session_from_row)
+            .optional()?)
+    }
+
+    /// Sessions, newest first, optionally of one provider.
+    pub fn list_sessions(&self, provider: Option<&str>) -> Result<Vec<SessionRecord>, StoreError> {
+        let sql = format!(
+            "SELECT {SESSION_COLUMNS} FROM sessions WHERE ?1 IS NULL OR provider = ?1 ORDER BY updated_at DESC, id"
+        );
+        let conn = self.conn();
+        let mut statement = conn.prepare(&sql)?;
+        let rows = statement.query_map([provider], session_from_row)?;
+        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+    }
+
+    /// The active session of a provider.
+    pub fn active_session(&self, provider: &str) -> Result<Option<SessionRecord>, StoreError> {
+        let sql =
+            format!("SELECT {SESSION_COLUMNS} FROM sessions WHERE provider = ?1 AND active = 1");
+        Ok(self
+            .conn()
+            .query_row(&sql, [provider], session_from_row)
+            .optional()?)
+    }
+
+    /// Makes `id` the active session of its provider (or clears it with `active = false`).
+    /// `false`: no such session.
+    pub fn set_session_active(&self, id: &str, active: bool) -> Result<bool, StoreError> {
+        let now = now_ms();
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let provider: Option<String> = tx
+            .query_row("SELECT provider FROM sessions WHERE id = ?1", [id], |row| {
+                row.get(0)
+            })
+            .optional()?;
+        let Some(provider) = provider else {
+            return Ok(false);
+        };
+        if active {
+            tx.execute(
+                "UPDATE sessions SET active = 0, updated_at = ?2 WHERE provider = ?1 AND active = 1",
+                params![provider, now],
+            )?;
+        }
+        tx.execute(
+            "UPDATE sessions SET active = ?2, updated_at = ?3 WHERE id = ?1",
+            params![id, active, now],
+        )?;
+        tx.commit()?;
+        Ok(true)
+    }
+
+    /// Records the provider's native session id once the CLI reported it; touches `updated_at`.
+    pub fn set_native_session(
+        &self,
+        id: &str,
+        native_session_id: &str,
+    ) -> Result<bool, StoreError> {
+        let changed = self.conn().execute(
+            "UPDATE sessions SET native_session_id = ?2, updated_at = ?3 WHERE id = ?1",
+            params![id, native_session_id, now_ms()],
+        )?;
+        Ok(changed == 1)
+    }
+
+    /// Deletes one session. `false`: no such session.
+    pub fn delete_session(&self, id: &str) -> Result<bool, StoreError> {
+        Ok(self
+            .conn()
+            .execute("DELETE FROM sessions WHERE id = ?1", [id])?
+            == 1)
+    }
+
+    /// Deletes every session (of one provider when given); returns how many.
+    pub fn clear_sessions(&self, provider: Option<&str>) -> Result<usize, StoreError> {
+        Ok(self.conn().execute(
+            "DELETE FROM sessions WHERE ?1 IS NULL OR provider = ?1",
+            [provider],
+        )?)
+    }
+
+    /// Records an approval decision (the prompt only as its hash).
+    pub fn record_approval(&self, approval: &NewApproval) -> Result<ApprovalRecord, StoreError> {
+        let now = now_ms();
+        let reasons: Vec<String> = approval
+            .reasons
+            .iter()
+            .map(|reason| self.scrub(reason).into_owned())
+            .collect();
+        let reasons_json =
+            serde_json::to_string(&reasons).map_err(|error| StoreError::Corrupt {
+                table: "approvals",
+                reason: error.to_string(),
+            })?;
+        self.conn().execute(
+            r"INSERT INTO approvals (id, provider, decision, policy, score, reasons_json, prompt_sha256, created_at)
+              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![
+                approval.id,
+                approval.provider,
+                approval.decision,
+                approval.policy,
+                approval.score,
+                reasons_json,
+                approval.prompt_sha256,
+                now
+            ],
+        )?;
+        Ok(ApprovalRecord {
+            id: approval.id.clone(),
+            provider: approval.provider.clone(),
+            decision: approval.decision.clone(),
+            policy: approval.policy.clone(),
+            score: approval.score,
+            reasons,
+            prompt_sha256: approval.prompt_sha256.clone(),
+            created_at_ms: now,
+        })
+    }
+
+    /// Approvals, newest first.
+    pub fn list_approvals(&self, limit: u32) -> Result<Vec<ApprovalRecord>, StoreError> {
+        let conn = self.conn();
+        let mut statement = conn.prepare(
+            r"SELECT id, provider, decision, policy, score, reasons_json, prompt_sha256, created_at
+              FROM approvals ORDER BY created_at DESC, id LIMIT ?1",
+        )?;
+        let rows = statement.query_map([limit], |row| {
+            Ok((
+                ApprovalRecord {
+                    id: row.get(0)?,
+                    provider: row.get(1)?,
+                    decision: row.get(2)?,
+                    policy: row.get(3)?,
+                    score: row.get(4)?,
+                    reasons: Vec::new(),
+                    prompt_sha256: row.get(6)?,
+                    created_at_ms: row.get(7)?,
+                },
+                row.get::<_, String>(5)?,
+            ))
+        })?;
+        let mut approvals = Vec::new();
+        for row in rows {
+            let (mut approval, reasons_json) = row?;
+            approval.reasons =
+                serde_json::from_str(&reasons_json).map_err(|error| StoreError::Corrupt {
+                    table: "approvals",
+                    reason: error.to_string(),
+                })?;
+            approvals.push(approval);
+        }
+        Ok(approvals)
+    }
+
+    /// Deletes rows older than `cutoff_ms` from every table: finished jobs (with their output
+    /// and events, by cascade), requests, tool calls, sessions not used since, approvals and
+    /// instances without a heartbeat since. Active jobs are never pruned.
+    pub fn prune(&self, cutoff_ms: i64) -> Result<PruneCounts, StoreError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let counts = PruneCounts {
+            requests: tx.execute("DELETE FROM requests WHERE created_at < ?1", [cutoff_ms])?,
+            jobs: tx.execute(
+                r"DELETE FROM jobs WHERE created_at < ?1
+                  AND status NOT IN ('queued', 'running')",
+                [cutoff_ms],
+            )?,
+            tool_calls: tx.execute("DELETE FROM tool_calls WHERE created_at < ?1", [cutoff_ms])?,
+            sessions: tx.execute("DELETE FROM sessions WHERE updated_at < ?1", [cutoff_ms])?,
+            approvals: tx.execute("DELETE FROM approvals WHERE created_at < ?1", [cutoff_ms])?,
+            instances: tx.execute("DELETE FROM instances WHERE heartbeat_at < ?1", [cutoff_ms])?,
+        };
+        tx.commit()?;
+        Ok(counts)
+    }
+}

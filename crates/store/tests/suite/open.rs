@@ -1,0 +1,109 @@
+use std::os::unix::fs::PermissionsExt;
+
+use gateway_store::{Store, StoreError, StoreOptions};
+
+#[test]
+fn creates_a_private_directory_and_file_in_wal_mode() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("nested").join("logs.db");
+    let store = Store::open(&StoreOptions {
+        path: Some(path.clone()),
+        redact: true,
+    })
+    .unwrap();
+    let dir_mode = std::fs::metadata(path.parent().unwrap())
+        .unwrap()
+        .permissions()
+        .mode()
+        & 0o777;
+    let file_mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+    assert_eq!((dir_mode, file_mode), (0o700, 0o600));
+    assert_eq!(
+        store.schema_version().unwrap(),
+        Store::latest_schema_version()
+    );
+    drop(store);
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let mode: String = conn
+        .query_row("PRAGMA journal_mode", [], |row| row.get(0))
+        .unwrap();
+    assert_eq!(mode, "wal");
+}
+
+#[test]
+fn opening_twice_migrates_once_and_a_newer_schema_is_accepted() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("logs.db");
+    let options = StoreOptions {
+        path: Some(path.clone()),
+        redact: true,
+    };
+    drop(Store::open(&options).unwrap());
+    drop(Store::open(&options).unwrap());
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.pragma_update(None, "user_version", 99).unwrap();
+    drop(conn);
+    let store = Store::open(&options).unwrap();
+    assert_eq!(store.schema_version().unwrap(), 99);
+    assert!(store.job("nope").unwrap().is_none());
+}
+
+#[test]
+fn in_memory_store_works_without_a_file() {
+    let store = Store::open(&StoreOptions {
+        path: None,
+        redact: true,
+    })
+    .unwrap();
+    assert!(store.path().is_none());
+    store
+        .submit_job(
+            &super::new_job("a", "k"),
+            gateway_store::DedupPolicy {
+                window_ms: 0,
+                force_refresh: false,
+            },
+        )
+        .unwrap();
+    assert!(store.job("a").unwrap().is_some());
+}
+
+#[test]
+fn an_unusable_directory_is_a_clear_error_not_a_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("a-file");
+    std::fs::write(&file, b"x").unwrap();
+    let error = Store::open(&StoreOptions {
+        path: Some(file.join("logs.db")),
+        redact: true,
+    })
+    .unwrap_err();
+    assert!(matches!(error, StoreError::Open { .. }), "{error:?}");
+    let message = error.to_string();
+    assert!(
+        message.contains("cannot open the database at") && message.contains("a-file"),
+        "{message}"
+    );
+}
+
+#[test]
+fn a_read_only_directory_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let read_only = dir.path().join("ro");
+    std::fs::create_dir(&read_only).unwrap();
+    std::fs::set_permissions(&read_only, std::fs::Permissions::from_mode(0o500)).unwrap();
+    // root ignores directory permissions; then this case cannot be built here.
+    if std::fs::write(read_only.join("probe"), b"x").is_ok() {
+        return;
+    }
+    let error = Store::open(&StoreOptions {
+        path: Some(read_only.join("logs.db")),
+        redact: true,
+    })
+    .unwrap_err();
+    let message = error.to_string();
+    assert!(
+        message.contains("cannot create the file") && message.contains("Permission denied"),
+        "{message}"
+    );
+}

@@ -1,0 +1,209 @@
+use gateway_core::{JobStatus, RunOutcome, Usage};
+use gateway_store::{DedupPolicy, JobFinish, RunningInfo, now_ms};
+use pretty_assertions::assert_eq;
+
+use super::{new_job, store};
+
+const NO_DEDUP: DedupPolicy = DedupPolicy {
+    window_ms: 0,
+    force_refresh: false,
+};
+
+fn running() -> RunningInfo {
+    RunningInfo {
+        pid: 4242,
+        pgid: 4242,
+        proc_start_ticks: Some(7),
+        started_at_ms: now_ms(),
+    }
+}
+
+fn finish(status: JobStatus) -> JobFinish {
+    JobFinish {
+        status,
+        exit_code: Some(0),
+        error: None,
+        error_category: None,
+        finished_at_ms: now_ms(),
+        output_truncated: false,
+        outcome: Some(RunOutcome {
+            text: "the answer".to_owned(),
+            session_id: Some("sess-1".to_owned()),
+            usage: Usage {
+                input_tokens: Some(10),
+                output_tokens: Some(5),
+                cache_read_tokens: Some(3),
+                cache_creation_tokens: Some(1),
+            },
+            cost_usd: Some(0.25),
+            stop_reason: Some("end_turn".to_owned()),
+            ..RunOutcome::default()
+        }),
+        retention_days: 30,
+    }
+}
+
+/// Every legal transition succeeds once through the store; replaying it loses the CAS.
+#[test]
+fn every_legal_transition_is_a_single_winner_cas() {
+    let (_dir, store) = store();
+    for (index, to) in [
+        JobStatus::Completed,
+        JobStatus::Failed,
+        JobStatus::Canceled,
+        JobStatus::Orphaned,
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let id = format!("run-{index}");
+        store.submit_job(&new_job(&id, &id), NO_DEDUP).unwrap();
+        assert!(
+            store.mark_running(&id, running()).unwrap(),
+            "queued → running"
+        );
+        assert!(
+            !store.mark_running(&id, running()).unwrap(),
+            "running → running refused"
+        );
+        assert!(
+            store
+                .finish_job(&id, JobStatus::Running, &finish(to))
+                .unwrap(),
+            "running → {to}"
+        );
+        assert!(
+            !store
+                .finish_job(&id, JobStatus::Running, &finish(JobStatus::Failed))
+                .unwrap(),
+            "second finish refused"
+        );
+        assert_eq!(store.job(&id).unwrap().unwrap().status, to);
+    }
+    for (index, to) in [JobStatus::Failed, JobStatus::Canceled, JobStatus::Orphaned]
+        .into_iter()
+        .enumerate()
+    {
+        let id = format!("queued-{index}");
+        store.submit_job(&new_job(&id, &id), NO_DEDUP).unwrap();
+        assert!(
+            store
+                .finish_job(&id, JobStatus::Queued, &finish(to))
+                .unwrap(),
+            "queued → {to}"
+        );
+        assert!(
+            !store.mark_running(&id, running()).unwrap(),
+            "{to} → running refused"
+        );
+    }
+    // Illegal by the state machine: refused before touching SQL.
+    store.submit_job(&new_job("q", "q"), NO_DEDUP).unwrap();
+    assert!(
+        !store
+            .finish_job("q", JobStatus::Queued, &finish(JobStatus::Completed))
+            .unwrap()
+    );
+    assert_eq!(store.job("q").unwrap().unwrap().status, JobStatus::Queued);
+}
+
+#[test]
+fn finishing_records_the_outcome_on_the_job_and_the_flight_recorder() {
+    let (_dir, store) = store();
+    store.submit_job(&new_job("j", "k"), NO_DEDUP).unwrap();
+    store.mark_running("j", running()).unwrap();
+    store
+        .finish_job("j", JobStatus::Running, &finish(JobStatus::Completed))
+        .unwrap();
+    let job = store.job("j").unwrap().unwrap();
+    assert_eq!(
+        (job.pid, job.pgid, job.proc_start_ticks),
+        (Some(4242), Some(4242), Some(7))
+    );
+    let outcome = job.outcome.unwrap();
+    assert_eq!(outcome.text, "the answer");
+    assert_eq!(outcome.usage.cache_read_tokens, Some(3));
+    assert!(job.expires_at_ms.unwrap() > job.finished_at_ms.unwrap());
+    let request = store.request_by_correlation("corr-j").unwrap().unwrap();
+    assert_eq!(request.status, "completed");
+    assert_eq!(request.job_id.as_deref(), Some("j"));
+    assert_eq!(request.response.as_deref(), Some("the answer"));
+    assert_eq!(
+        (request.input_tokens, request.output_tokens),
+        (Some(10), Some(5))
+    );
+    assert_eq!(
+        (request.cache_read_tokens, request.cache_creation_tokens),
+        (Some(3), Some(1))
+    );
+    assert_eq!(request.cost_usd, Some(0.25));
+    assert_eq!(request.prompt, "hello");
+    assert!(request.duration_ms.is_some());
+}
+
+#[test]
+fn orphaning_says_the_job_was_cut_off() {
+    let (_dir, store) = store();
+    store.submit_job(&new_job("j", "k"), NO_DEDUP).unwrap();
+    store.mark_running("j", running()).unwrap();
+    assert_eq!(
+        store.active_owners().unwrap(),
+        vec!["instance-a".to_owned()]
+    );
+    let job = store.active_jobs_of("instance-a").unwrap().remove(0);
+    assert!(store.mark_orphaned(&job, 30).unwrap());
+    assert!(store.active_owners().unwrap().is_empty());
+    let request = store.request_by_correlation("corr-j").unwrap().unwrap();
+    assert_eq!(request.status, "orphaned");
+    assert!(request.error.unwrap().contains("cut off"));
+}
+
+#[test]
+fn listing_filters_by_status_provider_and_time() {
+    let (_dir, store) = store();
+    for (id, provider) in [("a", "claude"), ("b", "codex"), ("c", "claude")] {
+        let mut job = new_job(id, id);
+        job.provider = provider.to_owned();
+        store.submit_job(&job, NO_DEDUP).unwrap();
+    }
+    store.mark_running("c", running()).unwrap();
+    let ids = |filter: gateway_store::JobFilter| -> Vec<String> {
+        store
+            .list_jobs(&filter)
+            .unwrap()
+            .into_iter()
+            .map(|job| job.id)
+            .collect()
+    };
+    assert_eq!(
+        ids(gateway_store::JobFilter {
+            provider: Some("claude".into()),
+            ..Default::default()
+        })
+        .len(),
+        2
+    );
+    assert_eq!(
+        ids(gateway_store::JobFilter {
+            statuses: vec![JobStatus::Running],
+            ..Default::default()
+        }),
+        ["c"]
+    );
+    assert_eq!(
+        ids(gateway_store::JobFilter {
+            created_after_ms: Some(now_ms() + 60_000),
+            ..Default::default()
+        })
+        .len(),
+        0
+    );
+    assert_eq!(
+        ids(gateway_store::JobFilter {
+            limit: Some(1),
+            ..Default::default()
+        })
+        .len(),
+        1
+    );
+}
