@@ -9,7 +9,11 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 #[derive(Debug, Parser)]
-#[command(name = "llm-cli-gateway", version, about = "MCP server that runs the AI coding CLIs as durable jobs")]
+#[command(
+    name = "llm-cli-gateway",
+    version,
+    about = "MCP server that runs the AI coding CLIs as durable jobs"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -23,20 +27,42 @@ enum Command {
     Doctor(commands::doctor::DoctorArgs),
     /// Print the registration snippet for an MCP client.
     PrintClientConfig(commands::client_config::ClientConfigArgs),
+    /// Inspect the jobs of every gateway process: list, show, tail, cancel.
+    Jobs(commands::jobs::JobsArgs),
+    /// Requests, tokens, cost, failures and durations per provider and per day.
+    Usage(commands::usage::UsageArgs),
+    /// MCP tool calls and provider requests, newest first; --follow streams new rows.
+    Logs(commands::logs::LogsArgs),
+    /// The JSON Schemas of the --json envelopes.
+    Schema(commands::schema::SchemaArgs),
+    /// Ask several models the same question in read-only mode and report how they agree.
+    Validate(commands::validate::ValidateArgs),
 }
 
 fn main() -> ExitCode {
+    // The per-job supervisor mode (`llm-cli-gateway __job-supervisor <pid> -- <cli> …`) comes
+    // before clap: it is a hidden process role, not a command, and must exit with the CLI's code.
+    if let Some(code) = gateway_jobs::supervisor::run_if_requested() {
+        std::process::exit(code);
+    }
     let cli = Cli::parse();
-    let command = cli.command.unwrap_or(Command::Serve(commands::serve::ServeArgs::default()));
+    init_tracing();
+    let command = cli
+        .command
+        .unwrap_or(Command::Serve(commands::serve::ServeArgs::default()));
     let result = match command {
         Command::Serve(args) => commands::serve::run(args),
         Command::Doctor(args) => commands::doctor::run(args),
         Command::PrintClientConfig(args) => commands::client_config::run(args),
+        Command::Jobs(args) => commands::jobs::run(args),
+        Command::Usage(args) => commands::usage::run(args),
+        Command::Logs(args) => commands::logs::run(args),
+        Command::Schema(args) => commands::schema::run(args),
+        Command::Validate(args) => commands::validate::run(args),
     };
     match result {
         Ok(code) => code,
         Err(error) => {
-            tracing::error!("{error:#}");
             #[expect(clippy::print_stderr, reason = "last-resort error report for people")]
             {
                 eprintln!("error: {error:#}");
@@ -44,4 +70,17 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Logs go to stderr only (stdout is the MCP channel in stdio mode), filtered by
+/// `LLM_GATEWAY_LOG` (default `info`, rmcp at `warn`), without colour when stderr is not a terminal.
+fn init_tracing() {
+    use std::io::IsTerminal;
+    let filter = tracing_subscriber::EnvFilter::try_from_env(gateway_core::env::LOG)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,rmcp=warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .try_init();
 }

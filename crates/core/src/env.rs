@@ -13,6 +13,8 @@ pub const JOB_RETENTION_DAYS: &str = "LLM_GATEWAY_JOB_RETENTION_DAYS";
 pub const DEDUP_WINDOW_MS: &str = "LLM_GATEWAY_DEDUP_WINDOW_MS";
 /// How long a sync tool waits before deferring to a job (default 45,000 ms).
 pub const SYNC_DEADLINE_MS: &str = "LLM_GATEWAY_SYNC_DEADLINE_MS";
+/// Output cap per job in bytes (default 52,428,800); past it the job is killed with exit 126.
+pub const OUTPUT_CAP_BYTES: &str = "LLM_GATEWAY_OUTPUT_CAP_BYTES";
 /// `0` turns redaction at rest off.
 pub const REDACT_LOGGED_SECRETS: &str = "LLM_GATEWAY_REDACT_LOGGED_SECRETS";
 /// `1` strips proxy / base-URL / endpoint variables from children.

@@ -1,1 +1,38 @@
-//! The MCP server. Being written.
+//! The MCP server of llm-cli-gateway, on rmcp: the tool surface of spec §3 over stdio and
+//! streamable HTTP, one [`Server`] value shared by every session.
+//!
+//! Layout: `server` (the handler), `tools/*` (one router per tool family, composed with `+`),
+//! `wire` + `schema` (parameter/result types and their schemas), `error` (the three outcome
+//! layers), `progress`, `record` (tool-call recording), `approval`, `resources`, `http` and
+//! [`serve_stdio`]. No SQL and no spawning here: both live behind `gateway-jobs`.
+
+#![deny(clippy::print_stdout, clippy::print_stderr)]
+
+pub mod approval;
+pub mod error;
+pub mod http;
+pub mod progress;
+pub mod record;
+pub mod resources;
+pub mod schema;
+pub mod server;
+pub mod tools;
+pub mod wire;
+
+pub use http::{BoundHttp, HttpConfigError, HttpOptions};
+pub use server::{Server, Settings};
+
+use rmcp::ServiceExt;
+
+/// Serves MCP on stdin/stdout until the client closes stdin (or the service ends), then
+/// returns; the caller shuts the job service down. Nothing but JSON-RPC goes to stdout.
+pub async fn serve_stdio(server: Server) -> std::io::Result<()> {
+    let transport = rmcp::transport::stdio_pipes();
+    let running = server
+        .serve(transport)
+        .await
+        .map_err(std::io::Error::other)?;
+    let reason = running.waiting().await.map_err(std::io::Error::other)?;
+    tracing::info!(?reason, "stdio session ended");
+    Ok(())
+}

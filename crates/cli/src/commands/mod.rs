@@ -2,4 +2,10 @@
 
 pub(crate) mod client_config;
 pub(crate) mod doctor;
+pub(crate) mod jobs;
+pub(crate) mod logs;
+pub(crate) mod output;
+pub(crate) mod schema;
 pub(crate) mod serve;
+pub(crate) mod usage;
+pub(crate) mod validate;

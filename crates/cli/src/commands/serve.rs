@@ -1,10 +1,127 @@
-//! PLACEHOLDER — being written.
+//! `llm-cli-gateway serve [--http [ADDR]]`: MCP over stdio (the default) or streamable HTTP.
+//!
+//! Stdio: stdout carries only JSON-RPC; logs go to stderr; EOF on stdin (the client went away)
+//! or SIGTERM/SIGINT shuts the job service down gracefully. HTTP: the address comes from
+//! `--http ADDR`, else `LLM_GATEWAY_HTTP_HOST`/`_PORT` (127.0.0.1:3333); the bound address is
+//! printed on stderr as `llm-cli-gateway: listening on http://ADDR/PATH` (port 0 picks a free
+//! port, and tests read this line).
 
+use std::net::SocketAddr;
 use std::process::ExitCode;
 
-#[derive(Debug, Default, clap::Args)]
-pub(crate) struct ServeArgs {}
+use anyhow::Context;
+use gateway_jobs::JobService;
+use gateway_mcp::{BoundHttp, HttpOptions, Server, Settings};
 
-pub(crate) fn run(_args: ServeArgs) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("not built yet")
+#[derive(Debug, Default, clap::Args)]
+pub(crate) struct ServeArgs {
+    /// Serve streamable HTTP instead of stdio, on ADDR (e.g. 127.0.0.1:3333; port 0 picks a
+    /// free one). Without ADDR: LLM_GATEWAY_HTTP_HOST / LLM_GATEWAY_HTTP_PORT.
+    #[arg(long, value_name = "ADDR", num_args = 0..=1, default_missing_value = "")]
+    http: Option<String>,
+}
+
+pub(crate) fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
+    // Two workers are plenty for an I/O-bound server and keep idle memory low.
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(serve(args))
+}
+
+async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
+    // Check the HTTP settings before opening anything, so a refused configuration fails fast.
+    let http = match args.http.as_deref() {
+        None => None,
+        Some(text) => Some(HttpOptions::from_env(parse_addr(text)?)?),
+    };
+    let jobs = JobService::start(JobService::config_from_env())
+        .await
+        .context("cannot start the job service")?;
+    let server = Server::new(jobs.clone(), Settings::from_env());
+    let served = match http {
+        None => serve_stdio(server).await,
+        Some(options) => serve_http(server, options).await,
+    };
+    jobs.shutdown().await;
+    served?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn parse_addr(text: &str) -> anyhow::Result<Option<SocketAddr>> {
+    if text.trim().is_empty() {
+        return Ok(None);
+    }
+    let addr = text.trim().parse::<SocketAddr>().with_context(|| {
+        format!("invalid --http address {text:?}: expected IP:PORT, e.g. 127.0.0.1:3333")
+    })?;
+    Ok(Some(addr))
+}
+
+async fn serve_stdio(server: Server) -> anyhow::Result<()> {
+    tokio::select! {
+        served = gateway_mcp::serve_stdio(server) => served.context("stdio transport failed"),
+        () = shutdown_signal() => {
+            tracing::info!("signal received; shutting down");
+            Ok(())
+        }
+    }
+}
+
+async fn serve_http(server: Server, options: HttpOptions) -> anyhow::Result<()> {
+    let addr = options.addr;
+    let bound = BoundHttp::bind(options)
+        .await
+        .with_context(|| format!("cannot listen on {addr}"))?;
+    let local = bound.local_addr()?;
+    let path = bound.path().to_owned();
+    tracing::info!(%local, %path, "serving MCP over HTTP");
+    #[expect(
+        clippy::print_stderr,
+        reason = "the bound address is part of the CLI's contract (tests and scripts read it)"
+    )]
+    {
+        eprintln!("llm-cli-gateway: listening on http://{local}{path}");
+    }
+    bound
+        .serve(server, shutdown_signal())
+        .await
+        .context("HTTP transport failed")
+}
+
+/// Resolves on SIGINT or SIGTERM (or never, when signals cannot be installed).
+async fn shutdown_signal() {
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(error) => {
+                tracing::warn!(%error, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        () = terminate => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn http_address_parsing() {
+        assert_eq!(parse_addr("").unwrap(), None);
+        assert_eq!(
+            parse_addr("127.0.0.1:0").unwrap(),
+            Some("127.0.0.1:0".parse().unwrap())
+        );
+        let error = parse_addr("localhost").unwrap_err().to_string();
+        assert!(error.contains("--http"), "{error}");
+    }
 }

@@ -1,0 +1,248 @@
+//! The MCP server value: one per process, cloned (cheaply, through an `Arc`) into every stdio or
+//! HTTP session, so all sessions share one job service, one recorder and one tool router.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use gateway_core::env;
+use gateway_jobs::JobService;
+use gateway_provider::models::ModelRegistry;
+use rmcp::handler::server::router::tool::ToolRouter;
+use rmcp::handler::server::tool::ToolCallContext;
+use rmcp::model::{
+    CallToolRequestParams, CallToolResponse, Implementation, ListResourceTemplatesResult,
+    ListResourcesResult, ListToolsResult, PaginatedRequestParams, ReadResourceRequestParams,
+    ReadResourceResponse, ServerCapabilities, ServerConfig, Tool,
+};
+use rmcp::service::RequestContext;
+use rmcp::{ErrorData, RoleServer, ServerHandler};
+
+use crate::record::{Recorder, ToolCallEntry};
+use crate::resources::Skills;
+use crate::wire::ApprovalPolicy;
+
+/// Settings read once at start.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// How long a sync request waits before answering `deferred` (spec §2.6).
+    pub sync_deadline: Duration,
+    /// Longest answer text inlined in a result; longer answers are cut and linked.
+    pub inline_max_chars: usize,
+    /// Where `SKILL.md` skills are read from, when not the built-in ones.
+    pub skills_dir: Option<PathBuf>,
+    /// Default threshold of the approval manager.
+    pub approval_policy: ApprovalPolicy,
+    /// `LLM_GATEWAY_APPROVAL_ALLOW_BYPASS=1`: the approval manager may accept bypass requests.
+    pub approval_allow_bypass: bool,
+}
+
+/// Default sync deadline: below the 60 s tool time-out most clients use.
+pub const DEFAULT_SYNC_DEADLINE: Duration = Duration::from_secs(45);
+/// Default inline cap: large enough for any normal answer, small enough for a client's context.
+pub const DEFAULT_INLINE_MAX_CHARS: usize = 100_000;
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            sync_deadline: DEFAULT_SYNC_DEADLINE,
+            inline_max_chars: DEFAULT_INLINE_MAX_CHARS,
+            skills_dir: None,
+            approval_policy: ApprovalPolicy::Balanced,
+            approval_allow_bypass: false,
+        }
+    }
+}
+
+impl Settings {
+    /// Reads `LLM_GATEWAY_SYNC_DEADLINE_MS`, `LLM_GATEWAY_SKILLS_DIR`,
+    /// `LLM_GATEWAY_APPROVAL_POLICY` and `LLM_GATEWAY_APPROVAL_ALLOW_BYPASS`. Unreadable values
+    /// fall back to the default with a warning (the server still starts).
+    pub fn from_env() -> Settings {
+        let var = |name: &str| {
+            std::env::var(name)
+                .ok()
+                .filter(|value| !value.trim().is_empty())
+        };
+        let mut settings = Settings::default();
+        if let Some(text) = var(env::SYNC_DEADLINE_MS) {
+            match text.trim().parse::<u64>() {
+                Ok(ms) => settings.sync_deadline = Duration::from_millis(ms),
+                Err(_) => tracing::warn!(
+                    "ignoring {}={text:?}: not a number of ms",
+                    env::SYNC_DEADLINE_MS
+                ),
+            }
+        }
+        settings.skills_dir = var(env::SKILLS_DIR).map(PathBuf::from);
+        if let Some(text) = var(env::APPROVAL_POLICY) {
+            match text.trim() {
+                "strict" => settings.approval_policy = ApprovalPolicy::Strict,
+                "balanced" => settings.approval_policy = ApprovalPolicy::Balanced,
+                "permissive" => settings.approval_policy = ApprovalPolicy::Permissive,
+                other => tracing::warn!(
+                    "ignoring {}={other:?}: expected strict|balanced|permissive",
+                    env::APPROVAL_POLICY
+                ),
+            }
+        }
+        settings.approval_allow_bypass =
+            var(env::APPROVAL_ALLOW_BYPASS).is_some_and(|v| v.trim() == "1");
+        settings
+    }
+}
+
+/// The MCP server. `Clone` shares everything.
+#[derive(Clone)]
+pub struct Server {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    jobs: JobService,
+    settings: Settings,
+    models: ModelRegistry,
+    tools: ToolRouter<Server>,
+    recorder: Recorder,
+    skills: Skills,
+}
+
+const INSTRUCTIONS: &str = "Runs AI coding CLIs (claude, codex, gemini, grok, mistral) as durable jobs. \
+<provider>_request waits up to the sync deadline, then returns status \"deferred\" with a jobId: poll \
+llm_job_status, collect llm_job_result, cancel llm_job_cancel. <provider>_request_async returns the jobId \
+at once. dryRun:true shows the exact command. Identical recent requests are deduplicated (deduped:true; \
+forceRefresh:true skips). Skills: resources skills://<name>.";
+
+impl Server {
+    /// Builds the server around a started job service. Must be called inside a Tokio runtime
+    /// (the tool-call recorder runs as a task).
+    pub fn new(jobs: JobService, settings: Settings) -> Server {
+        let tools = crate::tools::router();
+        let recorder = Recorder::spawn(jobs.clone());
+        let skills = Skills::load(settings.skills_dir.as_deref());
+        let models = ModelRegistry::from_process_env();
+        for warning in models.warnings() {
+            tracing::warn!("model registry: {warning}");
+        }
+        Server {
+            inner: Arc::new(Inner {
+                jobs,
+                settings,
+                models,
+                tools,
+                recorder,
+                skills,
+            }),
+        }
+    }
+
+    pub fn jobs(&self) -> &JobService {
+        &self.inner.jobs
+    }
+
+    pub fn settings(&self) -> &Settings {
+        &self.inner.settings
+    }
+
+    /// Defaults, known models and aliases per provider (from the environment, read at start).
+    pub fn models(&self) -> &ModelRegistry {
+        &self.inner.models
+    }
+
+    pub(crate) fn skills(&self) -> &Skills {
+        &self.inner.skills
+    }
+
+    /// Every tool, sorted by name, exactly as `tools/list` serves them.
+    pub fn tools(&self) -> Vec<Tool> {
+        self.inner.tools.list_all()
+    }
+
+    /// Tool calls the recorder had to drop because its queue was full.
+    pub fn dropped_records(&self) -> u64 {
+        self.inner.recorder.dropped()
+    }
+}
+
+impl ServerHandler for Server {
+    fn get_info(&self) -> ServerConfig {
+        // No `logging` (deprecated, and advertising it without set_level breaks clients: spec
+        // decision 17) and no prompts.
+        let capabilities = ServerCapabilities::builder()
+            .enable_tools()
+            .enable_resources()
+            .build();
+        ServerConfig::new(capabilities)
+            .with_server_info(Implementation::new(
+                "llm-cli-gateway",
+                env!("CARGO_PKG_VERSION"),
+            ))
+            .with_instructions(INSTRUCTIONS)
+    }
+
+    async fn list_tools(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListToolsResult, ErrorData> {
+        Ok(ListToolsResult::with_all_items(self.tools()))
+    }
+
+    fn get_tool(&self, name: &str) -> Option<Tool> {
+        self.inner.tools.get(name).cloned()
+    }
+
+    async fn call_tool(
+        &self,
+        request: CallToolRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<CallToolResponse, ErrorData> {
+        let started = Instant::now();
+        let client = context.client_info();
+        let tool = request.name.to_string();
+        let args_summary = crate::record::summarize_args(request.arguments.as_ref());
+        let outcome = self
+            .inner
+            .tools
+            .call(ToolCallContext::new(self, request, context))
+            .await;
+        self.inner.recorder.record(ToolCallEntry::new(
+            tool,
+            client,
+            args_summary,
+            started.elapsed(),
+            &outcome,
+        ));
+        outcome
+    }
+
+    async fn list_resources(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListResourcesResult, ErrorData> {
+        Ok(ListResourcesResult::with_all_items(crate::resources::list(
+            self,
+        )))
+    }
+
+    async fn list_resource_templates(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListResourceTemplatesResult, ErrorData> {
+        Ok(ListResourceTemplatesResult::with_all_items(
+            crate::resources::templates(),
+        ))
+    }
+
+    async fn read_resource(
+        &self,
+        request: ReadResourceRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ReadResourceResponse, ErrorData> {
+        crate::resources::read(self, &request.uri)
+            .await
+            .map(ReadResourceResponse::Complete)
+    }
+}
