@@ -1,0 +1,304 @@
+//! `llm-cli-gateway validate "<question>" [--models claude,codex] [--json]`: asks several CLIs
+//! at once (read-only), shows each seat's completion on stderr while they run, then prints the
+//! report for people, or the `llm-cli-gateway.v1.validate` envelope whose `data` is the
+//! `validation-report.v1`.
+//!
+//! Exit codes: 0 the models agree (no material disagreement), 1 they disagree, a seat failed or
+//! was skipped, nothing usable came back, or the wait ran out; 2 bad arguments.
+
+use std::io::Write;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use gateway_core::ProviderId;
+use gateway_jobs::JobService;
+use gateway_validate::render::render_report;
+use gateway_validate::{
+    Intent, OriginalRequest, RiskLevel, RunSpec, RunStatus, SeatChoice, SeatProgress,
+    StoreRunRecords, ValidateError, ValidationReport, Validator, ValidatorConfig,
+};
+
+use serde::Serialize;
+
+/// `schema` of the `--json` envelope (the observability commands' `llm-cli-gateway.v1.<kind>`).
+const SCHEMA: &str = "llm-cli-gateway.v1.validate";
+const EXIT_FAILURE: u8 = 1;
+const EXIT_USAGE: u8 = 2;
+
+/// The `--json` document: `data` when `ok`, `error` when not.
+#[derive(Debug, Serialize)]
+struct Envelope<'a> {
+    schema: &'static str,
+    ok: bool,
+    data: Option<&'a ValidationReport>,
+    error: Option<ErrorBody<'a>>,
+}
+
+#[derive(Debug, Serialize)]
+struct ErrorBody<'a> {
+    /// `invalid_argument` or `validation_failed`.
+    code: &'a str,
+    message: &'a str,
+}
+
+/// What the run asks; the positional text plays the part each intent needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub(crate) enum IntentArg {
+    /// Judge the question / plan / claim (approve, approve with changes, reject, uncertain).
+    #[default]
+    Validate,
+    /// Review `--answer` given to the question.
+    SecondOpinion,
+    /// Attack the text as a red team.
+    RedTeam,
+    /// Is the text, a claim, true, false or uncertain?
+    Consensus,
+    /// Ask the question verbatim.
+    Ask,
+}
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct ValidateArgs {
+    /// The question (the content for red-team, the claim for consensus).
+    question: String,
+    /// Providers to ask, comma-separated (default: installed among claude, codex, gemini).
+    #[arg(long, value_delimiter = ',', value_name = "LIST")]
+    models: Vec<ProviderId>,
+    /// What kind of review to ask for.
+    #[arg(long, value_enum, default_value_t)]
+    intent: IntentArg,
+    /// The answer under review (second-opinion).
+    #[arg(long)]
+    answer: Option<String>,
+    /// What the reviewers should pay most attention to.
+    #[arg(long)]
+    focus: Option<String>,
+    /// Red-team intensity.
+    #[arg(long, value_enum, default_value = "normal")]
+    risk_level: RiskArg,
+    /// Let seats run with their CLI's normal permissions instead of read-only/plan mode.
+    #[arg(long)]
+    no_read_only: bool,
+    /// Directory the seats may read (must exist).
+    #[arg(long, value_name = "DIR")]
+    working_dir: Option<String>,
+    /// Run anew even if an identical recent job exists.
+    #[arg(long)]
+    force_refresh: bool,
+    /// Also have this provider synthesise the answers once they are in.
+    #[arg(long, value_name = "PROVIDER")]
+    judge: Option<ProviderId>,
+    /// Give up waiting after this many seconds (seats still running are canceled).
+    #[arg(long, default_value_t = 900, value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    timeout_secs: u64,
+    /// Print one JSON envelope {schema, ok, data, error} instead of the readable report.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum RiskArg {
+    Normal,
+    High,
+}
+
+pub(crate) fn run(args: ValidateArgs) -> anyhow::Result<ExitCode> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(run_async(args))
+}
+
+async fn run_async(args: ValidateArgs) -> anyhow::Result<ExitCode> {
+    let jobs = JobService::start(JobService::config_from_env())
+        .await
+        .context("cannot start the job service")?;
+    let records = Arc::new(StoreRunRecords::new(jobs.records()));
+    let validator = Validator::new(jobs.clone(), records, ValidatorConfig::from_env());
+    let outcome = validate(&validator, &args).await;
+    jobs.shutdown().await;
+    match outcome {
+        Ok(report) => print_report(&report, args.json),
+        Err(error) if error.is_caller_error() => print_error(
+            "invalid_argument",
+            &error.to_string(),
+            args.json,
+            EXIT_USAGE,
+        ),
+        Err(error) => print_error(
+            "validation_failed",
+            &format!("{error:#}"),
+            args.json,
+            EXIT_FAILURE,
+        ),
+    }
+}
+
+/// Starts the run, waits for it (progress on stderr), and chains the judge when asked.
+async fn validate(
+    validator: &Validator,
+    args: &ValidateArgs,
+) -> Result<ValidationReport, ValidateError> {
+    let timeout = Duration::from_secs(args.timeout_secs);
+    let started = validator.start(spec(args)).await?;
+    progress_line(&format!(
+        "validation {}: asking {}",
+        started.validation_id,
+        seat_names(&started)
+    ));
+    let mut report = wait(validator, &started.validation_id, timeout).await?;
+    if let Some(judge) = args.judge.filter(|_| report.status == RunStatus::Completed) {
+        progress_line(&format!("{judge} is synthesising the answers"));
+        validator
+            .synthesize(gateway_validate::SynthesizeSpec {
+                validation_id: started.validation_id.clone(),
+                judge: Some(SeatChoice::provider(judge)),
+                read_only: Some(!args.no_read_only),
+                working_dir: args.working_dir.clone(),
+                force_refresh: args.force_refresh,
+                origin_tool: "cli validate".to_owned(),
+            })
+            .await?;
+        report = wait(validator, &started.validation_id, timeout).await?;
+    }
+    Ok(report)
+}
+
+async fn wait(
+    validator: &Validator,
+    id: &str,
+    timeout: Duration,
+) -> Result<ValidationReport, ValidateError> {
+    let on_progress = |event: SeatProgress| progress_line(&event.message());
+    tokio::select! {
+        report = validator.wait(id, timeout, &on_progress) => report,
+        _ = tokio::signal::ctrl_c() => {
+            progress_line("interrupted; canceling the seats");
+            validator.report(id).await
+        }
+    }
+}
+
+fn spec(args: &ValidateArgs) -> RunSpec {
+    let text = Some(args.question.clone());
+    let (intent, request) = match args.intent {
+        IntentArg::Validate => (
+            Intent::Validate,
+            OriginalRequest {
+                question: text,
+                focus: args.focus.clone(),
+                ..OriginalRequest::default()
+            },
+        ),
+        IntentArg::SecondOpinion => (
+            Intent::SecondOpinion,
+            OriginalRequest {
+                question: text,
+                content: args.answer.clone(),
+                focus: args.focus.clone(),
+                risk_level: None,
+            },
+        ),
+        IntentArg::RedTeam => {
+            let risk_level = Some(match args.risk_level {
+                RiskArg::Normal => RiskLevel::Normal,
+                RiskArg::High => RiskLevel::High,
+            });
+            (
+                Intent::RedTeam,
+                OriginalRequest {
+                    content: text,
+                    risk_level,
+                    ..OriginalRequest::default()
+                },
+            )
+        }
+        IntentArg::Consensus => (
+            Intent::Consensus,
+            OriginalRequest {
+                question: text,
+                ..OriginalRequest::default()
+            },
+        ),
+        IntentArg::Ask => (
+            Intent::AskModel,
+            OriginalRequest {
+                question: text,
+                ..OriginalRequest::default()
+            },
+        ),
+    };
+    RunSpec {
+        intent,
+        request,
+        seats: args
+            .models
+            .iter()
+            .copied()
+            .map(SeatChoice::provider)
+            .collect(),
+        read_only: Some(!args.no_read_only),
+        working_dir: args.working_dir.clone(),
+        force_refresh: args.force_refresh,
+        origin_tool: "cli validate".to_owned(),
+    }
+}
+
+fn seat_names(report: &ValidationReport) -> String {
+    report
+        .model_list
+        .iter()
+        .map(|provider| provider.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Progress for people, on stderr (stdout carries only the report).
+fn progress_line(message: &str) {
+    let _ = writeln!(std::io::stderr().lock(), "{message}");
+}
+
+fn print_report(report: &ValidationReport, json: bool) -> anyhow::Result<ExitCode> {
+    let mut stdout = std::io::stdout().lock();
+    if json {
+        let envelope = Envelope {
+            schema: SCHEMA,
+            ok: true,
+            data: Some(report),
+            error: None,
+        };
+        serde_json::to_writer_pretty(&mut stdout, &envelope)?;
+        writeln!(stdout)?;
+    } else {
+        write!(stdout, "{}", render_report(report))?;
+    }
+    stdout.flush()?;
+    let agreed =
+        report.status == RunStatus::Completed && !report.disagreements.has_material_disagreement;
+    Ok(if agreed {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(EXIT_FAILURE)
+    })
+}
+
+fn print_error(code: &str, message: &str, json: bool, exit: u8) -> anyhow::Result<ExitCode> {
+    if json {
+        let mut stdout = std::io::stdout().lock();
+        let envelope = Envelope {
+            schema: SCHEMA,
+            ok: false,
+            data: None,
+            error: Some(ErrorBody { code, message }),
+        };
+        serde_json::to_writer_pretty(&mut stdout, &envelope)?;
+        writeln!(stdout)?;
+    } else {
+        let _ = writeln!(std::io::stderr().lock(), "error: {message}");
+    }
+    Ok(ExitCode::from(exit))
+}

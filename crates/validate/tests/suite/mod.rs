@@ -1,0 +1,5 @@
+mod compare;
+mod durability;
+mod fanout;
+mod harness;
+mod synthesis;
