@@ -1,0 +1,264 @@
+"""MCP-level benchmark of the release llm-cli-gateway against the fake CLIs (spec §5).
+
+usage: bench.py GATEWAY_BIN FAKE_BIN_DIR RESULTS_JSON [RUNS]
+Each figure is a median over RUNS (default 5) with a baseline measured in the same run.
+Stdio figures use raw JSON-RPC lines (the server's cost without a client library's); the HTTP
+throughput uses the official MCP Python SDK. Prints a table and writes RESULTS_JSON.
+"""
+import asyncio
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+GATEWAY, FAKE_DIR, RESULTS = sys.argv[1], sys.argv[2], sys.argv[3]
+RUNS = int(sys.argv[4]) if len(sys.argv) > 4 else 5
+INIT = {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "bench", "version": "0"}}
+
+
+def world(extra=None):
+    home = tempfile.mkdtemp(prefix="gw-bench-")
+    env = dict(os.environ, LLM_GATEWAY_HOME=os.path.join(home, "gw"), HOME=home, PATH=f"{FAKE_DIR}:{os.environ['PATH']}")
+    env.pop("FAKE_AGENT_LOG", None)
+    env.update(extra or {})
+    return env
+
+
+class Stdio:
+    """One gateway over stdio, spoken to in raw JSON-RPC lines."""
+
+    def __init__(self, env):
+        self.started = time.perf_counter()
+        self.proc = subprocess.Popen([GATEWAY, "serve"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
+        self.next_id = 0
+        self.early = {}
+
+    def send(self, method, params=None):
+        self.next_id += 1
+        message = {"jsonrpc": "2.0", "id": self.next_id, "method": method}
+        if params is not None:
+            message["params"] = params
+        self.proc.stdin.write((json.dumps(message) + "\n").encode())
+        self.proc.stdin.flush()
+        return self.next_id
+
+    def notify(self, method):
+        self.proc.stdin.write((json.dumps({"jsonrpc": "2.0", "method": method}) + "\n").encode())
+        self.proc.stdin.flush()
+
+    def read(self, wanted):
+        """The response to request `wanted`; responses may come out of order, so keep others."""
+        if wanted in self.early:
+            return self.early.pop(wanted)
+        while True:
+            line = self.proc.stdout.readline()
+            if not line:
+                raise RuntimeError("gateway closed stdout")
+            message = json.loads(line)
+            if message.get("id") == wanted:
+                return message, len(line)
+            if "id" in message and "method" not in message:
+                self.early[message["id"]] = (message, len(line))
+
+    def call(self, method, params=None):
+        return self.read(self.send(method, params))
+
+    def tool(self, name, args):
+        message, _ = self.call("tools/call", {"name": name, "arguments": args})
+        return message["result"]
+
+    def initialize(self):
+        self.call("initialize", INIT)
+        self.notify("notifications/initialized")
+
+    def rss_kib(self, field="VmRSS"):
+        with open(f"/proc/{self.proc.pid}/status") as status:
+            for line in status:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1])
+        return 0
+
+    def close(self):
+        self.proc.stdin.close()
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
+def ms(seconds):
+    return seconds * 1000
+
+
+def timed(fn):
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def median_ms(samples):
+    return round(ms(statistics.median(samples)), 3)
+
+
+def cold_start():
+    baseline = [timed(lambda: subprocess.run(["/bin/true"])) for _ in range(RUNS)]
+    samples = []
+    for _ in range(RUNS):
+        g = Stdio(world())
+        g.call("initialize", INIT)
+        samples.append(time.perf_counter() - g.started)
+        g.close()
+    return median_ms(samples), median_ms(baseline)
+
+
+def fake_direct(n):
+    """The fake codex run the way the gateway runs it, without the gateway."""
+    env = world()
+    return timed(lambda: subprocess.run([os.path.join(FAKE_DIR, "codex"), "exec", "--json", "--skip-git-repo-check", "-"], input=f"direct {n}".encode(), env=env, capture_output=True))
+
+
+def session_figures(results):
+    g = Stdio(world())
+    g.initialize()
+    time.sleep(0.5)
+    results["idle_rss_mib"] = {"value": round(g.rss_kib() / 1024, 2), "target": 15, "baseline": None}
+    _, size = g.call("tools/list")
+    results["tools_list_bytes"] = {"value": size, "target": 65536, "baseline": None}
+    n = RUNS * 4
+    sync = [timed(lambda i=i: g.tool("codex_request", {"prompt": f"sync {i}"})) for i in range(n)]
+    direct = [fake_direct(i) for i in range(n)]
+    overhead = median_ms(sync) - median_ms(direct)
+    results["sync_overhead_ms"] = {"value": round(overhead, 3), "target": 5, "baseline": median_ms(direct), "sync_median_ms": median_ms(sync)}
+    starts = [timed(lambda i=i: g.tool("claude_request_async", {"prompt": f"async {i}"})) for i in range(n)]
+    ping = [timed(lambda: g.call("ping")) for _ in range(n)]
+    results["async_start_ms"] = {"value": median_ms(starts), "target": 2, "baseline": median_ms(ping)}
+    g.tool("codex_request", {"prompt": "dedup me"})
+    hits = [timed(lambda: g.tool("codex_request", {"prompt": "dedup me"})) for _ in range(n)]
+    results["dedup_hit_ms"] = {"value": median_ms(hits), "target": 1, "baseline": median_ms(ping)}
+    g.close()
+
+
+def throughput_stdio(total=1000, batch=100):
+    """Batches of `batch` async starts, pipelined, each batch awaited (pipelined
+    `llm_job_status waitMs`) before the next: at most `batch` jobs live, within the limits."""
+    g = Stdio(world())
+    g.initialize()
+    start = time.perf_counter()
+    errors, done, first_error = 0, 0, None
+    for offset in range(0, total, batch):
+        starts = [g.send("tools/call", {"name": "codex_request_async", "arguments": {"prompt": f"tp {offset + n}"}}) for n in range(batch)]
+        ids = []
+        for wanted in starts:
+            message, _ = g.read(wanted)
+            result = message.get("result", {})
+            if result.get("isError") or "error" in message:
+                errors += 1
+                first_error = first_error or json.dumps(message)[:300]
+            else:
+                ids.append(result["structuredContent"]["jobId"])
+        while ids:  # waitMs also returns on progress, so poll again until terminal
+            waits = [(job, g.send("tools/call", {"name": "llm_job_status", "arguments": {"jobId": job, "waitMs": 30000}})) for job in ids]
+            ids = []
+            for job, wanted in waits:
+                status = g.read(wanted)[0]["result"]["structuredContent"]["status"]
+                if status in ("queued", "running"):
+                    ids.append(job)
+                done += status == "completed"
+    elapsed = time.perf_counter() - start
+    g.close()
+    if first_error:
+        note(f"first error: {first_error}")
+    return round(done / elapsed, 1), errors, done
+
+
+async def throughput_http(total=1000, sessions=10):
+    import anyio
+    import httpx2
+    from mcp import Client
+    from mcp.client.streamable_http import streamable_http_client
+
+    env = world({"LLM_GATEWAY_AUTH_TOKEN": "bench"})
+    proc = subprocess.Popen([GATEWAY, "serve", "--http", "127.0.0.1:0"], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    url = None
+    while url is None:
+        line = proc.stderr.readline().decode()
+        if "listening on " in line:
+            url = line.split("listening on ")[1].strip()
+    done, errors = 0, 0
+
+    async def one_session(count, tag):
+        nonlocal done, errors
+        http = httpx2.AsyncClient(headers={"Authorization": "Bearer bench"}, timeout=120)
+        async with Client(streamable_http_client(url, http_client=http), mode="legacy", read_timeout_seconds=120) as client:
+            for n in range(count):
+                started = await client.call_tool("codex_request_async", {"prompt": f"http {tag} {n}"})
+                if started.is_error:
+                    errors += 1
+                    continue
+                job = started.structured_content["jobId"]
+                status = "queued"
+                while status in ("queued", "running"):
+                    polled = await client.call_tool("llm_job_status", {"jobId": job, "waitMs": 30000})
+                    status = polled.structured_content["status"]
+                done += status == "completed"
+
+    start = time.perf_counter()
+    async with anyio.create_task_group() as group:
+        for s in range(sessions):
+            group.start_soon(one_session, total // sessions, s)
+    elapsed = time.perf_counter() - start
+    proc.kill()
+    return round(done / elapsed, 1), errors, done
+
+
+def streaming_rss(size=200_000_000):
+    g = Stdio(world({"FAKE_AGENT_OUTPUT_BYTES": str(size)}))
+    g.initialize()
+    start = time.perf_counter()
+    result = g.tool("claude_request", {"prompt": "stream"})
+    elapsed = time.perf_counter() - start
+    peak = g.rss_kib("VmHWM") / 1024
+    g.close()
+    return round(peak, 1), result["structuredContent"].get("exitCode"), round(elapsed, 2)
+
+
+def doctor():
+    env = world()
+    baseline = [timed(lambda: subprocess.run(["/bin/true"])) for _ in range(RUNS)]
+    samples = [timed(lambda: subprocess.run([GATEWAY, "doctor", "--json"], env=env, capture_output=True)) for _ in range(RUNS)]
+    return median_ms(samples), median_ms(baseline)
+
+
+def note(text):
+    print(f"[{time.strftime('%H:%M:%S')}] {text}", file=sys.stderr, flush=True)
+
+
+def main():
+    results = {}
+    cold, base = cold_start()
+    results["cold_start_ms"] = {"value": cold, "target": 20, "baseline": base}
+    note(f"cold start {results['cold_start_ms']}")
+    session_figures(results)
+    note("session figures done")
+    rate, errors, done = throughput_stdio()
+    results["jobs_per_s_stdio"] = {"value": rate, "target": 200, "baseline": None, "errors": errors, "completed": done}
+    note(f"stdio throughput {results['jobs_per_s_stdio']}")
+    rate, errors, done = asyncio.run(throughput_http())
+    results["jobs_per_s_http"] = {"value": rate, "target": 200, "baseline": None, "errors": errors, "completed": done}
+    note(f"http throughput {results['jobs_per_s_http']}")
+    peak, code, seconds = streaming_rss()
+    results["stream_200mb_peak_rss_mib"] = {"value": peak, "target": 64, "baseline": None, "exitCode": code, "seconds": seconds}
+    took, base = doctor()
+    results["doctor_json_ms"] = {"value": took, "target": None, "baseline": base}
+    print(f"{'figure':28} {'median':>12} {'baseline':>10} {'target':>8}")
+    for name, row in results.items():
+        print(f"{name:28} {row['value']!s:>12} {row['baseline']!s:>10} {row['target']!s:>8}")
+    with open(RESULTS, "w") as out:
+        json.dump(results, out, indent=1)
+        out.write("\n")
+
+
+main()

@@ -1,0 +1,158 @@
+//! Harness of the hardening tests. The gateway binary, the fake CLIs and the official MCP
+//! Python client come from `gateway-e2e` (reused, not copied); this crate adds what the
+//! hardening scenarios need: its own client scripts, the corpus, and `/proc` inspection.
+//!
+//! Test helpers: setup failures panic with a message that says what to fix.
+
+#![expect(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test harness: failing loudly is the point"
+)]
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+
+pub use gateway_e2e::{World, gateway_bin, mcp_python};
+
+/// This crate's directory.
+pub fn crate_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Runs `clients/<script>` with the official MCP Python SDK in `world` and returns its stdout
+/// as JSON lines. A non-zero exit fails the test with both streams.
+pub fn python_lines(world: &World, script: &str, args: &[&str]) -> Vec<serde_json::Value> {
+    python_lines_with_stdin(world, script, args, "")
+}
+
+/// [`python_lines`] with `input` on the script's stdin.
+pub fn python_lines_with_stdin(
+    world: &World,
+    script: &str,
+    args: &[&str],
+    input: &str,
+) -> Vec<serde_json::Value> {
+    let mut command = Command::new(mcp_python());
+    world.apply(&mut command);
+    command
+        .arg(crate_dir().join("clients").join(script))
+        .args(args);
+    command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = command.spawn().expect("run the Python MCP client");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .expect("write the client's stdin");
+    let output = child
+        .wait_with_output()
+        .expect("wait for the Python MCP client");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success(),
+        "{script} failed ({}):\nstdout:\n{stdout}\nstderr:\n{stderr}",
+        output.status
+    );
+    stdout
+        .lines()
+        .map(|line| {
+            serde_json::from_str(line)
+                .unwrap_or_else(|error| panic!("bad line from {script} ({error}): {line}"))
+        })
+        .collect()
+}
+
+/// True while `pid` exists and is not a zombie.
+pub fn alive(pid: u32) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Ok(stat) => stat
+            .rsplit_once(") ")
+            .is_some_and(|(_, rest)| !rest.starts_with('Z')),
+        Err(_) => false,
+    }
+}
+
+/// Runs `calls` (`[{tool, args}]`) through `clients/calls.py` against `url` spread over
+/// `sessions` concurrent MCP sessions; one observation per call, in order.
+pub fn http_calls(
+    world: &World,
+    url: &str,
+    sessions: usize,
+    calls: &[serde_json::Value],
+) -> Vec<serde_json::Value> {
+    let input = serde_json::to_string(calls).unwrap();
+    let lines = python_lines_with_stdin(world, "calls.py", &[url, &sessions.to_string()], &input);
+    assert_eq!(lines.len(), calls.len(), "one observation per call");
+    lines
+}
+
+/// Polls `condition` every 20 ms until it holds or `limit` passes; returns whether it held.
+pub fn eventually(limit: std::time::Duration, mut condition: impl FnMut() -> bool) -> bool {
+    let deadline = std::time::Instant::now() + limit;
+    loop {
+        if condition() {
+            return true;
+        }
+        if std::time::Instant::now() >= deadline {
+            return false;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+/// The pid of the `llm-cli-gateway serve` process whose `LLM_GATEWAY_HOME` is `world`'s
+/// (found through `/proc`, since the e2e harness keeps its child private).
+pub fn gateway_pid(world: &World) -> u32 {
+    let wanted = format!("LLM_GATEWAY_HOME={}", world.home.gateway_home().display());
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .find(|pid| {
+            let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+            let environ = std::fs::read(format!("/proc/{pid}/environ")).unwrap_or_default();
+            let is_serve = cmdline.split(|&byte| byte == 0).any(|arg| arg == b"serve")
+                && String::from_utf8_lossy(&cmdline).contains("llm-cli-gateway");
+            is_serve
+                && environ
+                    .split(|&byte| byte == 0)
+                    .any(|var| var == wanted.as_bytes())
+        })
+        .expect("no llm-cli-gateway serve process for this world")
+}
+
+/// A `/proc/<pid>/status` field in KiB (`VmRSS`, `VmHWM`).
+pub fn status_kib(pid: u32, field: &str) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("read /proc status");
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix(field)?.strip_prefix(':'))
+        .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or_else(|| panic!("no {field} in /proc/{pid}/status"))
+}
+
+/// The SQLite files under `world`'s home (the jobs DB and any logs DB).
+pub fn databases(world: &World) -> Vec<PathBuf> {
+    fn walk(dir: &std::path::Path, found: &mut Vec<PathBuf>) {
+        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                walk(&path, found);
+            } else if path
+                .extension()
+                .is_some_and(|ext| ext == "db" || ext == "sqlite")
+            {
+                found.push(path);
+            }
+        }
+    }
+    let mut found = Vec::new();
+    walk(world.home.path(), &mut found);
+    found
+}
