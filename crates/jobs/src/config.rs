@@ -107,10 +107,21 @@ impl JobsConfig {
     }
 
     /// Reads `LLM_GATEWAY_HOME`, `LLM_GATEWAY_LOGS_DB` / `LLM_GATEWAY_JOBS_DB` (`none` = in
-    /// memory), `LLM_GATEWAY_DEDUP_WINDOW_MS`, `LLM_GATEWAY_JOB_RETENTION_DAYS`,
-    /// `LLM_GATEWAY_REDACT_LOGGED_SECRETS`, `LLM_GATEWAY_ISOLATE_SPAWN_ENV`.
+    /// memory), `LLM_GATEWAY_DEDUP_WINDOW_MS`, `LLM_GATEWAY_OUTPUT_CAP_BYTES`,
+    /// `LLM_GATEWAY_JOB_RETENTION_DAYS`,
+    /// `LLM_GATEWAY_REDACT_LOGGED_SECRETS`, `LLM_GATEWAY_ISOLATE_SPAWN_ENV`, after the
+    /// `[limits]` of `config.toml`.
     pub fn from_env() -> JobsConfig {
         let mut config = JobsConfig::in_dir(&data_dir_from_env());
+        // The file first: environment variables below win over it.
+        let file = std::env::var_os(env::CONFIG)
+            .filter(|value| !value.is_empty())
+            .map_or_else(|| data_dir_from_env().join("config.toml"), PathBuf::from);
+        if let Ok(text) = std::fs::read_to_string(&file) {
+            for problem in config.apply_config_file(&text) {
+                tracing::warn!(path = %file.display(), "config.toml: {problem}");
+            }
+        }
         let db = std::env::var_os(env::LOGS_DB)
             .or_else(|| std::env::var_os(env::JOBS_DB))
             .filter(|value| !value.is_empty());
@@ -124,6 +135,9 @@ impl JobsConfig {
         if let Some(window) = env_number::<u64>(env::DEDUP_WINDOW_MS) {
             config.dedup_window = Duration::from_millis(window);
         }
+        if let Some(cap) = env_number::<u64>(env::OUTPUT_CAP_BYTES).filter(|cap| *cap > 0) {
+            config.output_cap_bytes = cap;
+        }
         if let Some(days) = env_number::<u32>(env::JOB_RETENTION_DAYS) {
             config.retention_days = days;
         }
@@ -132,6 +146,81 @@ impl JobsConfig {
         config.isolate_spawn_env =
             std::env::var(env::ISOLATE_SPAWN_ENV).is_ok_and(|value| value.trim() == "1");
         config
+    }
+
+    /// Applies the `[limits]` table of `config.toml` (`$LLM_GATEWAY_CONFIG`, else
+    /// `<data dir>/config.toml`); environment variables are applied after it and win. Returns one message per entry it could not use; those
+    /// entries keep their defaults, so a typo never stops the gateway from starting.
+    pub fn apply_config_file(&mut self, text: &str) -> Vec<String> {
+        let table = match text.parse::<toml::Table>() {
+            Ok(table) => table,
+            Err(error) => return vec![format!("not valid TOML: {error}")],
+        };
+        let Some(limits) = table.get("limits") else {
+            return Vec::new();
+        };
+        let Some(limits) = limits.as_table() else {
+            return vec!["`limits` must be a table ([limits])".to_owned()];
+        };
+        let mut problems = Vec::new();
+        for (key, value) in limits {
+            let Some(number) = value
+                .as_integer()
+                .and_then(|n| u64::try_from(n).ok())
+                .filter(|n| *n > 0)
+            else {
+                problems.push(format!("limits.{key} must be a positive integer"));
+                continue;
+            };
+            let count = usize::try_from(number).unwrap_or(usize::MAX);
+            match key.as_str() {
+                "max_running" => self.max_running = count,
+                "max_running_per_provider" => self.max_running_per_provider = count,
+                "max_queued" => self.max_queued = count,
+                "queue_timeout_ms" => self.queue_timeout = Duration::from_millis(number),
+                "output_cap_bytes" => self.output_cap_bytes = number,
+                "dedup_window_ms" => self.dedup_window = Duration::from_millis(number),
+                "retention_days" => self.retention_days = u32::try_from(number).unwrap_or(u32::MAX),
+                _ => problems.push(format!(
+                    "unknown key limits.{key} (known: max_running, max_running_per_provider, max_queued, queue_timeout_ms, output_cap_bytes, dedup_window_ms, retention_days)"
+                )),
+            }
+        }
+        problems
+    }
+}
+
+#[cfg(test)]
+mod config_file_tests {
+    use super::*;
+
+    #[test]
+    fn limits_table_sets_known_keys_and_reports_the_rest() {
+        let mut config = JobsConfig::in_dir(Path::new("/nonexistent"));
+        let problems = config.apply_config_file(
+            "[limits]\nmax_running = 4\nmax_running_per_provider = 2\nmax_queued = 8\nqueue_timeout_ms = 500\noutput_cap_bytes = 1024\nbogus = 1\nmax_queued_typo = -1\n",
+        );
+        assert_eq!(config.max_running, 4);
+        assert_eq!(config.max_running_per_provider, 2);
+        assert_eq!(config.max_queued, 8);
+        assert_eq!(config.queue_timeout, Duration::from_millis(500));
+        assert_eq!(config.output_cap_bytes, 1024);
+        assert_eq!(problems.len(), 2, "{problems:?}");
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.contains("unknown key limits.bogus"))
+        );
+        assert!(problems.iter().any(|p| p.contains("positive integer")));
+    }
+
+    #[test]
+    fn broken_toml_keeps_defaults_and_says_why() {
+        let mut config = JobsConfig::in_dir(Path::new("/nonexistent"));
+        let problems = config.apply_config_file("[limits\n");
+        assert_eq!(config.max_running, 32);
+        assert!(problems[0].starts_with("not valid TOML"));
+        assert!(config.apply_config_file("# nothing here\n").is_empty());
     }
 }
 

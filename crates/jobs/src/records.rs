@@ -1,5 +1,5 @@
-//! [`Records`]: typed access to sessions, approvals and tool-call records for the MCP layer,
-//! so no SQL lives outside the store. Every method runs on the blocking pool.
+//! [`Records`]: typed access to sessions, approvals, tool-call records and validation runs for
+//! the MCP and validation layers, so no SQL lives outside the store. Every method runs on the blocking pool.
 
 use std::sync::Arc;
 
@@ -104,6 +104,27 @@ impl Records {
 
     pub async fn list_approvals(&self, limit: u32) -> Result<Vec<ApprovalRecord>, JobsError> {
         blocking(&self.store, move |store| store.list_approvals(limit)).await
+    }
+
+    /// Inserts or replaces validation run `id`; its JSON is redacted by the store.
+    pub async fn put_validation_run(
+        &self,
+        id: &str,
+        kind: &str,
+        created_at_ms: i64,
+        record_json: String,
+    ) -> Result<(), JobsError> {
+        let (id, kind) = (id.to_owned(), kind.to_owned());
+        blocking(&self.store, move |store| {
+            store.put_validation_run(&id, &kind, created_at_ms, &record_json)
+        })
+        .await
+    }
+
+    /// The JSON record of validation run `id`, if any.
+    pub async fn get_validation_run(&self, id: &str) -> Result<Option<String>, JobsError> {
+        let id = id.to_owned();
+        blocking(&self.store, move |store| store.get_validation_run(&id)).await
     }
 
     /// Attaches an approval decision (JSON) to a job's flight-recorder row.

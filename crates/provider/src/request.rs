@@ -77,14 +77,20 @@ pub struct BuildError {
 
 impl BuildError {
     pub fn new(param: impl Into<String>, message: impl Into<String>) -> Self {
-        BuildError { param: param.into(), message: message.into() }
+        BuildError {
+            param: param.into(),
+            message: message.into(),
+        }
     }
 }
 
 /// Checks shared by every provider: prompt present, sane size, no NUL; session ids sane.
 pub fn validate_common(request: &RunRequest) -> Result<(), BuildError> {
     if request.prompt.trim().is_empty() {
-        return Err(BuildError::new("prompt", "must contain at least one non-blank character"));
+        return Err(BuildError::new(
+            "prompt",
+            "must contain at least one non-blank character",
+        ));
     }
     if request.prompt.len() > MAX_PROMPT_BYTES {
         return Err(BuildError::new(
@@ -107,7 +113,9 @@ pub fn validate_common(request: &RunRequest) -> Result<(), BuildError> {
     }
     match &request.session {
         SessionMode::Fresh | SessionMode::ResumeLatest => Ok(()),
-        SessionMode::NewWithId(id) | SessionMode::Resume(id) => validate_session_id("sessionId", id),
+        SessionMode::NewWithId(id) | SessionMode::Resume(id) => {
+            validate_session_id("sessionId", id)
+        }
     }
 }
 
@@ -128,6 +136,15 @@ pub fn validate_value(param: &str, value: &str) -> Result<(), BuildError> {
     }
     if value.contains(['\r', '\n']) {
         return Err(BuildError::new(param, "must not contain line breaks"));
+    }
+    if value.len() > MAX_ARGV_VALUE_BYTES {
+        return Err(BuildError::new(
+            param,
+            format!(
+                "is {} bytes; one argument may be at most {MAX_ARGV_VALUE_BYTES} bytes",
+                value.len()
+            ),
+        ));
     }
     if value.starts_with('-') {
         return Err(BuildError::new(
@@ -154,7 +171,10 @@ pub fn validate_text(param: &str, value: &str) -> Result<(), BuildError> {
     if value.len() > MAX_ARGV_VALUE_BYTES {
         return Err(BuildError::new(
             param,
-            format!("is {} bytes; one argument may be at most {MAX_ARGV_VALUE_BYTES} bytes", value.len()),
+            format!(
+                "is {} bytes; one argument may be at most {MAX_ARGV_VALUE_BYTES} bytes",
+                value.len()
+            ),
         ));
     }
     Ok(())
@@ -170,8 +190,15 @@ pub fn validate_session_id(param: &str, id: &str) -> Result<(), BuildError> {
             "ids starting with `gw-` are gateway session ids, not the CLI's own; use session_get to find the native id",
         ));
     }
-    if !id.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':')) || id.len() > 200 {
-        return Err(BuildError::new(param, format!("{id:?} is not a valid session id")));
+    if !id
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':'))
+        || id.len() > 200
+    {
+        return Err(BuildError::new(
+            param,
+            format!("{id:?} is not a valid session id"),
+        ));
     }
     Ok(())
 }
@@ -190,7 +217,10 @@ pub fn is_uuid(id: &str) -> bool {
 pub fn validate_uuid(param: &str, id: &str) -> Result<(), BuildError> {
     validate_session_id(param, id)?;
     if !is_uuid(id) {
-        return Err(BuildError::new(param, format!("{id:?} is not a UUID (expected 8-4-4-4-12 hex)")));
+        return Err(BuildError::new(
+            param,
+            format!("{id:?} is not a UUID (expected 8-4-4-4-12 hex)"),
+        ));
     }
     Ok(())
 }
@@ -213,8 +243,19 @@ mod tests {
             ("a\rb", false),
             ("a\0b", false),
         ];
+        let huge = "m".repeat(MAX_ARGV_VALUE_BYTES + 1);
+        assert!(
+            validate_value("model", &huge)
+                .unwrap_err()
+                .message
+                .contains("at most")
+        );
         for (value, ok) in cases {
-            assert_eq!(validate_value("allowedTools", value).is_ok(), *ok, "{value:?}");
+            assert_eq!(
+                validate_value("allowedTools", value).is_ok(),
+                *ok,
+                "{value:?}"
+            );
         }
     }
 

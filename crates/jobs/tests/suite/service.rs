@@ -257,4 +257,17 @@ async fn records_are_reachable_through_the_service() {
     };
     records.record_tool_call(call).await.unwrap();
     assert_eq!(records.recent_tool_calls(5).await.unwrap().len(), 1);
+    records
+        .put_validation_run("val-1", "validation", 1, r#"{"id":"val-1"}"#.to_owned())
+        .await
+        .unwrap();
+    assert_eq!(
+        records
+            .get_validation_run("val-1")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some(r#"{"id":"val-1"}"#)
+    );
+    assert_eq!(records.get_validation_run("val-2").await.unwrap(), None);
 }
