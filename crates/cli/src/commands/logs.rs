@@ -1,0 +1,339 @@
+//! `llm-cli-gateway logs [--follow] [--tool NAME] [--errors]`: the MCP tool calls (which
+//! client called which tool, how long, error or not) and the provider requests, newest first;
+//! `--follow` then prints each new row as any gateway process records it (a tool call when it
+//! ends, a request when it starts).
+
+use std::io::Write;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use gateway_store::ToolCallRecord;
+use gateway_store::query::{LogFilter, ReadStore, RequestSummary};
+use schemars::JsonSchema;
+use serde::Serialize;
+
+use super::output::{
+    Align, CommonArgs, Failure, Style, Table, emit_json, envelope_line, finish, human_duration,
+    open_store, or_dash, report_failure, timestamp, usd,
+};
+
+/// How often `--follow` re-reads the store.
+const POLL: Duration = Duration::from_millis(200);
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct LogsArgs {
+    /// Keep printing new rows as they are recorded (NDJSON with --json).
+    #[arg(long, short = 'f')]
+    follow: bool,
+    /// Only calls of this MCP tool, and requests it started.
+    #[arg(long, value_name = "NAME")]
+    tool: Option<String>,
+    /// Only failed tool calls and failed or orphaned requests.
+    #[arg(long)]
+    errors: bool,
+    /// How many of the newest rows to print first.
+    #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    limit: u32,
+    #[command(flatten)]
+    common: CommonArgs,
+}
+
+/// One log row.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[serde(tag = "type", rename_all = "camelCase")]
+pub(crate) enum LogEntry {
+    /// An MCP tool call, recorded when it ended.
+    #[serde(rename_all = "camelCase")]
+    ToolCall {
+        id: i64,
+        at_ms: i64,
+        tool: String,
+        client_name: Option<String>,
+        client_version: Option<String>,
+        duration_ms: i64,
+        is_error: bool,
+        /// The arguments, summarized and redacted by the server.
+        args_summary: String,
+        result_summary: Option<String>,
+    },
+    /// A provider request (one job run), as last recorded.
+    #[serde(rename_all = "camelCase")]
+    Request {
+        id: String,
+        at_ms: i64,
+        provider: String,
+        model: Option<String>,
+        origin_tool: Option<String>,
+        /// `started`, then the job's terminal status.
+        status: String,
+        duration_ms: Option<i64>,
+        input_tokens: Option<i64>,
+        output_tokens: Option<i64>,
+        cost_usd: Option<f64>,
+        error: Option<String>,
+        job_id: Option<String>,
+    },
+}
+
+impl LogEntry {
+    fn at_ms(&self) -> i64 {
+        match self {
+            LogEntry::ToolCall { at_ms, .. } | LogEntry::Request { at_ms, .. } => *at_ms,
+        }
+    }
+}
+
+impl From<ToolCallRecord> for LogEntry {
+    fn from(call: ToolCallRecord) -> LogEntry {
+        LogEntry::ToolCall {
+            id: call.id,
+            at_ms: call.created_at_ms,
+            tool: call.tool,
+            client_name: call.client_name,
+            client_version: call.client_version,
+            duration_ms: call.duration_ms,
+            is_error: call.is_error,
+            args_summary: call.args_summary,
+            result_summary: call.result_summary,
+        }
+    }
+}
+
+impl From<RequestSummary> for LogEntry {
+    fn from(request: RequestSummary) -> LogEntry {
+        LogEntry::Request {
+            id: request.id,
+            at_ms: request.created_at_ms,
+            provider: request.provider,
+            model: request.model,
+            origin_tool: request.origin_tool,
+            status: request.status,
+            duration_ms: request.duration_ms,
+            input_tokens: request.input_tokens,
+            output_tokens: request.output_tokens,
+            cost_usd: request.cost_usd,
+            error: request.error,
+            job_id: request.job_id,
+        }
+    }
+}
+
+/// `data` of `logs`.
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(deny_unknown_fields)]
+pub(crate) struct LogsData {
+    /// Newest first.
+    pub(crate) entries: Vec<LogEntry>,
+}
+
+pub(crate) fn run(args: LogsArgs) -> anyhow::Result<ExitCode> {
+    if !args.follow {
+        return finish("logs", args.common.json, recent(&args), |data, style| {
+            render(&data.entries, style, true)
+        });
+    }
+    match follow(&args) {
+        Ok(()) => Ok(ExitCode::SUCCESS),
+        Err(failure) => {
+            if args.common.json {
+                let line = envelope_line::<LogEntry>("log-entry", Err(&failure))?;
+                let mut stdout = std::io::stdout().lock();
+                writeln!(stdout, "{line}")?;
+                stdout.flush()?;
+            } else {
+                report_failure(&failure);
+            }
+            Ok(ExitCode::from(failure.exit))
+        }
+    }
+}
+
+fn filter(args: &LogsArgs, after: Option<i64>) -> LogFilter {
+    LogFilter {
+        tool: args.tool.clone(),
+        errors_only: args.errors,
+        after,
+        limit: args.limit,
+    }
+}
+
+/// The newest `limit` rows of both kinds, merged newest first.
+fn newest(store: &ReadStore, args: &LogsArgs) -> Result<Vec<LogEntry>, Failure> {
+    let calls = store.tool_calls(&filter(args, None))?;
+    let requests = store.requests(&filter(args, None))?;
+    let mut entries: Vec<LogEntry> = calls
+        .into_iter()
+        .map(LogEntry::from)
+        .chain(requests.into_iter().map(LogEntry::from))
+        .collect();
+    entries.sort_by_key(|entry| std::cmp::Reverse(entry.at_ms()));
+    entries.truncate(usize::try_from(args.limit).unwrap_or(usize::MAX));
+    Ok(entries)
+}
+
+fn recent(args: &LogsArgs) -> Result<LogsData, Failure> {
+    let store = open_store(&args.common)?;
+    Ok(LogsData {
+        entries: newest(&store, args)?,
+    })
+}
+
+/// Prints the newest rows (oldest of them first, as a log reads), then polls for new ones.
+fn follow(args: &LogsArgs) -> Result<(), Failure> {
+    let store = open_store(&args.common)?;
+    let (mut call_cursor, mut request_cursor) = store.log_cursors()?;
+    let mut backlog = newest(&store, args)?;
+    backlog.reverse();
+    let style = Style::detect();
+    if !args.common.json {
+        write_human(&render(&backlog, &style, true))?;
+    }
+    emit_all(&backlog, args.common.json)?;
+    loop {
+        std::thread::sleep(POLL);
+        let calls = store.tool_calls(&filter(args, Some(call_cursor)))?;
+        let requests = store.requests(&filter(args, Some(request_cursor)))?;
+        call_cursor = calls.last().map_or(call_cursor, |call| call.id);
+        request_cursor = requests
+            .last()
+            .map_or(request_cursor, |request| request.rowid);
+        let mut fresh: Vec<LogEntry> = calls
+            .into_iter()
+            .map(LogEntry::from)
+            .chain(requests.into_iter().map(LogEntry::from))
+            .collect();
+        fresh.sort_by_key(LogEntry::at_ms);
+        if !args.common.json && !fresh.is_empty() {
+            write_human(&render(&fresh, &style, false))?;
+        }
+        emit_all(&fresh, args.common.json)?;
+    }
+}
+
+fn emit_all(entries: &[LogEntry], json: bool) -> Result<(), Failure> {
+    if json {
+        for entry in entries {
+            emit_json("log-entry", entry)?;
+        }
+    }
+    Ok(())
+}
+
+fn write_human(text: &str) -> Result<(), Failure> {
+    let mut stdout = std::io::stdout().lock();
+    stdout.write_all(text.as_bytes())?;
+    stdout.flush()?;
+    Ok(())
+}
+
+/// Rows for people; follow mode prints later batches without the header.
+fn render(entries: &[LogEntry], style: &Style, header: bool) -> String {
+    if entries.is_empty() {
+        return if header {
+            "no log rows\n".to_owned()
+        } else {
+            String::new()
+        };
+    }
+    let mut table = Table::new(&[
+        ("TIME (UTC)", Align::Left),
+        ("KIND", Align::Left),
+        ("NAME", Align::Left),
+        ("CLIENT / MODEL", Align::Left),
+        ("DURATION", Align::Right),
+        ("RESULT", Align::Left),
+        ("DETAIL", Align::Left),
+    ]);
+    for entry in entries {
+        table.row_colored(cells(entry));
+    }
+    let text = table.render(style);
+    if header {
+        text
+    } else {
+        text.split_once('\n')
+            .map_or(text.clone(), |(_, rest)| rest.to_owned())
+    }
+}
+
+fn cells(entry: &LogEntry) -> Vec<(String, &'static str)> {
+    match entry {
+        LogEntry::ToolCall {
+            at_ms,
+            tool,
+            client_name,
+            client_version,
+            duration_ms,
+            is_error,
+            result_summary,
+            ..
+        } => vec![
+            (timestamp(*at_ms), ""),
+            ("tool".to_owned(), ""),
+            (tool.clone(), ""),
+            (
+                match (client_name, client_version) {
+                    (Some(name), Some(version)) => format!("{name} {version}"),
+                    (Some(name), None) => name.clone(),
+                    _ => "-".to_owned(),
+                },
+                "",
+            ),
+            (human_duration(*duration_ms), ""),
+            if *is_error {
+                ("error".to_owned(), "31")
+            } else {
+                ("ok".to_owned(), "32")
+            },
+            (one_line(result_summary.as_deref()), ""),
+        ],
+        LogEntry::Request {
+            at_ms,
+            provider,
+            model,
+            status,
+            duration_ms,
+            input_tokens,
+            output_tokens,
+            cost_usd,
+            error,
+            ..
+        } => vec![
+            (timestamp(*at_ms), ""),
+            ("request".to_owned(), ""),
+            (provider.clone(), ""),
+            (or_dash(model.as_deref()), ""),
+            (or_dash(duration_ms.map(human_duration)), ""),
+            (status.clone(), status_color(status)),
+            (
+                match error {
+                    Some(error) => one_line(Some(error)),
+                    None => format!(
+                        "tokens {}/{} {}",
+                        or_dash(*input_tokens),
+                        or_dash(*output_tokens),
+                        usd(*cost_usd)
+                    ),
+                },
+                "",
+            ),
+        ],
+    }
+}
+
+fn status_color(status: &str) -> &'static str {
+    match status {
+        "completed" => "32",
+        "failed" | "orphaned" => "31",
+        "started" => "33",
+        _ => "2",
+    }
+}
+
+fn one_line(text: Option<&str>) -> String {
+    text.map_or_else(
+        || "-".to_owned(),
+        |text| gateway_core::event::one_line(text, 80),
+    )
+}

@@ -1,0 +1,429 @@
+//! What the observability commands (`jobs`, `usage`, `logs`, `schema`) share: the `--json`
+//! envelope `{schema, ok, data, error}`, the exit codes, opening the store read-only, aligned
+//! tables with colour only on a terminal (and never with `NO_COLOR`), and `--since` durations.
+//!
+//! Envelope kinds are `llm-cli-gateway.v1.<kind>`; their JSON Schemas are derived with
+//! schemars from the very types serialized here (see `schema.rs`), so they cannot drift.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use gateway_store::query::ReadStore;
+use schemars::JsonSchema;
+use serde::Serialize;
+
+/// Exit codes every observability command uses (2, a usage error, comes from clap).
+pub(crate) const EXIT_FAILURE: u8 = 1;
+pub(crate) const EXIT_NO_STORE: u8 = 3;
+
+/// Prefix of every envelope's `schema`.
+pub(crate) const SCHEMA_PREFIX: &str = "llm-cli-gateway.v1.";
+
+/// Options every observability command takes.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub(crate) struct CommonArgs {
+    /// Print one JSON envelope {schema, ok, data, error} (NDJSON, one a line, when following).
+    #[arg(long)]
+    pub(crate) json: bool,
+    /// The database file (default: LLM_GATEWAY_LOGS_DB, else $LLM_GATEWAY_HOME/logs.db).
+    #[arg(long, value_name = "PATH")]
+    pub(crate) db: Option<PathBuf>,
+}
+
+/// The `--json` document. `data` is present when `ok`, `error` when not.
+#[derive(Debug, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub(crate) struct Envelope<T> {
+    /// `llm-cli-gateway.v1.<kind>`; the kind names the shape of `data`.
+    pub(crate) schema: String,
+    pub(crate) ok: bool,
+    pub(crate) data: Option<T>,
+    pub(crate) error: Option<ErrorBody>,
+}
+
+/// Why a command failed.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub(crate) struct ErrorBody {
+    /// Stable code: `store_not_found`, `store_error`, `not_found`, `ambiguous`,
+    /// `already_finished`, `cancel_failed`, `io_error`.
+    pub(crate) code: String,
+    pub(crate) message: String,
+}
+
+/// A failure with its exit code.
+#[derive(Debug, Clone)]
+pub(crate) struct Failure {
+    pub(crate) code: &'static str,
+    pub(crate) message: String,
+    pub(crate) exit: u8,
+}
+
+impl Failure {
+    pub(crate) fn new(code: &'static str, message: impl Into<String>) -> Failure {
+        Failure {
+            code,
+            message: message.into(),
+            exit: EXIT_FAILURE,
+        }
+    }
+}
+
+impl From<gateway_store::StoreError> for Failure {
+    fn from(error: gateway_store::StoreError) -> Failure {
+        Failure::new("store_error", error.to_string())
+    }
+}
+
+impl From<std::io::Error> for Failure {
+    fn from(error: std::io::Error) -> Failure {
+        Failure::new("io_error", error.to_string())
+    }
+}
+
+/// Where the database is: `--db`, else the gateway's own settings.
+pub(crate) fn db_path(common: &CommonArgs) -> Result<PathBuf, Failure> {
+    if let Some(path) = &common.db {
+        return Ok(path.clone());
+    }
+    gateway_jobs::JobsConfig::from_env()
+        .db_path
+        .ok_or_else(|| Failure {
+            code: "store_not_found",
+            message: format!(
+                "{}=none: the gateway keeps no database, so there is nothing to read",
+                gateway_core::env::LOGS_DB
+            ),
+            exit: EXIT_NO_STORE,
+        })
+}
+
+/// Opens the store read-only; exit 3 when there is no database file.
+pub(crate) fn open_store(common: &CommonArgs) -> Result<ReadStore, Failure> {
+    let path = db_path(common)?;
+    ReadStore::open(&path)?.ok_or_else(|| Failure {
+        code: "store_not_found",
+        message: format!(
+            "no database at {}: start the gateway once (`llm-cli-gateway serve`), or point --db / {} at it",
+            path.display(),
+            gateway_core::env::LOGS_DB
+        ),
+        exit: EXIT_NO_STORE,
+    })
+}
+
+/// The full `schema` value of a kind.
+pub(crate) fn schema_name(kind: &str) -> String {
+    format!("{SCHEMA_PREFIX}{kind}")
+}
+
+/// One envelope on one line.
+pub(crate) fn envelope_line<T: Serialize>(
+    kind: &str,
+    result: Result<&T, &Failure>,
+) -> Result<String, serde_json::Error> {
+    let envelope = match result {
+        Ok(data) => Envelope {
+            schema: schema_name(kind),
+            ok: true,
+            data: Some(data),
+            error: None,
+        },
+        Err(failure) => Envelope {
+            schema: schema_name(kind),
+            ok: false,
+            data: None,
+            error: Some(ErrorBody {
+                code: failure.code.to_owned(),
+                message: failure.message.clone(),
+            }),
+        },
+    };
+    serde_json::to_string(&envelope)
+}
+
+/// Writes one NDJSON envelope and flushes (follow modes).
+pub(crate) fn emit_json<T: Serialize>(kind: &str, data: &T) -> Result<(), Failure> {
+    let line = envelope_line(kind, Ok(data))
+        .map_err(|error| Failure::new("io_error", error.to_string()))?;
+    let mut stdout = std::io::stdout().lock();
+    writeln!(stdout, "{line}")?;
+    stdout.flush()?;
+    Ok(())
+}
+
+/// Ends a command: prints the data (as an envelope or through `human`) or the failure, and
+/// maps to the exit code.
+pub(crate) fn finish<T: Serialize>(
+    kind: &str,
+    json: bool,
+    result: Result<T, Failure>,
+    human: impl FnOnce(&T, &Style) -> String,
+) -> anyhow::Result<ExitCode> {
+    let mut stdout = std::io::stdout().lock();
+    match (&result, json) {
+        (Ok(data), true) => writeln!(stdout, "{}", envelope_line(kind, Ok(data))?)?,
+        (Ok(data), false) => write!(stdout, "{}", human(data, &Style::detect()))?,
+        (Err(failure), true) => {
+            writeln!(stdout, "{}", envelope_line::<T>(kind, Err(failure))?)?;
+        }
+        (Err(failure), false) => report_failure(failure),
+    }
+    stdout.flush()?;
+    Ok(match result {
+        Ok(_) => ExitCode::SUCCESS,
+        Err(failure) => ExitCode::from(failure.exit),
+    })
+}
+
+/// A failure for people, on stderr.
+pub(crate) fn report_failure(failure: &Failure) {
+    let _ = writeln!(std::io::stderr().lock(), "error: {}", failure.message);
+}
+
+/// Whether to colour: stdout is a terminal and `NO_COLOR` is unset or empty.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Style {
+    pub(crate) color: bool,
+}
+
+impl Style {
+    pub(crate) fn detect() -> Style {
+        let no_color = std::env::var_os("NO_COLOR").is_some_and(|value| !value.is_empty());
+        Style {
+            color: std::io::stdout().is_terminal() && !no_color,
+        }
+    }
+
+    pub(crate) fn paint(self, text: &str, code: &str) -> String {
+        if self.color && !code.is_empty() {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_owned()
+        }
+    }
+
+    /// The colour of a job or request status.
+    pub(crate) fn status(self, status: &str) -> String {
+        let code = match status {
+            "completed" | "ok" => "32",
+            "failed" | "orphaned" | "error" => "31",
+            "running" | "queued" | "started" => "33",
+            _ => "2",
+        };
+        self.paint(status, code)
+    }
+}
+
+/// Column alignment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Align {
+    Left,
+    Right,
+}
+
+/// A table: header, rows of plain cells, optional colour per cell applied after padding (so
+/// escape codes never disturb the alignment).
+pub(crate) struct Table {
+    columns: Vec<(&'static str, Align)>,
+    rows: Vec<Vec<(String, &'static str)>>,
+}
+
+impl Table {
+    pub(crate) fn new(columns: &[(&'static str, Align)]) -> Table {
+        Table {
+            columns: columns.to_vec(),
+            rows: Vec::new(),
+        }
+    }
+
+    /// Adds a row of plain cells.
+    pub(crate) fn row(&mut self, cells: Vec<String>) {
+        self.rows
+            .push(cells.into_iter().map(|cell| (cell, "")).collect());
+    }
+
+    /// Adds a row whose cells carry an ANSI colour code ("" = none).
+    pub(crate) fn row_colored(&mut self, cells: Vec<(String, &'static str)>) {
+        self.rows.push(cells);
+    }
+
+    pub(crate) fn render(&self, style: &Style) -> String {
+        let widths: Vec<usize> = self
+            .columns
+            .iter()
+            .enumerate()
+            .map(|(index, (title, _))| {
+                self.rows
+                    .iter()
+                    .filter_map(|row| row.get(index))
+                    .map(|(cell, _)| cell.chars().count())
+                    .chain([title.len()])
+                    .max()
+                    .unwrap_or(0)
+            })
+            .collect();
+        let mut out = String::new();
+        let header: Vec<(String, &str)> = self
+            .columns
+            .iter()
+            .map(|(title, _)| ((*title).to_owned(), "1"))
+            .collect();
+        for row in std::iter::once(&header).chain(self.rows.iter()) {
+            let mut line = String::new();
+            for (index, (cell, color)) in row.iter().enumerate() {
+                let width = widths.get(index).copied().unwrap_or(0);
+                let align = self
+                    .columns
+                    .get(index)
+                    .map_or(Align::Left, |column| column.1);
+                let pad = " ".repeat(width.saturating_sub(cell.chars().count()));
+                let last = index + 1 == row.len();
+                let padded = match (align, last) {
+                    (Align::Right, _) => format!("{pad}{}", style.paint(cell, color)),
+                    (Align::Left, true) => style.paint(cell, color),
+                    (Align::Left, false) => format!("{}{pad}", style.paint(cell, color)),
+                };
+                if index > 0 {
+                    line.push_str("  ");
+                }
+                line.push_str(&padded);
+            }
+            out.push_str(line.trim_end());
+            out.push('\n');
+        }
+        out
+    }
+}
+
+/// Parses `--since`: a number with a unit `ms`, `s`, `m`, `h`, `d` or `w` (e.g. `90m`, `7d`).
+pub(crate) fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    let text = text.trim();
+    let split = text
+        .find(|character: char| !character.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let value: u64 = number
+        .parse()
+        .map_err(|_| format!("`{text}` is not a duration; use e.g. 30m, 12h, 7d"))?;
+    let millis = match unit {
+        "ms" => 1,
+        "s" => 1_000,
+        "m" | "min" => 60_000,
+        "h" => 3_600_000,
+        "d" => 86_400_000,
+        "w" => 7 * 86_400_000,
+        _ => {
+            return Err(format!(
+                "`{text}` has no known unit; use ms, s, m, h, d or w (e.g. 30m, 7d)"
+            ));
+        }
+    };
+    value
+        .checked_mul(millis)
+        .map(std::time::Duration::from_millis)
+        .ok_or_else(|| format!("`{text}` is too long"))
+}
+
+/// `now - since` in ms since the epoch.
+pub(crate) fn since_ms(since: Option<std::time::Duration>) -> Option<i64> {
+    since.map(|since| {
+        gateway_store::now_ms() - i64::try_from(since.as_millis()).unwrap_or(i64::MAX / 2)
+    })
+}
+
+/// `YYYY-MM-DD HH:MM:SS` (UTC) of a ms timestamp.
+pub(crate) fn timestamp(ms: i64) -> String {
+    let day = ms.div_euclid(gateway_store::query::DAY_MS);
+    let seconds = ms.rem_euclid(gateway_store::query::DAY_MS) / 1_000;
+    format!(
+        "{} {:02}:{:02}:{:02}",
+        gateway_store::query::day_label(day),
+        seconds / 3_600,
+        seconds / 60 % 60,
+        seconds % 60
+    )
+}
+
+/// A duration for people: `850ms`, `12.3s`, `4m05s`, `2h10m`.
+pub(crate) fn human_duration(ms: i64) -> String {
+    match ms {
+        ..1_000 => format!("{ms}ms"),
+        1_000..60_000 => format!("{:.1}s", ms as f64 / 1_000.0),
+        60_000..3_600_000 => format!("{}m{:02}s", ms / 60_000, ms / 1_000 % 60),
+        _ => format!("{}h{:02}m", ms / 3_600_000, ms / 60_000 % 60),
+    }
+}
+
+/// An optional figure, `-` when absent.
+pub(crate) fn or_dash<T: ToString>(value: Option<T>) -> String {
+    value.map_or_else(|| "-".to_owned(), |value| value.to_string())
+}
+
+/// Money for people.
+pub(crate) fn usd(value: Option<f64>) -> String {
+    value.map_or_else(|| "-".to_owned(), |value| format!("${value:.4}"))
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    #[test]
+    fn durations_parse_with_units_and_errors_name_the_fix() {
+        let cases: [(&str, Result<u64, &str>); 8] = [
+            ("30s", Ok(30_000)),
+            ("90m", Ok(5_400_000)),
+            ("12h", Ok(43_200_000)),
+            ("7d", Ok(604_800_000)),
+            ("2w", Ok(1_209_600_000)),
+            ("250ms", Ok(250)),
+            ("7", Err("no known unit")),
+            ("d7", Err("not a duration")),
+        ];
+        for (text, expected) in cases {
+            match (parse_duration(text), expected) {
+                (Ok(duration), Ok(ms)) => assert_eq!(duration.as_millis(), u128::from(ms)),
+                (Err(error), Err(part)) => assert!(error.contains(part), "{text}: {error}"),
+                (got, want) => panic!("{text}: got {got:?}, want {want:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn human_durations_and_timestamps() {
+        let cases = [
+            (5, "5ms"),
+            (1_250, "1.2s"),
+            (65_000, "1m05s"),
+            (7_800_000, "2h10m"),
+        ];
+        for (ms, text) in cases {
+            assert_eq!(human_duration(ms), text);
+        }
+        assert_eq!(timestamp(1_700_000_000_123), "2023-11-14 22:13:20");
+    }
+
+    #[test]
+    fn tables_align_and_colour_after_padding() {
+        let mut table = Table::new(&[("NAME", Align::Left), ("COUNT", Align::Right)]);
+        table.row(vec!["a".to_owned(), "1".to_owned()]);
+        table.row_colored(vec![
+            ("longer".to_owned(), "31"),
+            ("1234567".to_owned(), ""),
+        ]);
+        insta::assert_snapshot!(table.render(&Style { color: false }), @r"
+        NAME      COUNT
+        a             1
+        longer  1234567
+        ");
+        let colored = table.render(&Style { color: true });
+        assert!(
+            colored.contains("\x1b[31mlonger\x1b[0m  1234567"),
+            "{colored:?}"
+        );
+    }
+}
