@@ -190,6 +190,25 @@ impl JobsConfig {
     }
 }
 
+/// Runs the supervisor once around `true`: a gateway binary without the hidden mode (or a
+/// wrong path) must not make every job fail. `true` when it works or cannot be checked.
+pub(crate) async fn supervisor_works(supervisor: &SupervisorCommand) -> bool {
+    let Ok(probe) = which::which("true") else {
+        return true;
+    };
+    let status = tokio::process::Command::new(&supervisor.program)
+        .args(&supervisor.args)
+        .arg(std::process::id().to_string())
+        .arg("--")
+        .arg(probe)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .status();
+    matches!(tokio::time::timeout(Duration::from_secs(5), status).await, Ok(Ok(status)) if status.success())
+}
+
 #[cfg(test)]
 mod config_file_tests {
     use super::*;
@@ -222,23 +241,4 @@ mod config_file_tests {
         assert!(problems[0].starts_with("not valid TOML"));
         assert!(config.apply_config_file("# nothing here\n").is_empty());
     }
-}
-
-/// Runs the supervisor once around `true`: a gateway binary without the hidden mode (or a
-/// wrong path) must not make every job fail. `true` when it works or cannot be checked.
-pub(crate) async fn supervisor_works(supervisor: &SupervisorCommand) -> bool {
-    let Ok(probe) = which::which("true") else {
-        return true;
-    };
-    let status = tokio::process::Command::new(&supervisor.program)
-        .args(&supervisor.args)
-        .arg(std::process::id().to_string())
-        .arg("--")
-        .arg(probe)
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .kill_on_drop(true)
-        .status();
-    matches!(tokio::time::timeout(Duration::from_secs(5), status).await, Ok(Ok(status)) if status.success())
 }

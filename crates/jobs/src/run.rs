@@ -29,6 +29,9 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(3);
 const DRAIN_AFTER_EXIT: Duration = Duration::from_secs(2);
 /// Store flush period for output and events.
 const FLUSH_EVERY: Duration = Duration::from_millis(250);
+/// How often a running job checks whether another process (`llm-cli-gateway jobs cancel`)
+/// marked it canceled in the store; the issue asks that the owner notices within a second.
+const REMOTE_CANCEL_CHECK: Duration = Duration::from_secs(1);
 /// Events stored per job; beyond this only the live broadcast sees them.
 const MAX_STORED_EVENTS: usize = 10_000;
 /// How long a finished job stays in memory (the store has it after that).
@@ -281,6 +284,8 @@ async fn capture(
     tokio::pin!(idle_sleep, wall_sleep, kill_sleep, drain_sleep);
     let mut tick = tokio::time::interval(FLUSH_EVERY);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut remote_check = tokio::time::interval(REMOTE_CANCEL_CHECK);
+    remote_check.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let (mut cause, mut exit, mut kill_armed) = (None, None, false);
     while exit.is_none() || stdout.is_some() || stderr.is_some() {
         let running = exit.is_none() && cause.is_none();
@@ -341,6 +346,12 @@ async fn capture(
                 kill_armed = false;
             },
             _ = tick.tick() => recorder.flush().await,
+            _ = remote_check.tick(), if running => {
+                if recorder.canceled_in_store().await {
+                    cause = Some(Cause::Cancel);
+                    terminate(pgid, &mut kill_sleep, &mut kill_armed, KILL_GRACE);
+                }
+            },
         }
         if recorder.truncated && cause.is_none() && exit.is_none() {
             cause = Some(Cause::Cap);
@@ -610,6 +621,15 @@ impl<'a> Recorder<'a> {
     /// Starts writing what has accumulated. The previous write is awaited first, so writes stay
     /// in order and a slow disk slows the reader down (bounded memory) while reading and
     /// writing otherwise overlap.
+    /// True when the store says this job was canceled by someone else (another process).
+    /// A store error counts as "no": the local job goes on.
+    async fn canceled_in_store(&self) -> bool {
+        let id = self.live.id.clone();
+        let store = Arc::clone(&self.inner.store);
+        let status = tokio::task::spawn_blocking(move || store.job(&id)).await;
+        matches!(status, Ok(Ok(Some(job))) if job.status == JobStatus::Canceled)
+    }
+
     async fn flush(&mut self) {
         self.publish();
         self.settle().await;

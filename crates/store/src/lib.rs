@@ -1,5 +1,6 @@
 //! The SQLite store: the job table, output chunks, progress events, the flight recorder
-//! (`requests`), tool calls, instances, sessions and approvals — one database file.
+//! (`requests`), tool calls, instances, sessions, approvals and validation runs — one database
+//! file.
 //!
 //! Synchronous by design (rusqlite): callers on an async runtime use `spawn_blocking`. Every
 //! state change is a compare-and-swap `UPDATE … WHERE status = ?` whose row count says who won,

@@ -295,6 +295,18 @@ END;
 ",
     // 3: find the first chunk of an output page without scanning the job's output. Owner: engine.
     r"CREATE INDEX job_output_offset ON job_output(job_id, stream, char_offset);",
+    // 4: cross-model validation runs (the run record as redacted JSON), so they live in the one
+    // database file with the jobs they point at. Owner: validate.
+    r"
+CREATE TABLE validation_runs (
+    id           TEXT PRIMARY KEY,
+    kind         TEXT NOT NULL,
+    created_at   INTEGER NOT NULL,
+    updated_at   INTEGER NOT NULL,
+    record_json  TEXT NOT NULL
+);
+CREATE INDEX validation_runs_created ON validation_runs(created_at);
+",
 ];
 
 /// The schema version this binary writes.

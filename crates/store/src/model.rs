@@ -272,4 +272,5 @@ pub struct PruneCounts {
     pub sessions: usize,
     pub approvals: usize,
     pub instances: usize,
+    pub validation_runs: usize,
 }

@@ -1,4 +1,7 @@
-//! The flight recorder, tool calls, instances, sessions, approvals and retention.
+//! The flight recorder, tool calls, instances, sessions, approvals, validation runs and
+//! retention.
+
+use std::borrow::Cow;
 
 use rusqlite::{OptionalExtension, Row, TransactionBehavior, params};
 
@@ -359,9 +362,75 @@ impl Store {
         Ok(approvals)
     }
 
+    /// Inserts or replaces validation run `id` (its record as JSON, opaque to the store). Every
+    /// string in the JSON is redacted, leaf by leaf so the text stays valid JSON; `created_at`
+    /// is kept from the first write, `updated_at` is now.
+    pub fn put_validation_run(
+        &self,
+        id: &str,
+        kind: &str,
+        created_at_ms: i64,
+        record_json: &str,
+    ) -> Result<(), StoreError> {
+        let json = self.scrub_json(record_json)?;
+        self.conn().execute(
+            r"INSERT INTO validation_runs (id, kind, created_at, updated_at, record_json)
+              VALUES (?1, ?2, ?3, ?4, ?5)
+              ON CONFLICT(id) DO UPDATE SET kind = excluded.kind,
+                updated_at = excluded.updated_at, record_json = excluded.record_json",
+            params![id, kind, created_at_ms, now_ms(), json],
+        )?;
+        Ok(())
+    }
+
+    /// The JSON record of validation run `id`, if any.
+    pub fn get_validation_run(&self, id: &str) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .conn()
+            .query_row(
+                "SELECT record_json FROM validation_runs WHERE id = ?1",
+                [id],
+                |row| row.get(0),
+            )
+            .optional()?)
+    }
+
+    /// `json` with every string leaf redacted (redacting the text as a whole could cut through
+    /// quotes and leave JSON nobody can read back). Not JSON at all is the caller's bug.
+    fn scrub_json(&self, json: &str) -> Result<String, StoreError> {
+        if !self.redact {
+            return Ok(json.to_owned());
+        }
+        let invalid = |error: serde_json::Error| StoreError::Corrupt {
+            table: "validation_runs",
+            reason: format!("record_json is not JSON: {error}"),
+        };
+        let mut value: serde_json::Value = serde_json::from_str(json).map_err(invalid)?;
+        self.scrub_strings(&mut value);
+        serde_json::to_string(&value).map_err(invalid)
+    }
+
+    fn scrub_strings(&self, value: &mut serde_json::Value) {
+        match value {
+            serde_json::Value::String(text) => {
+                if let Cow::Owned(clean) = self.scrub(text) {
+                    *text = clean;
+                }
+            }
+            serde_json::Value::Array(items) => {
+                items.iter_mut().for_each(|item| self.scrub_strings(item));
+            }
+            serde_json::Value::Object(map) => {
+                map.values_mut().for_each(|item| self.scrub_strings(item));
+            }
+            serde_json::Value::Null | serde_json::Value::Bool(_) | serde_json::Value::Number(_) => {
+            }
+        }
+    }
+
     /// Deletes rows older than `cutoff_ms` from every table: finished jobs (with their output
-    /// and events, by cascade), requests, tool calls, sessions not used since, approvals and
-    /// instances without a heartbeat since. Active jobs are never pruned.
+    /// and events, by cascade), requests, tool calls, sessions not used since, approvals,
+    /// validation runs and instances without a heartbeat since. Active jobs are never pruned.
     pub fn prune(&self, cutoff_ms: i64) -> Result<PruneCounts, StoreError> {
         let mut conn = self.conn();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -376,6 +445,10 @@ impl Store {
             sessions: tx.execute("DELETE FROM sessions WHERE updated_at < ?1", [cutoff_ms])?,
             approvals: tx.execute("DELETE FROM approvals WHERE created_at < ?1", [cutoff_ms])?,
             instances: tx.execute("DELETE FROM instances WHERE heartbeat_at < ?1", [cutoff_ms])?,
+            validation_runs: tx.execute(
+                "DELETE FROM validation_runs WHERE created_at < ?1",
+                [cutoff_ms],
+            )?,
         };
         tx.commit()?;
         Ok(counts)

@@ -2,6 +2,7 @@ mod dedup;
 mod open;
 mod records;
 mod transitions;
+mod validation_runs;
 
 use gateway_store::{NewJob, Store, StoreOptions, now_ms};
 

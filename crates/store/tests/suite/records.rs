@@ -196,6 +196,12 @@ fn retention_prunes_old_rows_from_every_table_but_keeps_active_jobs() {
     store.register_instance("gone", 1, "host").unwrap();
     store.create_session(&session("gw-1", true)).unwrap();
     store.record_approval(&approval()).unwrap();
+    store
+        .put_validation_run("val-old", "validation", old, "{}")
+        .unwrap();
+    store
+        .put_validation_run("val-new", "validation", now_ms(), "{}")
+        .unwrap();
     // Age the non-job rows too.
     let conn = rusqlite::Connection::open(dir.path().join("logs.db")).unwrap();
     conn.execute_batch(&format!(
@@ -212,9 +218,12 @@ fn retention_prunes_old_rows_from_every_table_but_keeps_active_jobs() {
             tool_calls: 1,
             sessions: 1,
             approvals: 1,
-            instances: 1
+            instances: 1,
+            validation_runs: 1,
         }
     );
+    assert_eq!(store.get_validation_run("val-old").unwrap(), None);
+    assert!(store.get_validation_run("val-new").unwrap().is_some());
     assert!(store.job("old-done").unwrap().is_none());
     assert!(
         store.job("old-running").unwrap().is_some(),

@@ -1,0 +1,108 @@
+use gateway_store::{Store, StoreOptions, now_ms};
+use pretty_assertions::assert_eq;
+
+use super::store;
+
+const KEY: &str = "sk-ant-api03-SECRETSECRETSECRET0123456789";
+
+#[test]
+fn a_run_round_trips_and_unknown_ids_are_none() {
+    let (_dir, store) = store();
+    store
+        .put_validation_run("val-1", "validation", 5, r#"{"id":"val-1","seats":[]}"#)
+        .unwrap();
+    assert_eq!(
+        store.get_validation_run("val-1").unwrap().as_deref(),
+        Some(r#"{"id":"val-1","seats":[]}"#)
+    );
+    assert_eq!(store.get_validation_run("val-2").unwrap(), None);
+}
+
+/// A second put replaces the record but keeps the first `created_at` (retention counts from
+/// the run's start) and moves `updated_at`.
+#[test]
+fn a_second_put_replaces_the_record_and_keeps_created_at() {
+    let (dir, store) = store();
+    store
+        .put_validation_run("val-1", "validation", 5, r#"{"v":1}"#)
+        .unwrap();
+    store
+        .put_validation_run("val-1", "comparison", 9, r#"{"v":2}"#)
+        .unwrap();
+    assert_eq!(
+        store.get_validation_run("val-1").unwrap().as_deref(),
+        Some(r#"{"v":2}"#)
+    );
+    let conn = rusqlite::Connection::open(dir.path().join("logs.db")).unwrap();
+    let (count, kind, created, updated): (i64, String, i64, i64) = conn
+        .query_row(
+            "SELECT count(*), kind, created_at, updated_at FROM validation_runs",
+            [],
+            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
+        )
+        .unwrap();
+    assert_eq!((count, kind.as_str(), created), (1, "comparison", 5));
+    assert!(updated >= now_ms() - 60_000, "updated_at is the write time");
+}
+
+/// Secrets anywhere in the record are masked leaf by leaf, so the JSON stays readable; with
+/// redaction off they are kept (so the check can fail).
+#[test]
+fn secrets_in_a_run_are_redacted_and_the_json_stays_valid() {
+    let json = format!(r#"{{"request":{{"question":"is {KEY} valid?"}},"answers":["{KEY}"]}}"#);
+    for redact in [true, false] {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("logs.db");
+        let store = Store::open(&StoreOptions {
+            path: Some(path.clone()),
+            redact,
+        })
+        .unwrap();
+        store
+            .put_validation_run("val-1", "validation", 1, &json)
+            .unwrap();
+        let stored = store.get_validation_run("val-1").unwrap().unwrap();
+        let value: serde_json::Value = serde_json::from_str(&stored).unwrap();
+        assert_eq!(stored.contains(KEY), !redact, "redact = {redact}: {stored}");
+        if redact {
+            assert_eq!(
+                value["request"]["question"],
+                "is [REDACTED:anthropic_key] valid?"
+            );
+        }
+        let mut bytes = std::fs::read(&path).unwrap();
+        bytes.extend(std::fs::read(dir.path().join("logs.db-wal")).unwrap_or_default());
+        let on_disk = bytes
+            .windows(KEY.len())
+            .any(|window| window == KEY.as_bytes());
+        assert_eq!(on_disk, !redact, "redact = {redact}");
+    }
+}
+
+#[test]
+fn a_record_that_is_not_json_is_refused_when_redacting() {
+    let (_dir, store) = store();
+    let error = store
+        .put_validation_run("val-1", "validation", 1, "not json")
+        .unwrap_err();
+    assert!(error.to_string().contains("validation_runs"), "{error}");
+    assert_eq!(store.get_validation_run("val-1").unwrap(), None);
+}
+
+#[test]
+fn runs_survive_reopening_the_file() {
+    let (dir, store) = store();
+    store
+        .put_validation_run("val-1", "validation", 1, "{}")
+        .unwrap();
+    drop(store);
+    let reopened = Store::open(&StoreOptions {
+        path: Some(dir.path().join("logs.db")),
+        redact: true,
+    })
+    .unwrap();
+    assert_eq!(
+        reopened.get_validation_run("val-1").unwrap().as_deref(),
+        Some("{}")
+    );
+}
