@@ -76,7 +76,11 @@ mod tests {
 
     #[test]
     fn same_input_same_key_and_any_difference_changes_it() {
-        let argv = vec!["-p".to_owned(), "--output-format".to_owned(), "json".to_owned()];
+        let argv = vec![
+            "-p".to_owned(),
+            "--output-format".to_owned(),
+            "json".to_owned(),
+        ];
         let env = BTreeMap::new();
         let base = dedup_key(&input(&argv, &env));
         assert_eq!(base, dedup_key(&input(&argv, &env)));

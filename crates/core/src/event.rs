@@ -36,7 +36,10 @@ impl Usage {
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum AgentEvent {
     /// The CLI announced its session (and often its model).
-    Session { session_id: String, model: Option<String> },
+    Session {
+        session_id: String,
+        model: Option<String>,
+    },
     /// Answer text. `delta` is true for a streamed fragment of a longer message.
     Text { text: String, delta: bool },
     /// Reasoning / thinking text, kept apart from the answer.
@@ -44,7 +47,10 @@ pub enum AgentEvent {
     /// The agent called a tool (name plus a short, human-readable summary of the input).
     ToolUse { name: String, summary: String },
     /// The agent ran a shell command.
-    CommandRun { command: String, exit_code: Option<i32> },
+    CommandRun {
+        command: String,
+        exit_code: Option<i32>,
+    },
     /// The agent changed a file (`kind`: add, update, delete …).
     FileChange { path: String, kind: String },
     /// A token-count report (cumulative or per turn, as the CLI gives it).
@@ -95,8 +101,14 @@ impl AgentEvent {
                 usage.input_tokens.unwrap_or(0),
                 usage.output_tokens.unwrap_or(0)
             ),
-            AgentEvent::Error { message, fatal: true } => format!("error: {}", one_line(message, 160)),
-            AgentEvent::Error { message, fatal: false } => {
+            AgentEvent::Error {
+                message,
+                fatal: true,
+            } => format!("error: {}", one_line(message, 160)),
+            AgentEvent::Error {
+                message,
+                fatal: false,
+            } => {
                 format!("notice: {}", one_line(message, 160))
             }
             AgentEvent::Unrecognized { raw } => one_line(raw, 120),
@@ -161,8 +173,16 @@ mod tests {
 
     #[test]
     fn usage_merge_prefers_later_values() {
-        let mut usage = Usage { input_tokens: Some(1), output_tokens: Some(2), ..Usage::default() };
-        usage.merge(Usage { output_tokens: Some(5), cache_read_tokens: Some(3), ..Usage::default() });
+        let mut usage = Usage {
+            input_tokens: Some(1),
+            output_tokens: Some(2),
+            ..Usage::default()
+        };
+        usage.merge(Usage {
+            output_tokens: Some(5),
+            cache_read_tokens: Some(3),
+            ..Usage::default()
+        });
         assert_eq!(
             usage,
             Usage {

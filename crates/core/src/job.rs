@@ -57,9 +57,10 @@ impl JobStatus {
     pub const fn is_terminal(self) -> bool {
         match self {
             JobStatus::Queued | JobStatus::Running => false,
-            JobStatus::Completed | JobStatus::Failed | JobStatus::Canceled | JobStatus::Orphaned => {
-                true
-            }
+            JobStatus::Completed
+            | JobStatus::Failed
+            | JobStatus::Canceled
+            | JobStatus::Orphaned => true,
         }
     }
 
@@ -154,7 +155,9 @@ mod tests {
     #[test]
     fn terminal_states_are_exactly_the_sinks() {
         for status in JobStatus::ALL {
-            let has_exit = JobStatus::ALL.iter().any(|to| status.can_transition_to(*to));
+            let has_exit = JobStatus::ALL
+                .iter()
+                .any(|to| status.can_transition_to(*to));
             assert_eq!(status.is_terminal(), !has_exit, "{status}");
         }
     }

@@ -62,7 +62,11 @@ impl CommandSpec {
     /// The argv with the prompt hidden, as dry runs show it and the store records it:
     /// the prompt becomes `<prompt: N bytes via stdin|file|argv>`.
     pub fn display_args(&self, prompt: &str) -> Vec<String> {
-        let marker = format!("<prompt: {} bytes via {}>", self.prompt_bytes, self.prompt_via.as_str());
+        let marker = format!(
+            "<prompt: {} bytes via {}>",
+            self.prompt_bytes,
+            self.prompt_via.as_str()
+        );
         self.args
             .iter()
             .map(|arg| {
