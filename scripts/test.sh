@@ -19,6 +19,9 @@ bash scripts/check-layering.sh >&2
 log "checking formatting"
 cargo fmt --all -- --check >&2
 
+log "clippy (warnings are errors)"
+cargo clippy --workspace --all-targets -- -D warnings >&2
+
 log "building binaries the tests drive (fake CLIs, the gateway)"
 cargo build --workspace --bins >&2
 
