@@ -159,6 +159,10 @@ export DISABLE_AUTOUPDATER=1 GROK_DISABLE_AUTOUPDATER=1
 export PATH="$TOOLS/bin:$NODE_DIR:\$PATH"
 ENV
 
+# The download caches only serve this script; dropping them saves about 1 GB of disk, which CI
+# machines can be short of. A re-install (new pin or --force) simply downloads again.
+rm -rf "$TOOLS/cache"
+
 END=$(date +%s.%N)
 {
     printf 'Installed under %s (%.1f s):\n' "$TOOLS" "$(echo "$END - $START" | bc)"
