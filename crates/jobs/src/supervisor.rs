@@ -10,7 +10,8 @@
 //! changes only when the whole gateway process is gone — never by which thread died. When the
 //! gateway is gone it sends SIGTERM to the group, waits up to 1 s, then SIGKILL to the group
 //! (itself included). SIGTERM/SIGINT/SIGHUP sent to the group (cancel) reach the CLI directly;
-//! the supervisor ignores them and reports the CLI's exit as its own.
+//! the supervisor blocks them (the CLI starts with the mask the supervisor had before, not
+//! with them blocked) and reports the CLI's exit as its own.
 //!
 //! Where it runs from: the gateway binary in a hidden mode (`llm-cli-gateway __job-supervisor`,
 //! see [`run_if_requested`]), or the `gateway-job-supervisor` binary of this crate (tests and
@@ -76,8 +77,11 @@ pub fn run(args: impl Iterator<Item = OsString>) -> i32 {
     if std::os::unix::process::parent_id() != parent {
         return 1; // the gateway died before we got here: start nothing
     }
-    // std resets the signal mask and dispositions in the child, so the CLI sees defaults.
-    let mut child = match Command::new(&program).args(rest).spawn() {
+    // std resets SIGPIPE in the child but passes the signal mask on: restore the CLI's.
+    let mut command = Command::new(&program);
+    command.args(rest);
+    blocked.restore_in_child(&mut command);
+    let mut child = match command.spawn() {
         Ok(child) => child,
         Err(error) => {
             complain(&format!(

@@ -42,6 +42,8 @@ pub(crate) fn set_parent_death_signal(signal: i32) -> io::Result<()> {
 /// A set of blocked signals to wait on synchronously (single-threaded supervisor only).
 pub(crate) struct BlockedSignals {
     set: libc::sigset_t,
+    /// The thread's mask before [`BlockedSignals::block`], for children to start with.
+    before: libc::sigset_t,
 }
 
 impl BlockedSignals {
@@ -56,12 +58,35 @@ impl BlockedSignals {
                 libc::sigaddset(&mut set, *signal);
             }
         }
-        // SAFETY: `set` is initialized; the old mask is not requested (null).
-        let result = unsafe { libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut()) };
+        // SAFETY: as above, plain data initialized by sigemptyset.
+        let mut before: libc::sigset_t = unsafe { std::mem::zeroed() };
+        // SAFETY: `before` is a valid, exclusively borrowed sigset_t.
+        unsafe { libc::sigemptyset(&mut before) };
+        // SAFETY: both sets are initialized; the kernel writes the old mask into `before`.
+        let result = unsafe { libc::pthread_sigmask(libc::SIG_BLOCK, &set, &mut before) };
         if result == 0 {
-            Ok(BlockedSignals { set })
+            Ok(BlockedSignals { set, before })
         } else {
             Err(io::Error::from_raw_os_error(result))
+        }
+    }
+
+    /// Makes `command`'s child start with the mask from before [`BlockedSignals::block`]. std
+    /// passes the parent's signal mask on to children, so without this the CLI would start with
+    /// SIGTERM, SIGINT and SIGHUP blocked (deaf to cancel until the SIGKILL escalation) and
+    /// SIGCHLD blocked (which event loops use to notice their own children exit).
+    pub(crate) fn restore_in_child(&self, command: &mut std::process::Command) {
+        use std::os::unix::process::CommandExt;
+        let before = self.before;
+        // SAFETY: the hook runs in the child between fork and exec and only calls
+        // pthread_sigmask, which is async-signal-safe; it allocates nothing and takes no lock.
+        unsafe {
+            command.pre_exec(move || {
+                match libc::pthread_sigmask(libc::SIG_SETMASK, &before, std::ptr::null_mut()) {
+                    0 => Ok(()),
+                    error => Err(io::Error::from_raw_os_error(error)),
+                }
+            });
         }
     }
 

@@ -3,6 +3,10 @@
 //! a session cap with `retry-after`, idle-session reaping and an unauthenticated `/healthz`.
 //!
 //! Every HTTP session shares the one server value handed in (and so the one job service).
+//! Two answers differ from rmcp's own: a request's reply comes as plain JSON when nothing else
+//! precedes it (see [`json_reply`]), and a session DELETE answers 200 rather than 202.
+
+mod json_reply;
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
@@ -11,7 +15,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{Request, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use gateway_core::env;
@@ -277,7 +281,8 @@ async fn healthz() -> Response {
     response
 }
 
-/// Auth first (so nothing about the server leaks to strangers), then the session cap.
+/// Auth first (so nothing about the server leaks to strangers), then the session cap, then
+/// rmcp, whose answer [`adjust_answer`] may adjust.
 async fn guard_mcp(State(guard): State<Guard>, request: Request, next: Next) -> Response {
     if let Auth::Token(expected) = guard.auth.as_ref()
         && !bearer_matches(request.headers().get(header::AUTHORIZATION), expected)
@@ -287,20 +292,53 @@ async fn guard_mcp(State(guard): State<Guard>, request: Request, next: Next) -> 
     if opens_session(&request) && guard.sessions.sessions.read().await.len() >= guard.max_sessions {
         return too_many_sessions(guard.max_sessions);
     }
-    next.run(request).await
+    let method = request.method().clone();
+    let legacy = !is_stateless(request.headers());
+    adjust_answer(&method, legacy, next.run(request).await).await
+}
+
+/// Where our answers differ from rmcp's (see the module docs).
+async fn adjust_answer(method: &Method, legacy: bool, mut response: Response) -> Response {
+    match *method {
+        // rmcp says 202 Accepted; the Python SDK wants 200 or 204 and logs "Session termination
+        // failed: 202" otherwise. The session is gone by now, so 200 is the truth.
+        Method::DELETE if response.status() == StatusCode::ACCEPTED => {
+            *response.status_mut() = StatusCode::OK;
+            response
+        }
+        // Stateless (2026-07-28) requests are canceled by closing their SSE stream: left alone.
+        Method::POST if legacy && is_event_stream(&response) => {
+            json_reply::prefer_json(response).await
+        }
+        _ => response,
+    }
+}
+
+fn is_event_stream(response: &Response) -> bool {
+    response.status() == StatusCode::OK
+        && response
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|value| value.to_str().ok())
+            .is_some_and(|value| value.starts_with("text/event-stream"))
+}
+
+/// True for requests of the stateless 2026-07-28 protocol (no sessions).
+fn is_stateless(headers: &HeaderMap) -> bool {
+    headers
+        .get("mcp-protocol-version")
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|version| version >= "2026-07-28")
 }
 
 /// True for a request that would create a new legacy session: a POST without a session id that
 /// does not use the stateless 2026-07-28 protocol.
 fn opens_session(request: &Request) -> bool {
     let headers = request.headers();
-    if request.method() != axum::http::Method::POST || headers.contains_key("mcp-session-id") {
+    if request.method() != Method::POST || headers.contains_key("mcp-session-id") {
         return false;
     }
-    let stateless = headers
-        .get("mcp-protocol-version")
-        .and_then(|value| value.to_str().ok())
-        .is_some_and(|version| version >= "2026-07-28");
+    let stateless = is_stateless(headers);
     let method_is_initialize = headers
         .get("mcp-method")
         .and_then(|value| value.to_str().ok())

@@ -166,3 +166,77 @@ fn auth_disabled_is_allowed_on_loopback() {
     let response = post(&gateway, &[], initialize_body().as_bytes());
     assert_eq!(response.status, 200, "{response:?}");
 }
+
+/// Opens a legacy session (initialize + initialized) and returns its id.
+fn open_session(gateway: &HttpGateway, bearer: &str) -> String {
+    let opened = post(
+        gateway,
+        &[("Authorization", bearer)],
+        initialize_body().as_bytes(),
+    );
+    assert_eq!(opened.status, 200, "{opened:?}");
+    let session = opened
+        .header("mcp-session-id")
+        .unwrap_or_else(|| panic!("no session id: {opened:?}"))
+        .to_owned();
+    let initialized = post(
+        gateway,
+        &[
+            ("Authorization", bearer),
+            ("Mcp-Session-Id", &session),
+            ("MCP-Protocol-Version", "2025-11-25"),
+        ],
+        br#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#,
+    );
+    assert_eq!(initialized.status, 202, "{initialized:?}");
+    session
+}
+
+/// The Python SDK takes only 200 or 204 for a session DELETE (rmcp's 202 made it log
+/// "Session termination failed: 202"); the session is really gone afterwards.
+#[test]
+fn session_delete_answers_200_and_ends_the_session() {
+    let (_world, gateway) = gateway();
+    let bearer = bearer();
+    let session = open_session(&gateway, &bearer);
+    let headers = [
+        ("Authorization", bearer.as_str()),
+        ("Mcp-Session-Id", session.as_str()),
+        ("MCP-Protocol-Version", "2025-11-25"),
+    ];
+    let deleted = http(gateway.addr, "DELETE", "/mcp", &headers, b"");
+    assert_eq!(deleted.status, 200, "{deleted:?}");
+    let mut after: Vec<(&str, &str)> = MCP_POST.to_vec();
+    after.extend_from_slice(&headers);
+    let ping = br#"{"jsonrpc":"2.0","id":2,"method":"ping"}"#;
+    let gone = http(gateway.addr, "POST", "/mcp", &after, ping);
+    assert_eq!(gone.status, 404, "{gone:?}");
+}
+
+/// A request whose stream would hold only its reply is answered as plain JSON with a length,
+/// which clients read to the end and so keep the connection for the next call.
+#[test]
+fn a_lone_reply_comes_as_json() {
+    let (_world, gateway) = gateway();
+    let bearer = bearer();
+    let session = open_session(&gateway, &bearer);
+    let ping = post(
+        &gateway,
+        &[
+            ("Authorization", &bearer),
+            ("Mcp-Session-Id", &session),
+            ("MCP-Protocol-Version", "2025-11-25"),
+        ],
+        br#"{"jsonrpc":"2.0","id":2,"method":"ping"}"#,
+    );
+    assert_eq!(
+        (ping.status, ping.header("content-type"), ping.body.as_str()),
+        (
+            200,
+            Some("application/json"),
+            r#"{"jsonrpc":"2.0","id":2,"result":{}}"#
+        ),
+        "{ping:?}"
+    );
+    assert!(ping.header("content-length").is_some(), "{ping:?}");
+}
