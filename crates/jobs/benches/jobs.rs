@@ -92,6 +92,7 @@ fn fake_spec(mode: &str, tag: usize) -> CommandSpec {
         prompt_via: PromptVia::Argv,
         prompt_bytes: 0,
         output_format: "json".to_owned(),
+        export_file: None,
     }
 }
 

@@ -4,8 +4,9 @@
 //! invalid bytes become U+FFFD), so redaction sees whole lines and a secret is never cut in two
 //! by a flush. A line longer than [`FORCE_SPLIT`] is cut at a character boundary. What is
 //! decoded goes to a batch for the store and to a bounded tail kept in memory; stdout lines also
-//! go to the parser, each at most [`PARSER_LINE_MAX`] characters.
+//! go to the parser through a [`LineBuffer`], which bounds a huge line and keeps it valid JSON.
 
+use gateway_provider::bounded::LineBuffer;
 use gateway_store::{OutputChunk, Stream};
 
 /// Undecoded bytes held back waiting for a newline before they are decoded anyway.
@@ -14,8 +15,6 @@ const FORCE_SPLIT: usize = 64 * 1024;
 pub(crate) const BATCH_FLUSH_BYTES: usize = 64 * 1024;
 /// Characters of each stream kept in memory (the rest lives in SQLite).
 const TAIL_CHARS: usize = 64 * 1024;
-/// Longest line handed to a parser; longer lines are cut (they are kept whole in the store).
-const PARSER_LINE_MAX: usize = 1024 * 1024;
 
 #[derive(Debug)]
 pub(crate) struct StreamCapture {
@@ -24,8 +23,8 @@ pub(crate) struct StreamCapture {
     batch: String,
     batch_bytes: u64,
     tail: String,
-    /// Current partial line for the parser.
-    line: String,
+    /// Current partial line for the parser (bounded; the store keeps the line whole).
+    line: LineBuffer,
     /// Raw bytes accepted.
     pub(crate) total_bytes: u64,
 }
@@ -38,7 +37,7 @@ impl StreamCapture {
             batch: String::new(),
             batch_bytes: 0,
             tail: String::new(),
-            line: String::new(),
+            line: LineBuffer::default(),
             total_bytes: 0,
         }
     }
@@ -62,7 +61,7 @@ impl StreamCapture {
         let raw = std::mem::take(&mut self.pending);
         let mut lines = self.accept(&raw);
         if !self.line.is_empty() {
-            lines.push(std::mem::take(&mut self.line));
+            lines.push(self.line.take());
         }
         lines
     }
@@ -78,17 +77,9 @@ impl StreamCapture {
         let mut lines = Vec::new();
         let mut pieces = text.split('\n').peekable();
         while let Some(piece) = pieces.next() {
-            let room = PARSER_LINE_MAX.saturating_sub(self.line.len());
-            if room > 0 {
-                let cut = floor_char_boundary(piece, room);
-                self.line.push_str(&piece[..cut]);
-            }
+            self.line.push(piece);
             if pieces.peek().is_some() {
-                let mut line = std::mem::take(&mut self.line);
-                if line.ends_with('\r') {
-                    line.pop();
-                }
-                lines.push(line);
+                lines.push(self.line.take());
             }
         }
         lines
@@ -195,5 +186,26 @@ mod tests {
             capture.take_chunk().map(|chunk| chunk.text.len()),
             Some(bytes.len())
         );
+    }
+
+    #[test]
+    fn a_huge_json_line_reaches_the_parser_bounded_and_still_json() {
+        let mut capture = StreamCapture::new(Stream::Stdout);
+        assert!(
+            capture
+                .push(b"{\"type\":\"result\",\"result\":\"")
+                .is_empty()
+        );
+        let chunk = vec![b'x'; 1 << 20];
+        for _ in 0..20 {
+            assert!(capture.push(&chunk).is_empty());
+            let _ = capture.take_chunk();
+        }
+        let lines = capture.push(b"\",\"session_id\":\"s\"}\n");
+        assert_eq!(lines.len(), 1);
+        assert!(lines[0].len() < 2 << 20, "{} bytes", lines[0].len());
+        let value: serde_json::Value = serde_json::from_str(&lines[0]).unwrap();
+        assert_eq!(value["session_id"], "s");
+        assert_eq!(capture.total_bytes, 20 * (1 << 20) + 47);
     }
 }

@@ -1,15 +1,18 @@
 //! Building the child process: program lookup, environment, working directory, prompt file,
-//! the supervisor wrapper. No shell is ever involved.
+//! private output directory, the supervisor wrapper. No shell is ever involved. After exit,
+//! [`apply_export`] reads the file a CLI left there (vibe's usage and cost).
 
 use std::collections::BTreeMap;
 use std::ffi::OsString;
-use std::io::Write;
-use std::os::unix::fs::OpenOptionsExt;
+use std::io::{Read, Write};
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
+use std::time::{Duration, SystemTime};
 
+use gateway_core::RunOutcome;
 use gateway_provider::CommandSpec;
-use gateway_provider::spec::PROMPT_FILE_PLACEHOLDER;
+use gateway_provider::spec::{OUTPUT_DIR_PLACEHOLDER, PROMPT_FILE_PLACEHOLDER};
 use tokio::process::{Child, Command};
 
 use crate::config::SupervisorCommand;
@@ -23,17 +26,27 @@ pub(crate) enum SpawnError {
     Other(String),
 }
 
+/// The largest export file read after exit; a bigger one is ignored (vibe's is about 15 KiB).
+pub(crate) const MAX_EXPORT_BYTES: u64 = 1024 * 1024;
+
 /// Files the job owns for its lifetime; the private directory is removed on drop.
 #[derive(Debug)]
 pub(crate) struct Prepared {
     pub(crate) program: PathBuf,
     pub(crate) args: Vec<String>,
     pub(crate) cwd: PathBuf,
+    /// [`CommandSpec::export_file`] with the output directory filled in.
+    export_file: Option<PathBuf>,
+    /// Shortly before the spawn: an older export (in a caller's directory) is a previous run's.
+    not_before: SystemTime,
     _private: Option<tempfile::TempDir>,
 }
 
-/// Resolves the program and makes the private directory (temp cwd, 0600 prompt file).
+/// Resolves the program and makes the private directory (temp cwd, 0600 prompt file, 0700
+/// output directory).
 pub(crate) fn prepare(spec: &CommandSpec) -> Result<Prepared, SpawnError> {
+    // File times come from a coarse kernel clock that may lag `now()` by a tick.
+    let not_before = SystemTime::now() - Duration::from_secs(1);
     let path_var = spec
         .env
         .get("PATH")
@@ -43,7 +56,12 @@ pub(crate) fn prepare(spec: &CommandSpec) -> Result<Prepared, SpawnError> {
     let lookup_dir = explicit_cwd.clone().unwrap_or_else(std::env::temp_dir);
     let program =
         which::which_in(&spec.program, path_var, &lookup_dir).map_err(|_| SpawnError::NotFound)?;
-    let needs_private = explicit_cwd.is_none() || spec.prompt_file.is_some();
+    let wants_output_dir = spec
+        .args
+        .iter()
+        .chain(&spec.export_file)
+        .any(|arg| arg.contains(OUTPUT_DIR_PLACEHOLDER));
+    let needs_private = explicit_cwd.is_none() || spec.prompt_file.is_some() || wants_output_dir;
     let private = if needs_private {
         Some(
             tempfile::Builder::new()
@@ -68,23 +86,98 @@ pub(crate) fn prepare(spec: &CommandSpec) -> Result<Prepared, SpawnError> {
         (None, None) => std::env::temp_dir(),
     };
     let mut args = spec.args.clone();
+    let mut export_file = spec.export_file.clone();
     if let (Some(content), Some(private)) = (&spec.prompt_file, &private) {
         let file = private.path().join("prompt.txt");
         write_private(&file, content)
             .map_err(|error| SpawnError::Other(format!("cannot write the prompt file: {error}")))?;
-        let file = file.to_string_lossy().into_owned();
-        for arg in &mut args {
-            if arg.contains(PROMPT_FILE_PLACEHOLDER) {
-                *arg = arg.replace(PROMPT_FILE_PLACEHOLDER, &file);
-            }
-        }
+        substitute(&mut args, PROMPT_FILE_PLACEHOLDER, &file);
+    }
+    if let (true, Some(private)) = (wants_output_dir, &private) {
+        let dir = private.path().join("output");
+        std::fs::DirBuilder::new()
+            .mode(0o700)
+            .create(&dir)
+            .map_err(|error| {
+                SpawnError::Other(format!("cannot create the output directory: {error}"))
+            })?;
+        substitute(&mut args, OUTPUT_DIR_PLACEHOLDER, &dir);
+        substitute(export_file.as_mut_slice(), OUTPUT_DIR_PLACEHOLDER, &dir);
     }
     Ok(Prepared {
         program,
         args,
         cwd,
+        export_file: export_file.map(PathBuf::from),
+        not_before,
         _private: private,
     })
+}
+
+/// Replaces `placeholder` with `path` wherever it occurs.
+fn substitute(values: &mut [String], placeholder: &str, path: &Path) {
+    let path = path.to_string_lossy();
+    for value in values {
+        if value.contains(placeholder) {
+            *value = value.replace(placeholder, &path);
+        }
+    }
+}
+
+/// After exit: merges the spec's export file (if any) into `outcome` through the provider's
+/// hook. Never fails the job: a missing, stale, oversized, unreadable or unrecognised file only
+/// logs a warning and leaves the outcome as stdout made it.
+pub(crate) async fn apply_export(
+    spec: &CommandSpec,
+    prepared: &Prepared,
+    outcome: &mut RunOutcome,
+) {
+    let Some(path) = prepared.export_file.clone() else {
+        return;
+    };
+    let not_before = prepared.not_before;
+    let read = tokio::task::spawn_blocking(move || read_export(&path, not_before)).await;
+    let problem = match read {
+        Ok(Ok(text)) if gateway_provider::apply_export(spec.provider, outcome, &text) => return,
+        Ok(Ok(_)) => "not an export this provider understands".to_owned(),
+        Ok(Err(problem)) => problem,
+        Err(error) => format!("the read task failed: {error}"),
+    };
+    tracing::warn!(
+        provider = %spec.provider,
+        file = ?prepared.export_file,
+        "ignoring the CLI's export file (no usage or cost for this job): {problem}"
+    );
+}
+
+/// The export's text, or why it cannot be used.
+fn read_export(path: &Path, not_before: SystemTime) -> Result<String, String> {
+    // Non-blocking, so a FIFO planted there cannot hang the job; no symlink as the last step.
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK | libc::O_NOFOLLOW)
+        .open(path)
+        .map_err(|error| format!("cannot open it: {error}"))?;
+    let metadata = file
+        .metadata()
+        .map_err(|error| format!("cannot stat it: {error}"))?;
+    if !metadata.is_file() {
+        return Err("not a regular file".to_owned());
+    }
+    if metadata
+        .modified()
+        .is_ok_and(|modified| modified < not_before)
+    {
+        return Err("it predates this job (a previous run's)".to_owned());
+    }
+    let mut text = String::new();
+    file.take(MAX_EXPORT_BYTES + 1)
+        .read_to_string(&mut text)
+        .map_err(|error| format!("cannot read it as UTF-8: {error}"))?;
+    if u64::try_from(text.len()).unwrap_or(u64::MAX) > MAX_EXPORT_BYTES {
+        return Err(format!("larger than {MAX_EXPORT_BYTES} bytes"));
+    }
+    Ok(text)
 }
 
 fn write_private(path: &Path, content: &str) -> std::io::Result<()> {

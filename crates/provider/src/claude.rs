@@ -219,6 +219,7 @@ pub fn build(request: &RunRequest, options: &ClaudeOptions) -> Result<CommandSpe
         prompt_via: PromptVia::Stdin,
         prompt_bytes: request.prompt.len(),
         output_format: format.as_str().to_owned(),
+        export_file: None,
     })
 }
 

@@ -180,6 +180,7 @@ pub fn build(request: &RunRequest, options: &CodexOptions) -> Result<CommandSpec
         prompt_via: PromptVia::Stdin,
         prompt_bytes: request.prompt.len(),
         output_format: "json".to_owned(),
+        export_file: None,
     })
 }
 

@@ -461,6 +461,7 @@ fn spec(
         prompt_via,
         prompt_bytes: request.prompt.len(),
         output_format: format.as_str().to_owned(),
+        export_file: None,
     }
 }
 

@@ -191,6 +191,7 @@ pub fn build(request: &RunRequest, options: &GrokOptions) -> Result<CommandSpec,
         prompt_via: PromptVia::File,
         prompt_bytes: request.prompt.len(),
         output_format: format.as_str().to_owned(),
+        export_file: None,
     })
 }
 

@@ -7,6 +7,7 @@
 //!
 //! Adding a provider is one new module plus one arm in each `match` below.
 
+pub mod bounded;
 pub mod claude;
 pub mod codex;
 pub mod gemini;
@@ -17,7 +18,7 @@ pub mod request;
 pub mod spec;
 pub mod vibe;
 
-use gateway_core::ProviderId;
+use gateway_core::{ProviderId, RunOutcome};
 
 pub use parse::{LineSplitter, OutputParser};
 pub use request::{BuildError, ProviderOptions, RunRequest, SessionMode};
@@ -43,6 +44,16 @@ pub fn parser_for(spec: &CommandSpec) -> Box<dyn OutputParser> {
         ProviderId::Gemini => gemini::parser(&spec.output_format, &spec.program),
         ProviderId::Grok => grok::parser(&spec.output_format),
         ProviderId::Mistral => vibe::parser(&spec.output_format),
+    }
+}
+
+/// Merges the contents of [`CommandSpec::export_file`] (read by the engine after exit) into
+/// `outcome`: the usage, cost and structured error that the CLI's stdout lacks. False when
+/// `text` is not an export this provider understands (the engine logs that and goes on).
+pub fn apply_export(provider: ProviderId, outcome: &mut RunOutcome, text: &str) -> bool {
+    match provider {
+        ProviderId::Mistral => vibe::apply_export(outcome, text),
+        ProviderId::Claude | ProviderId::Codex | ProviderId::Gemini | ProviderId::Grok => false,
     }
 }
 

@@ -11,6 +11,14 @@ use serde::Serialize;
 /// can never collide with a caller value (callers' NULs are rejected).
 pub const PROMPT_FILE_PLACEHOLDER: &str = "\u{0}gw-prompt-file\u{0}";
 
+/// Stand-in in `args` and [`CommandSpec::export_file`] for a private 0700 directory that
+/// `gateway-jobs` makes for the job (and removes afterwards) for the CLI to write its export
+/// into. NUL-delimited like [`PROMPT_FILE_PLACEHOLDER`], so it can never be caller text.
+pub const OUTPUT_DIR_PLACEHOLDER: &str = "\u{0}gw-output-dir\u{0}";
+
+/// How [`CommandSpec::display_args`] shows [`OUTPUT_DIR_PLACEHOLDER`].
+const OUTPUT_DIR_MARKER: &str = "<job output dir>";
+
 /// How the prompt reaches the CLI; shown in dry runs and recorded with the job.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -56,11 +64,17 @@ pub struct CommandSpec {
     pub prompt_bytes: usize,
     /// The output format the argv asks for; selects the parser.
     pub output_format: String,
+    /// A file the CLI writes with what its stdout lacks (usage, cost, a structured error). The
+    /// engine reads it after exit (size-capped; a missing or bad file is only logged) and
+    /// merges it with [`crate::apply_export`]. A path that starts with
+    /// [`OUTPUT_DIR_PLACEHOLDER`] lives in the job's private output directory.
+    pub export_file: Option<String>,
 }
 
 impl CommandSpec {
     /// The argv with the prompt hidden, as dry runs show it and the store records it:
-    /// the prompt becomes `<prompt: N bytes via stdin|file|argv>`.
+    /// the prompt becomes `<prompt: N bytes via stdin|file|argv>`, the private output
+    /// directory `<job output dir>`.
     pub fn display_args(&self, prompt: &str) -> Vec<String> {
         let marker = format!(
             "<prompt: {} bytes via {}>",
@@ -72,6 +86,8 @@ impl CommandSpec {
             .map(|arg| {
                 if arg == PROMPT_FILE_PLACEHOLDER {
                     marker.clone()
+                } else if arg.contains(OUTPUT_DIR_PLACEHOLDER) {
+                    arg.replace(OUTPUT_DIR_PLACEHOLDER, OUTPUT_DIR_MARKER)
                 } else if !prompt.is_empty() && arg.contains(prompt) {
                     arg.replace(prompt, &marker)
                 } else {

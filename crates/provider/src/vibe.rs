@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::parse::OutputParser;
 use crate::request::{BuildError, RunRequest, SessionMode, validate_list, validate_value};
-use crate::spec::{CommandSpec, PromptVia};
+use crate::spec::{CommandSpec, OUTPUT_DIR_PLACEHOLDER, PromptVia};
 
 pub use parse::apply_export;
 
@@ -28,6 +28,9 @@ pub const BUILTIN_AGENTS: [&str; 4] = ["ask", "accept-edits", "smart-approve", "
 /// The agent sent when the caller names none (the reference's choice, and vibe's documented
 /// default): explicit, so a user's `default_agent` config cannot change what a job may do.
 pub const DEFAULT_AGENT: &str = "accept-edits";
+
+/// The file vibe writes into `--output-dir` at exit: usage, cost, outcome, structured error.
+pub const EXPORT_FILE: &str = "export.json";
 
 /// What `vibe --output` prints.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -109,7 +112,10 @@ const MAX_TIME_LIMIT_SECONDS: u64 = 86_400;
 /// vibe 3.0.2 refuses a piped prompt (or prompt file) over 1 MiB ("piped prompt exceeds").
 pub const MAX_PROMPT_BYTES: usize = 1024 * 1024;
 
-/// Plans `vibe --output F --agent A … -p` with the prompt on stdin.
+/// Plans `vibe --output F --agent A … --output-dir D -p` with the prompt on stdin. `D` is the
+/// caller's `outputDir`, else [`OUTPUT_DIR_PLACEHOLDER`]: vibe reports usage and cost only in
+/// `D/export.json`, which the engine reads after exit (a private `D` is removed afterwards; the
+/// caller's is kept).
 pub fn build(request: &RunRequest, options: &VibeOptions) -> Result<CommandSpec, BuildError> {
     if request.prompt.len() > MAX_PROMPT_BYTES {
         return Err(BuildError::new(
@@ -151,10 +157,14 @@ pub fn build(request: &RunRequest, options: &VibeOptions) -> Result<CommandSpec,
     push_limits(&mut args, options)?;
     push_repeated(&mut args, "--add-dir", "addDir", &options.add_dir)?;
     push_flag(&mut args, "--trust", options.trust);
-    if let Some(dir) = &options.output_dir {
-        validate_value("outputDir", dir)?;
-        push_pair(&mut args, "--output-dir", dir);
-    }
+    let output_dir = match &options.output_dir {
+        Some(dir) => {
+            validate_value("outputDir", dir)?;
+            dir.as_str()
+        }
+        None => OUTPUT_DIR_PLACEHOLDER,
+    };
+    push_pair(&mut args, "--output-dir", output_dir);
     push_session(&mut args, &request.session)?;
     // Last, with no value: vibe then reads the prompt from stdin, so no prompt text is ever argv.
     args.push("-p".to_owned());
@@ -175,7 +185,13 @@ pub fn build(request: &RunRequest, options: &VibeOptions) -> Result<CommandSpec,
         prompt_via: PromptVia::Stdin,
         prompt_bytes: request.prompt.len(),
         output_format: format.as_str().to_owned(),
+        export_file: Some(export_path(output_dir)),
     })
+}
+
+/// `DIR/export.json` (no doubled slash when the caller's dir ends in one).
+fn export_path(dir: &str) -> String {
+    format!("{}/{EXPORT_FILE}", dir.strip_suffix('/').unwrap_or(dir))
 }
 
 /// `--resume <id>` (an opaque id) or `--continue`; vibe cannot start a session with a chosen id.

@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use gateway_provider::CommandSpec;
-use gateway_provider::spec::PROMPT_FILE_PLACEHOLDER;
+use gateway_provider::spec::{OUTPUT_DIR_PLACEHOLDER, PROMPT_FILE_PLACEHOLDER};
 use gateway_test_support::TestHome;
 
 /// What one run printed and how it ended.
@@ -26,9 +26,16 @@ pub struct CliRun {
     pub code: Option<i32>,
     pub timed_out: bool,
     pub stopped_early: bool,
+    /// [`CommandSpec::export_file`] with the output directory filled in.
+    pub export_file: Option<PathBuf>,
 }
 
 impl CliRun {
+    /// The export file the CLI left (vibe's `export.json`), if the spec names one and it exists.
+    pub fn export(&self) -> Option<String> {
+        std::fs::read_to_string(self.export_file.as_ref()?).ok()
+    }
+
     /// A readable dump for assertion messages.
     pub fn describe(&self) -> String {
         format!(
@@ -84,7 +91,7 @@ impl<'a> Runner<'a> {
     /// # Panics
     /// When the process cannot be spawned.
     pub fn run(&self, spec: &CommandSpec, stop_when: Option<fn(&str) -> bool>) -> CliRun {
-        let argv = self.argv(spec);
+        let (argv, export_file) = self.argv(spec);
         let mut command = Command::new(&self.bin);
         command
             .args(&argv)
@@ -127,6 +134,7 @@ impl<'a> Runner<'a> {
         let deadline = Instant::now() + self.timeout;
         let mut run = CliRun {
             argv,
+            export_file,
             ..CliRun::default()
         };
         loop {
@@ -150,9 +158,21 @@ impl<'a> Runner<'a> {
         run
     }
 
-    /// The spec's argv with the prompt file written and the extra args inserted.
-    fn argv(&self, spec: &CommandSpec) -> Vec<String> {
+    /// The spec's argv with the prompt file written, the output directory made (0700, as the
+    /// job engine makes it) and the extra args inserted; and where the export file will be.
+    fn argv(&self, spec: &CommandSpec) -> (Vec<String>, Option<PathBuf>) {
         let mut argv = spec.args.clone();
+        let mut export = spec.export_file.clone();
+        if argv
+            .iter()
+            .chain(&export)
+            .any(|arg| arg.contains(OUTPUT_DIR_PLACEHOLDER))
+        {
+            let dir = make_output_dir(self.home.path()).display().to_string();
+            for value in argv.iter_mut().chain(export.iter_mut()) {
+                *value = value.replace(OUTPUT_DIR_PLACEHOLDER, &dir);
+            }
+        }
         if let Some(contents) = &spec.prompt_file {
             let path = write_prompt_file(self.home.path(), contents);
             for arg in &mut argv {
@@ -168,7 +188,7 @@ impl<'a> Runner<'a> {
                 .map_or(0, |index| index + 1);
             argv.splice(index..index, extra.iter().cloned());
         }
-        argv
+        (argv, export.map(PathBuf::from))
     }
 
     fn base_env(&self) -> BTreeMap<String, String> {
@@ -217,6 +237,20 @@ fn write_prompt_file(dir: &Path, contents: &str) -> PathBuf {
         .open(&path)
         .unwrap_or_else(|error| panic!("write prompt file {}: {error}", path.display()));
     let _ = file.write_all(contents.as_bytes());
+    path
+}
+
+/// A fresh, empty 0700 output directory, as the job engine makes it.
+fn make_output_dir(dir: &Path) -> PathBuf {
+    use std::os::unix::fs::DirBuilderExt;
+    let path = dir.join(format!(
+        "output-{}",
+        std::process::id() as u128 * 1000 + u128::from(next_id())
+    ));
+    std::fs::DirBuilder::new()
+        .mode(0o700)
+        .create(&path)
+        .unwrap_or_else(|error| panic!("make output dir {}: {error}", path.display()));
     path
 }
 

@@ -182,6 +182,52 @@ async fn invalid_utf8_and_large_output_from_a_cli_are_stored() {
     assert!(result.stdout.text.contains('\u{fffd}'));
 }
 
+/// A 2.5 MB answer arrives twice (text events, then one 2.5 MB `result` line). The parser sees
+/// that line bounded but still valid JSON, so session, usage and cost survive, and the answer
+/// text is a bounded head with a note; the store has every byte.
+#[tokio::test]
+async fn a_huge_answer_keeps_session_usage_and_cost_with_a_bounded_text() {
+    let h = harness().await;
+    let clis = FakeClis::install(h.dir.path());
+    let controls = [
+        ("FAKE_AGENT_OUTPUT_BYTES", "2500000"),
+        (
+            "FAKE_AGENT_SESSION_ID",
+            "5b4f7c1e-9d7c-4a53-8c55-0c1b2d3e4f50",
+        ),
+    ];
+    let spec = fake_spec(
+        &clis,
+        ProviderOptions::Claude(Default::default()),
+        "huge",
+        &controls,
+    );
+    let job = h.service.submit(request(spec)).await.unwrap();
+    let done = h.service.wait(&job.job_id, LONG).await.unwrap().unwrap();
+    assert_eq!(done.status, JobStatus::Completed, "{:?}", done.error);
+    let outcome = done.outcome.unwrap();
+    assert_eq!(
+        outcome.session_id.as_deref(),
+        Some("5b4f7c1e-9d7c-4a53-8c55-0c1b2d3e4f50")
+    );
+    assert_eq!(outcome.usage.input_tokens, Some(12));
+    assert!(outcome.cost_usd.is_some());
+    let limit = gateway_provider::bounded::ANSWER_MAX_BYTES;
+    assert!(outcome.text.len() < limit + 200, "{}", outcome.text.len());
+    assert!(outcome.text.contains("more bytes not kept in memory"));
+    let result = h
+        .service
+        .result(&job.job_id, all_output())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        result.stdout.total_chars >= 5_000_000,
+        "{}",
+        result.stdout.total_chars
+    );
+}
+
 #[tokio::test]
 async fn an_auth_failure_is_a_failed_job_with_the_clis_message() {
     let h = harness().await;

@@ -1,8 +1,10 @@
 mod crash;
+mod export;
 mod fake;
 mod lifecycle;
 mod limits;
 mod service;
+mod signals;
 mod stopping;
 
 use std::collections::BTreeMap;
@@ -55,6 +57,7 @@ pub(crate) fn spec(program: &str, args: &[&str]) -> CommandSpec {
         prompt_via: PromptVia::Argv,
         prompt_bytes: 0,
         output_format: "text".to_owned(),
+        export_file: None,
     }
 }
 

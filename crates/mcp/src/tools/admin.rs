@@ -267,6 +267,7 @@ async fn cli_upgrade(
         prompt_via: PromptVia::Argv,
         prompt_bytes: 0,
         output_format: "text".to_owned(),
+        export_file: None,
     };
     let request = SubmitRequest {
         spec,

@@ -10,6 +10,7 @@
 use gateway_core::{AgentEvent, ExitInfo, RunOutcome, Usage};
 use serde_json::Value;
 
+use crate::bounded::BoundedText;
 use crate::parse::{OutputParser, failure_message, unrecognized};
 
 /// Largest JSON document buffered in `json` mode before it is given up as garbage.
@@ -18,7 +19,7 @@ const JSON_BUFFER_MAX_BYTES: usize = 16 * 1024 * 1024;
 /// Plain text output (claude `text`, grok `plain`): every line is answer text.
 #[derive(Debug, Default)]
 pub(crate) struct TextParser {
-    text: String,
+    text: BoundedText,
 }
 
 impl OutputParser for TextParser {
@@ -38,7 +39,7 @@ impl OutputParser for TextParser {
 
     fn finish(&mut self, exit: ExitInfo, stderr_tail: &str) -> RunOutcome {
         let mut outcome = RunOutcome {
-            text: self.text.trim_end().to_owned(),
+            text: self.text.take_trimmed(),
             ..RunOutcome::default()
         };
         if !exit.success() {
@@ -69,9 +70,9 @@ pub(crate) struct MessagesParser {
     usage: Usage,
     result: Option<ResultMessage>,
     /// Text of whole `assistant` messages, for runs that end without a result.
-    assistant_text: String,
+    assistant_text: BoundedText,
     /// Text from partial-message deltas.
-    streamed_text: String,
+    streamed_text: BoundedText,
     /// Deltas arrived since the last whole `assistant` message.
     deltas_pending: bool,
     /// A fatal `{"type":"error"}` line (grok), or an `assistant` message's `error` field.
@@ -328,11 +329,11 @@ impl MessagesParser {
         events
     }
 
-    fn partial_text(&self) -> String {
+    fn partial_text(&mut self) -> String {
         if self.assistant_text.is_empty() {
-            self.streamed_text.clone()
+            self.streamed_text.take()
         } else {
-            self.assistant_text.clone()
+            self.assistant_text.take()
         }
     }
 }

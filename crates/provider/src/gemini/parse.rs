@@ -9,6 +9,7 @@
 use gateway_core::{AgentEvent, ExitInfo, RunOutcome, Usage};
 use serde_json::Value;
 
+use crate::bounded::BoundedText;
 use crate::parse::{OutputParser, unrecognized};
 
 /// Gemini CLI's exit code for "turn limit reached".
@@ -26,11 +27,15 @@ pub(crate) fn parser(format: &str, program: &str) -> Box<dyn OutputParser> {
     }
 }
 
+/// Largest JSON document buffered in `json` mode before it is given up as garbage (each line
+/// is already bounded by the engine; this bounds their number).
+const JSON_BUFFER_MAX_BYTES: usize = 16 * 1024 * 1024;
+
 /// `--output-format stream-json`: one event object per line.
 #[derive(Default)]
 struct StreamJsonParser {
     outcome: RunOutcome,
-    text: String,
+    text: BoundedText,
     saw_result: bool,
 }
 
@@ -55,7 +60,7 @@ impl OutputParser for StreamJsonParser {
 
     fn finish(&mut self, exit: ExitInfo, stderr_tail: &str) -> RunOutcome {
         let mut outcome = std::mem::take(&mut self.outcome);
-        outcome.text = std::mem::take(&mut self.text);
+        outcome.text = self.text.take();
         if !self.saw_result {
             apply_stderr_error(&mut outcome, exit, stderr_tail);
         }
@@ -171,6 +176,10 @@ impl OutputParser for JsonParser {
         self.buffer.push_str(line);
         self.buffer.push('\n');
         self.buffered_lines += 1;
+        if self.buffer.len() > JSON_BUFFER_MAX_BYTES {
+            self.buffered_lines = 0;
+            return vec![unrecognized(&std::mem::take(&mut self.buffer))];
+        }
         let closes =
             line.starts_with('}') || (self.buffered_lines == 1 && line.trim_end().ends_with('}'));
         if closes { self.try_parse() } else { Vec::new() }
@@ -250,14 +259,14 @@ impl JsonParser {
 /// Plain text: every line is answer text. Shared by gemini `text`, `agy` and vibe `text`; the
 /// provider supplies how to read an error from stderr.
 pub(crate) struct TextParser {
-    text: String,
+    text: BoundedText,
     error_from: fn(ExitInfo, &str, &str) -> Option<String>,
 }
 
 impl TextParser {
     pub(crate) fn new(error_from: fn(ExitInfo, &str, &str) -> Option<String>) -> Self {
         TextParser {
-            text: String::new(),
+            text: BoundedText::default(),
             error_from,
         }
     }
@@ -279,7 +288,7 @@ impl OutputParser for TextParser {
     }
 
     fn finish(&mut self, exit: ExitInfo, stderr_tail: &str) -> RunOutcome {
-        let text = std::mem::take(&mut self.text).trim_end().to_owned();
+        let text = self.text.take_trimmed();
         let error = (self.error_from)(exit, stderr_tail, &text);
         RunOutcome {
             is_error: error.is_some(),

@@ -8,6 +8,7 @@
 use gateway_core::{AgentEvent, ExitInfo, RunOutcome, Usage};
 use serde_json::Value;
 
+use crate::bounded::BoundedText;
 use crate::claude::{first_key, text_field, tool_summary, usage_of};
 use crate::parse::{OutputParser, failure_message, unrecognized};
 
@@ -18,7 +19,7 @@ const JSON_BUFFER_MAX_BYTES: usize = 16 * 1024 * 1024;
 pub(crate) struct GrokParser {
     /// `json` mode: lines of the pretty-printed document so far.
     buffer: Option<String>,
-    text: String,
+    text: BoundedText,
     session_id: Option<String>,
     model: Option<String>,
     usage: Usage,
@@ -177,7 +178,7 @@ impl OutputParser for GrokParser {
 
     fn finish(&mut self, exit: ExitInfo, stderr_tail: &str) -> RunOutcome {
         let mut outcome = RunOutcome {
-            text: self.text.clone(),
+            text: self.text.take(),
             session_id: self.session_id.clone(),
             model: self.model.clone(),
             usage: self.usage,

@@ -3,8 +3,10 @@
 
 use std::path::Path;
 
+use gateway_core::ProviderId;
 use gateway_core::{AgentEvent, ExitInfo, RunOutcome, Usage};
 use gateway_provider::request::{RunRequest, SessionMode};
+use gateway_provider::spec::OUTPUT_DIR_PLACEHOLDER;
 use gateway_provider::vibe::{self, VibeOptions, VibeOutputFormat};
 use gateway_provider::{LineSplitter, PromptVia, ProviderOptions, build};
 use proptest::prelude::*;
@@ -390,6 +392,49 @@ fn export_json_merges_into_the_outcome() {
         Some("a45963b6-2035-c120-70ed-03a3f52d8b07")
     );
     assert!(!vibe::apply_export(&mut RunOutcome::default(), "not json"));
+}
+
+#[test]
+fn the_export_lands_in_the_private_output_dir_unless_the_caller_names_one() {
+    let private = build(&vibe_request(|_, _| {})).unwrap();
+    let at = private.args.iter().position(|arg| arg == "--output-dir");
+    assert_eq!(
+        at.map(|at| private.args[at + 1].as_str()),
+        Some(OUTPUT_DIR_PLACEHOLDER)
+    );
+    assert_eq!(
+        private.export_file,
+        Some(format!("{OUTPUT_DIR_PLACEHOLDER}/export.json"))
+    );
+    assert!(
+        private
+            .display_args("hello!")
+            .contains(&"<job output dir>".to_owned())
+    );
+    for (dir, export) in [
+        ("/tmp/out", "/tmp/out/export.json"),
+        ("/tmp/out/", "/tmp/out/export.json"),
+    ] {
+        let own = build(&vibe_request(|_, o| o.output_dir = Some(dir.into()))).unwrap();
+        assert_eq!(own.export_file.as_deref(), Some(export), "{dir}");
+        assert!(
+            !own.args
+                .iter()
+                .any(|arg| arg.contains(OUTPUT_DIR_PLACEHOLDER))
+        );
+    }
+}
+
+#[test]
+fn only_mistral_reads_an_export() {
+    let samples = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/vibe");
+    let ok = std::fs::read_to_string(samples.join("export__ok.json")).unwrap();
+    for provider in ProviderId::ALL {
+        let mut outcome = RunOutcome::default();
+        let applied = gateway_provider::apply_export(provider, &mut outcome, &ok);
+        assert_eq!(applied, provider == ProviderId::Mistral, "{provider}");
+        assert_eq!(outcome.usage.output_tokens.is_some(), applied, "{provider}");
+    }
 }
 
 fn arbitrary_line() -> impl Strategy<Value = String> {

@@ -6,7 +6,7 @@ use std::io::Write;
 use std::process::{Command, Stdio};
 
 use gateway_core::{ExitInfo, ProviderId};
-use gateway_provider::spec::PROMPT_FILE_PLACEHOLDER;
+use gateway_provider::spec::{OUTPUT_DIR_PLACEHOLDER, PROMPT_FILE_PLACEHOLDER};
 use gateway_provider::{CommandSpec, RunRequest};
 use gateway_test_support::FakeClis;
 
@@ -27,6 +27,18 @@ fn run_on_fake(
             if arg == PROMPT_FILE_PLACEHOLDER {
                 *arg = path.display().to_string();
             }
+        }
+    }
+    let mut export_file = spec.export_file.clone();
+    if args
+        .iter()
+        .chain(&export_file)
+        .any(|arg| arg.contains(OUTPUT_DIR_PLACEHOLDER))
+    {
+        let dir = tempfile::tempdir_in(fixtures.home.path()).unwrap().keep();
+        let dir = dir.display().to_string();
+        for value in args.iter_mut().chain(export_file.iter_mut()) {
+            *value = value.replace(OUTPUT_DIR_PLACEHOLDER, &dir);
         }
     }
     let cwd = spec
@@ -72,13 +84,22 @@ fn run_on_fake(
     for line in String::from_utf8_lossy(&output.stdout).lines() {
         parser.feed_line(line);
     }
-    let outcome = parser.finish(
+    let mut outcome = parser.finish(
         ExitInfo {
             code: output.status.code(),
             signal: None,
         },
         "",
     );
+    if let Some(path) = &export_file {
+        let export = std::fs::read_to_string(path)
+            .map_err(|error| format!("no export at {path}: {error}"))?;
+        if !gateway_provider::apply_export(spec.provider, &mut outcome, &export)
+            || outcome.usage.output_tokens.is_none()
+        {
+            return Err(format!("the export carries no usage: {export}"));
+        }
+    }
     let expected = format!("fake {} answer", spec.program);
     if outcome.text.trim() != expected {
         return Err(format!(

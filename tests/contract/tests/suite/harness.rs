@@ -19,6 +19,7 @@ fn raw_spec(provider: ProviderId, program: &str, args: &[&str]) -> CommandSpec {
         prompt_via: PromptVia::Stdin,
         prompt_bytes: 2,
         output_format: String::new(),
+        export_file: None,
     }
 }
 

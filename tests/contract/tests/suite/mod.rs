@@ -176,13 +176,17 @@ pub(crate) fn run_against_mock(
         .into_iter()
         .rev()
         .collect();
-    let outcome = parser.finish(
+    let mut outcome = parser.finish(
         ExitInfo {
             code: run.code,
             signal: None,
         },
         &stderr_tail,
     );
+    // What the job engine does after exit: merge the export the CLI left (vibe's usage).
+    if let Some(export) = run.export() {
+        gateway_provider::apply_export(provider, &mut outcome, &export);
+    }
     assert_eq!(
         run.code,
         Some(0),

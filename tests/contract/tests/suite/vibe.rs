@@ -1,10 +1,11 @@
 //! vibe (mistral-vibe 3.0.2): every option the builder emits, accepted by the real CLI (no key:
-//! `Missing MISTRAL_API_KEY`); the success path through the mock, resume included.
+//! `Missing MISTRAL_API_KEY`); the success path through the mock, resume included, and the
+//! usage that only `--output-dir`'s `export.json` carries.
 
-use gateway_core::ProviderId;
+use gateway_core::{ProviderId, Usage};
 use gateway_provider::vibe::{VibeOptions, VibeOutputFormat};
 use gateway_provider::{ProviderOptions, RunRequest, SessionMode};
-use gateway_test_support::{MOCK_TEXT, MockVendorApi};
+use gateway_test_support::{MOCK_TEXT, MOCK_USAGE, MockVendorApi};
 
 use super::{Fixtures, assert_accepted, big_prompt, request, run_against_mock};
 
@@ -158,4 +159,45 @@ fn real_vibe_resumes_a_session() {
         resumed.run.describe()
     );
     assert_eq!(resumed.outcome.text.trim(), MOCK_TEXT);
+}
+
+/// With no `outputDir` the builder asks for the engine's private directory (made empty and 0700
+/// before the run, as here): the real vibe writes `export.json` into it, and our hook reads the
+/// mock's usage (chat completions: 12 prompt, 5 completion, no cached) and a cost from it.
+#[test]
+fn real_vibe_export_carries_the_mock_usage() {
+    let fixtures = Fixtures::new();
+    let mock = MockVendorApi::start();
+    let parsed = run_against_mock(
+        ProviderId::Mistral,
+        &fixtures,
+        &mock,
+        &vibe("say ok", VibeOptions::default()),
+    );
+    let export = parsed.run.export().unwrap_or_else(|| {
+        panic!(
+            "no export at {:?}\n{}",
+            parsed.run.export_file,
+            parsed.run.describe()
+        )
+    });
+    assert!(
+        gateway_provider::apply_export(ProviderId::Mistral, &mut Default::default(), &export),
+        "{export}"
+    );
+    assert_eq!(
+        parsed.outcome.usage,
+        Usage {
+            input_tokens: Some(MOCK_USAGE.input),
+            output_tokens: Some(MOCK_USAGE.output),
+            cache_read_tokens: Some(0),
+            cache_creation_tokens: None,
+        },
+        "{export}"
+    );
+    assert!(
+        parsed.outcome.cost_usd.is_some_and(|cost| cost > 0.0),
+        "{export}"
+    );
+    assert!(!parsed.outcome.is_error, "{export}");
 }
