@@ -35,26 +35,34 @@ impl SupervisorCommand {
     }
 }
 
-/// The stand-alone supervisor's file name.
+/// The stand-alone supervisor of this crate (tests and benches).
 pub const SUPERVISOR_BIN: &str = "gateway-job-supervisor";
-/// Overrides where the supervisor is found (a `gateway-job-supervisor` binary).
+/// The stand-alone supervisor installed with the gateway (a binary of `gateway-cli`).
+pub const GATEWAY_SUPERVISOR_BIN: &str = "llm-cli-gateway-supervisor";
+/// Overrides where the supervisor is found (a stand-alone supervisor binary).
 pub const SUPERVISOR_ENV: &str = "LLM_GATEWAY_JOB_SUPERVISOR";
 
-/// Finds a supervisor: `$LLM_GATEWAY_JOB_SUPERVISOR`, else the running binary when it is
-/// `llm-cli-gateway`, else a `gateway-job-supervisor` next to the running binary or one
-/// directory up (cargo's `target/<profile>/deps/` layout). `None`: jobs run without one.
+/// Finds a supervisor: `$LLM_GATEWAY_JOB_SUPERVISOR`; else, for the `llm-cli-gateway` binary,
+/// the small `llm-cli-gateway-supervisor` beside it (cheap to start once per job) or its own
+/// hidden mode; else a `gateway-job-supervisor` next to the running binary or one directory up
+/// (cargo's `target/<profile>/deps/` layout). `None`: jobs run without one.
 pub fn locate_supervisor() -> Option<SupervisorCommand> {
     if let Some(path) = std::env::var_os(SUPERVISOR_ENV).filter(|value| !value.is_empty()) {
         return Some(SupervisorCommand::standalone(PathBuf::from(path)));
     }
     let exe = std::env::current_exe().ok()?;
+    let dir = exe.parent()?;
     if exe
         .file_stem()
         .is_some_and(|stem| stem == "llm-cli-gateway")
     {
-        return Some(SupervisorCommand::gateway(exe));
+        let beside = dir.join(GATEWAY_SUPERVISOR_BIN);
+        return Some(if beside.is_file() {
+            SupervisorCommand::standalone(beside)
+        } else {
+            SupervisorCommand::gateway(exe)
+        });
     }
-    let dir = exe.parent()?;
     [Some(dir), dir.parent()]
         .into_iter()
         .flatten()

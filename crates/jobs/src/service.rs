@@ -53,6 +53,8 @@ pub(crate) struct Inner {
     tasks_done: Notify,
     background: Mutex<Option<Background>>,
     lock: Mutex<Option<InstanceLock>>,
+    /// Whether the configured supervisor runs, found out at the first job.
+    supervisor_works: tokio::sync::OnceCell<bool>,
 }
 
 /// Why a running job is asked to stop.
@@ -165,6 +167,32 @@ impl Inner {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
+    /// The supervisor to run jobs under, if configured and working. It is tried once, at the
+    /// first job rather than at start: its two process spawns would cost cold start (time to
+    /// `initialize` answered) several milliseconds.
+    pub(crate) async fn supervisor(&self) -> Option<&crate::SupervisorCommand> {
+        let supervisor = self.config.supervisor.as_ref()?;
+        let works = self
+            .supervisor_works
+            .get_or_init(|| async {
+                let works = crate::config::supervisor_works(supervisor).await;
+                if !works {
+                    tracing::error!(
+                        program = %supervisor.program.display(),
+                        "the job supervisor does not run; jobs run without it, so a gateway killed \
+                         by SIGKILL leaves its jobs running until the next start reconciles them"
+                    );
+                }
+                works
+            })
+            .await;
+        works.then_some(supervisor)
+    }
+
+    pub(crate) fn is_closing(&self) -> bool {
+        self.closing.load(Ordering::SeqCst)
+    }
+
     pub(crate) fn live(&self, job_id: &str) -> Option<Arc<LiveJob>> {
         self.live_map().get(job_id).cloned()
     }
@@ -193,17 +221,7 @@ impl Inner {
 impl JobService {
     /// Opens the store, takes this process's lock, reconciles jobs of dead processes and starts
     /// the background tasks (heartbeat, reconcile, retention).
-    pub async fn start(mut config: JobsConfig) -> Result<JobService, JobsError> {
-        if let Some(supervisor) = &config.supervisor
-            && !crate::config::supervisor_works(supervisor).await
-        {
-            tracing::error!(
-                program = %supervisor.program.display(),
-                "the job supervisor does not run; jobs run without it, so a gateway killed by \
-                 SIGKILL leaves its jobs running until the next start reconciles them"
-            );
-            config.supervisor = None;
-        }
+    pub async fn start(config: JobsConfig) -> Result<JobService, JobsError> {
         let options = StoreOptions {
             path: config.db_path.clone(),
             redact: config.redact,
@@ -236,6 +254,7 @@ impl JobService {
             tasks_done: Notify::new(),
             background: Mutex::new(None),
             lock: Mutex::new(lock),
+            supervisor_works: tokio::sync::OnceCell::new(),
         });
         crate::reconcile::startup(&inner).await?;
         let background = Background::start(&inner);
@@ -707,8 +726,8 @@ impl JobService {
     }
 
     /// Whether jobs run under the crash-safe supervisor (for `doctor`).
-    pub fn supervised(&self) -> bool {
-        self.inner.config.supervisor.is_some()
+    pub async fn supervised(&self) -> bool {
+        self.inner.supervisor().await.is_some()
     }
 
     /// Whether `shutdown` was called.

@@ -313,7 +313,7 @@ async fn a_broken_supervisor_is_detected_and_jobs_still_run() {
         ));
     })
     .await;
-    assert!(!h.service.supervised());
+    assert!(!h.service.supervised().await);
     let job = h
         .service
         .submit(request(spec("echo", &["direct"])))
@@ -322,5 +322,5 @@ async fn a_broken_supervisor_is_detected_and_jobs_still_run() {
     let done = h.service.wait(&job.job_id, LONG).await.unwrap().unwrap();
     assert_eq!(done.status, JobStatus::Completed);
     let working = super::harness().await;
-    assert!(working.service.supervised());
+    assert!(working.service.supervised().await);
 }

@@ -1,0 +1,10 @@
+//! The per-job supervisor as a binary of its own, installed next to `llm-cli-gateway`.
+//!
+//! Why: every job starts one supervisor. Started from the full gateway binary (its hidden
+//! `__job-supervisor` mode), exec maps and relocates about 15 MB per job, which profiling showed
+//! to be a third of all CPU spent per job. This binary holds only the supervisor loop. The
+//! gateway falls back to its hidden mode when this file is missing.
+
+fn main() {
+    std::process::exit(gateway_jobs::supervisor::run(std::env::args_os().skip(1)));
+}
