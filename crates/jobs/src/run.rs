@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use gateway_core::{AgentEvent, ExitInfo, JobStatus, RunOutcome, exit};
 use gateway_provider::OutputParser;
-use gateway_store::{JobFinish, NewEvent, RunningInfo, Stream, now_ms};
+use gateway_store::{JobFinish, NewEvent, OutputChunk, RunningInfo, Stream, now_ms};
 use tokio::io::AsyncReadExt;
 use tokio::time::{Instant, sleep, sleep_until};
 
@@ -34,6 +34,10 @@ const FLUSH_EVERY: Duration = Duration::from_millis(250);
 const REMOTE_CANCEL_CHECK: Duration = Duration::from_secs(1);
 /// Events stored per job; beyond this only the live broadcast sees them.
 const MAX_STORED_EVENTS: usize = 10_000;
+/// Output held in memory while the store refuses writes (a full or failing disk).
+const UNSTORED_MAX_BYTES: usize = 8 * 1024 * 1024;
+/// How often a final row the store refused is tried again.
+const STORE_RETRY_EVERY: Duration = Duration::from_secs(2);
 /// How long a finished job stays in memory (the store has it after that).
 const KEEP_FINISHED: Duration = Duration::from_secs(120);
 /// … unless the store failed, then memory is all there is.
@@ -145,13 +149,9 @@ async fn run_admitted(
     permit: Permit,
 ) {
     let spec = &request.spec;
+    let supervisor = inner.supervisor().await;
     let started = spawn::prepare(spec).and_then(|prepared| {
-        let command = spawn::command(
-            spec,
-            &prepared,
-            inner.config.supervisor.as_ref(),
-            inner.config.isolate_spawn_env,
-        );
+        let command = spawn::command(spec, &prepared, supervisor, inner.config.isolate_spawn_env);
         spawn::spawn(command, spec.stdin.as_deref()).map(|child| (prepared, child))
     });
     let (prepared, mut child) = match started {
@@ -201,7 +201,10 @@ async fn run_admitted(
             recorder.adopt_store_state().await;
             return;
         }
-        Err(error) => recorder.store_failed(&error),
+        Err(error) => {
+            recorder.store_failed(&error);
+            recorder.unstored_start = Some(info);
+        }
     }
     live.state.send_modify(|state| {
         state.status = JobStatus::Running;
@@ -212,7 +215,7 @@ async fn run_admitted(
     let idle = request
         .idle_timeout
         .unwrap_or_else(|| default_idle_timeout(spec.provider));
-    let ended = capture(
+    let mut ended = capture(
         &mut recorder,
         &mut child,
         pid,
@@ -222,6 +225,9 @@ async fn run_admitted(
     )
     .await;
     group.0 = None; // the loop killed the group's leftovers and reaped the leader
+    // What stdout lacks (vibe's usage and cost), from the file the CLI left; then the private
+    // directory goes.
+    spawn::apply_export(spec, &prepared, &mut ended.outcome).await;
     drop(prepared);
     let conclusion = conclude(&ended, idle, request.timeout, inner.config.output_cap_bytes);
     recorder.lifecycle(match &conclusion.error {
@@ -525,7 +531,61 @@ struct Recorder<'a> {
     /// Events pushed since the last `publish`.
     unpublished: bool,
     /// The output write started by the last `flush`, not yet awaited.
-    in_flight: Option<tokio::task::JoinHandle<Result<(), gateway_store::StoreError>>>,
+    in_flight: Option<tokio::task::JoinHandle<WriteResult>>,
+    /// What the store refused (a full or failing disk), retried in order with the next write.
+    unstored: Unstored,
+    /// `mark_running` failed: retried before the next write, so the final row can end `running`.
+    unstored_start: Option<RunningInfo>,
+}
+
+/// A batch write's result, with the batch handed back for a retry when it failed.
+type WriteResult = (
+    Result<(), gateway_store::StoreError>,
+    Vec<OutputChunk>,
+    Vec<NewEvent>,
+);
+
+/// Output and events not yet in the store, in order; output beyond [`UNSTORED_MAX_BYTES`] is
+/// dropped (and the job marked truncated) so a long outage cannot exhaust memory.
+#[derive(Default)]
+struct Unstored {
+    chunks: Vec<OutputChunk>,
+    events: Vec<NewEvent>,
+    bytes: usize,
+    lost_bytes: u64,
+}
+
+impl Unstored {
+    /// Puts a failed batch back in front of anything newer.
+    fn keep(&mut self, chunks: Vec<OutputChunk>, events: Vec<NewEvent>) {
+        let mut kept = Vec::with_capacity(chunks.len() + self.chunks.len());
+        self.bytes = 0;
+        for chunk in chunks.into_iter().chain(std::mem::take(&mut self.chunks)) {
+            if self.bytes + chunk.text.len() <= UNSTORED_MAX_BYTES {
+                self.bytes += chunk.text.len();
+                kept.push(chunk);
+            } else {
+                self.lost_bytes += chunk.bytes;
+            }
+        }
+        self.chunks = kept;
+        let newer = std::mem::replace(&mut self.events, events);
+        self.events.extend(newer);
+    }
+
+    /// The kept batch followed by `chunks` and `events`.
+    fn with(
+        &mut self,
+        chunks: Vec<OutputChunk>,
+        events: Vec<NewEvent>,
+    ) -> (Vec<OutputChunk>, Vec<NewEvent>) {
+        self.bytes = 0;
+        let mut all_chunks = std::mem::take(&mut self.chunks);
+        all_chunks.extend(chunks);
+        let mut all_events = std::mem::take(&mut self.events);
+        all_events.extend(events);
+        (all_chunks, all_events)
+    }
 }
 
 impl<'a> Recorder<'a> {
@@ -543,6 +603,8 @@ impl<'a> Recorder<'a> {
             store_failed: false,
             unpublished: false,
             in_flight: None,
+            unstored: Unstored::default(),
+            unstored_start: None,
         }
     }
 
@@ -633,33 +695,59 @@ impl<'a> Recorder<'a> {
     async fn flush(&mut self) {
         self.publish();
         self.settle().await;
-        let chunks: Vec<_> = [self.stdout.take_chunk(), self.stderr.take_chunk()]
+        let fresh: Vec<_> = [self.stdout.take_chunk(), self.stderr.take_chunk()]
             .into_iter()
             .flatten()
             .collect();
-        let events = std::mem::take(&mut self.events);
+        let fresh_events = std::mem::take(&mut self.events);
+        let (chunks, events) = self.unstored.with(fresh, fresh_events);
         if chunks.is_empty() && events.is_empty() && !self.events_truncated {
+            return;
+        }
+        if !self.store_started().await {
+            self.unstored.keep(chunks, events);
             return;
         }
         let id = self.live.id.clone();
         let truncated = self.events_truncated;
         let store = Arc::clone(&self.inner.store);
         self.in_flight = Some(tokio::task::spawn_blocking(move || {
-            store.append(&id, &chunks, &events, truncated)
+            let result = store.append(&id, &chunks, &events, truncated);
+            (result, chunks, events)
         }));
+    }
+
+    /// Records the start if the store refused it before; false while it still refuses.
+    async fn store_started(&mut self) -> bool {
+        let Some(info) = self.unstored_start else {
+            return true;
+        };
+        let id = self.live.id.clone();
+        match blocking(&self.inner.store, move |store| {
+            store.mark_running(&id, info)
+        })
+        .await
+        {
+            Ok(_) => {
+                self.unstored_start = None;
+                true
+            }
+            Err(_) => false,
+        }
     }
 
     /// Waits for the write in flight; while the store fails, keeps the in-memory tails fresh.
     async fn settle(&mut self) {
         if let Some(write) = self.in_flight.take() {
-            let result = match write.await {
-                Ok(result) => result.map_err(crate::JobsError::from),
-                Err(error) => Err(crate::JobsError::Internal(format!(
+            match write.await {
+                Ok((Ok(()), _, _)) => {}
+                Ok((Err(error), chunks, events)) => {
+                    self.unstored.keep(chunks, events);
+                    self.store_failed(&crate::JobsError::from(error));
+                }
+                Err(error) => self.store_failed(&crate::JobsError::Internal(format!(
                     "store task failed: {error}"
                 ))),
-            };
-            if let Err(error) = result {
-                self.store_failed(&error);
             }
         }
         if self.store_failed {
@@ -701,32 +789,54 @@ impl<'a> Recorder<'a> {
         self.publish();
         self.settle().await;
         self.refresh_tails();
-        let chunks: Vec<_> = [self.stdout.take_chunk(), self.stderr.take_chunk()]
+        let fresh: Vec<_> = [self.stdout.take_chunk(), self.stderr.take_chunk()]
             .into_iter()
             .flatten()
             .collect();
-        let events = std::mem::take(&mut self.events);
-        let events_truncated = self.events_truncated;
+        let fresh_events = std::mem::take(&mut self.events);
+        let (chunks, events) = self.unstored.with(fresh, fresh_events);
+        if self.unstored.lost_bytes > 0 {
+            tracing::warn!(job = %self.live.id, lost_bytes = self.unstored.lost_bytes,
+                "output the database refused for too long was not kept; the job is marked truncated");
+        }
         let finished_at = now_ms();
-        let finish = JobFinish {
-            status: conclusion.status,
-            exit_code: conclusion.exit_code,
-            error: conclusion.error.clone(),
-            error_category: conclusion.category.map(str::to_owned),
-            finished_at_ms: finished_at,
-            output_truncated: truncated,
-            outcome: outcome.clone(),
-            retention_days: self.inner.config.retention_days,
+        let final_row = FinalRow {
+            from,
+            finish: JobFinish {
+                status: conclusion.status,
+                exit_code: conclusion.exit_code,
+                error: conclusion.error.clone(),
+                error_category: conclusion.category.map(str::to_owned),
+                finished_at_ms: finished_at,
+                output_truncated: truncated || self.unstored.lost_bytes > 0,
+                outcome: outcome.clone(),
+                retention_days: self.inner.config.retention_days,
+            },
+            chunks,
+            events,
+            events_truncated: self.events_truncated,
         };
-        let id = self.live.id.clone();
-        match blocking(&self.inner.store, move |store| {
-            store.finish_job_with_output(&id, from, &finish, &chunks, &events, events_truncated)
-        })
-        .await
-        {
+        let stored = if self.store_started().await {
+            let id = self.live.id.clone();
+            let row = final_row.clone();
+            blocking(&self.inner.store, move |store| row.write(store, &id)).await
+        } else {
+            Err(crate::JobsError::Internal(
+                "the job's start is not stored yet".to_owned(),
+            ))
+        };
+        match stored {
             Ok(true) => {}
             Ok(false) => return self.adopt_store_state().await,
-            Err(error) => self.store_failed(&error),
+            Err(error) => {
+                self.store_failed(&error);
+                retry_final_row(
+                    Arc::clone(self.inner),
+                    self.live.id.clone(),
+                    self.unstored_start,
+                    final_row,
+                );
+            }
         }
         self.live.state.send_modify(|state| {
             state.status = conclusion.status;
@@ -760,4 +870,58 @@ impl<'a> Recorder<'a> {
         };
         self.inner.forget_later(self.live.id.clone(), keep);
     }
+}
+
+/// The last write of a job: its remaining output and events and its terminal row, in one
+/// transaction (a CAS from `from`).
+#[derive(Clone)]
+struct FinalRow {
+    from: JobStatus,
+    finish: JobFinish,
+    chunks: Vec<OutputChunk>,
+    events: Vec<NewEvent>,
+    events_truncated: bool,
+}
+
+impl FinalRow {
+    fn write(
+        &self,
+        store: &gateway_store::Store,
+        id: &str,
+    ) -> Result<bool, gateway_store::StoreError> {
+        store.finish_job_with_output(
+            id,
+            self.from,
+            &self.finish,
+            &self.chunks,
+            &self.events,
+            self.events_truncated,
+        )
+    }
+}
+
+/// The store refused a job's final row (a full or failing disk): callers already have the
+/// result from memory; keep trying in the background so the database ends up telling the truth
+/// (otherwise the row stays `running`, and turns `orphaned` with part of its output after a
+/// restart). Gives up when the in-memory copy is forgotten.
+fn retry_final_row(inner: Arc<Inner>, id: String, start: Option<RunningInfo>, row: FinalRow) {
+    tokio::spawn(async move {
+        let deadline = Instant::now() + KEEP_FINISHED_UNSTORED;
+        while Instant::now() < deadline && !inner.is_closing() {
+            sleep(STORE_RETRY_EVERY).await;
+            let (for_store, job, written) = (row.clone(), id.clone(), start);
+            let result = blocking(&inner.store, move |store| {
+                if let Some(info) = written {
+                    store.mark_running(&job, info)?;
+                }
+                for_store.write(store, &job)
+            })
+            .await;
+            if result.is_ok() {
+                tracing::info!(job = %id, "the database took the job's final state after refusing it");
+                return;
+            }
+        }
+        tracing::warn!(job = %id, "gave up storing the job's final state; the database still shows it unfinished");
+    });
 }

@@ -14,7 +14,7 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
-pub use gateway_e2e::{World, gateway_bin, mcp_python};
+pub use gateway_e2e::{HttpGateway, World, gateway_bin, mcp_python};
 
 /// This crate's directory.
 pub fn crate_dir() -> PathBuf {
@@ -155,4 +155,132 @@ pub fn databases(world: &World) -> Vec<PathBuf> {
     let mut found = Vec::new();
     walk(world.home.path(), &mut found);
     found
+}
+
+/// Gives the calling thread (and every process it spawns from now on) a private mount
+/// namespace, so the test's mounts are invisible to the machine and vanish with the test even
+/// when it is SIGKILLed before [`TestMount`]'s `Drop` runs. Needs root (CAP_SYS_ADMIN).
+#[expect(unsafe_code, reason = "std has no wrapper for unshare(2)")]
+pub fn private_mount_namespace() {
+    // SAFETY: unshare only changes the calling thread's namespaces; no memory is involved.
+    let rc = unsafe { libc::unshare(libc::CLONE_NEWNS) };
+    assert_eq!(
+        rc,
+        0,
+        "unshare(CLONE_NEWNS) failed ({}): the disk fault tests need root with CAP_SYS_ADMIN",
+        std::io::Error::last_os_error()
+    );
+    // Without this, mounts made here would propagate back to a shared parent (systemd's `/`).
+    run_mount(
+        &["--make-rprivate", "/"],
+        "make the test's mount namespace private",
+    );
+}
+
+/// A small real filesystem mounted over a directory for one test; unmounted (lazily, so a
+/// process still holding files cannot block it) on drop, also when the test panics.
+#[derive(Debug)]
+pub struct TestMount {
+    dir: PathBuf,
+}
+
+impl TestMount {
+    /// Mounts a `size` tmpfs (`4m`, `16m`) on `dir`, which must exist.
+    pub fn tmpfs(dir: &std::path::Path, size: &str) -> TestMount {
+        let options = format!("size={size},mode=0700");
+        run_mount(
+            &["-t", "tmpfs", "-o", &options, "tmpfs", path_str(dir)],
+            "mount a size-limited tmpfs",
+        );
+        TestMount {
+            dir: dir.to_path_buf(),
+        }
+    }
+
+    /// Makes a `megabytes` ext4 image at `image` and mounts it on `dir` (ext4, unlike tmpfs,
+    /// can be forced read-only under open files: see [`TestMount::remount`] `abort`).
+    pub fn ext4(dir: &std::path::Path, image: &std::path::Path, megabytes: u64) -> TestMount {
+        std::fs::File::create(image)
+            .and_then(|file| file.set_len(megabytes * 1024 * 1024))
+            .unwrap_or_else(|error| panic!("create {}: {error}", image.display()));
+        let mkfs = Command::new("mkfs.ext4")
+            .args(["-q", "-F", path_str(image)])
+            .output()
+            .unwrap_or_else(|error| panic!("run mkfs.ext4 (e2fsprogs): {error}"));
+        assert!(
+            mkfs.status.success(),
+            "mkfs.ext4 failed: {}",
+            String::from_utf8_lossy(&mkfs.stderr)
+        );
+        TestMount::image(dir, image)
+    }
+
+    /// Loop-mounts the filesystem image `image` on `dir`.
+    pub fn image(dir: &std::path::Path, image: &std::path::Path) -> TestMount {
+        run_mount(
+            &["-o", "loop", path_str(image), path_str(dir)],
+            "loop-mount a filesystem image (needs /dev/loop-control)",
+        );
+        TestMount {
+            dir: dir.to_path_buf(),
+        }
+    }
+
+    /// `mount -o remount,<options>` (`ro`, `rw`; on ext4 `abort` forces the emergency
+    /// read-only state a failing disk causes, which a plain `ro` refuses while files are open).
+    pub fn remount(&self, options: &str) {
+        run_mount(
+            &["-o", &format!("remount,{options}"), path_str(&self.dir)],
+            "remount the test filesystem",
+        );
+    }
+
+    pub fn dir(&self) -> &std::path::Path {
+        &self.dir
+    }
+}
+
+impl Drop for TestMount {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg("-l").arg(&self.dir).status();
+    }
+}
+
+fn path_str(path: &std::path::Path) -> &str {
+    path.to_str().expect("temp paths are UTF-8")
+}
+
+fn run_mount(args: &[&str], what: &str) {
+    let output = Command::new("mount")
+        .args(args)
+        .output()
+        .unwrap_or_else(|error| panic!("cannot {what}: running `mount` failed: {error}"));
+    assert!(
+        output.status.success(),
+        "cannot {what}: `mount {}` failed ({}): {} (these tests need root and a kernel that \
+         allows mounts; they never skip)",
+        args.join(" "),
+        output.status,
+        String::from_utf8_lossy(&output.stderr).trim()
+    );
+}
+
+/// Writes a file of zeros under `dir` until the filesystem is full; returns its path. Fails
+/// the test if the write stops for any other reason.
+pub fn fill_up(dir: &std::path::Path) -> PathBuf {
+    let path = dir.join("filler");
+    let mut file = std::fs::File::create(&path)
+        .unwrap_or_else(|error| panic!("create {}: {error}", path.display()));
+    let block = vec![0u8; 64 * 1024];
+    loop {
+        match file.write(&block) {
+            Ok(0) => break,
+            Ok(_) => {}
+            Err(error) if error.kind() == std::io::ErrorKind::StorageFull => break,
+            Err(error) => panic!("filling {}: {error}", path.display()),
+        }
+    }
+    // Smaller pieces take what a 64 KiB write could not.
+    while let Ok(1..) = file.write(&block[..512]) {}
+    path
 }
