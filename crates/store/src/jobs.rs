@@ -3,6 +3,7 @@
 use gateway_core::{JobStatus, RunOutcome, Usage};
 use rusqlite::{OptionalExtension, Row, TransactionBehavior, params};
 
+use crate::db::Cached;
 use crate::model::{
     DedupPolicy, JobFilter, JobFinish, JobRecord, NewJob, RunningInfo, SubmitOutcome,
 };
@@ -194,7 +195,7 @@ impl Store {
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         if let Some(key) = &job.idempotency_key {
             let sql = format!("SELECT {JOB_COLUMNS} FROM jobs WHERE idempotency_key = ?1");
-            let found = tx.query_row(&sql, [key], JobRow::from_row).optional()?;
+            let found = tx.row(&sql, [key], JobRow::from_row).optional()?;
             if let Some(row) = found {
                 let record = JobRecord::try_from(row)?;
                 if record.dedup_key != job.dedup_key {
@@ -215,7 +216,7 @@ impl Store {
             );
             let since = job.created_at_ms - policy.window_ms;
             let found = tx
-                .query_row(&sql, params![job.dedup_key, since], JobRow::from_row)
+                .row(&sql, params![job.dedup_key, since], JobRow::from_row)
                 .optional()?;
             if let Some(row) = found {
                 let record = JobRecord::try_from(row)?;
@@ -241,7 +242,7 @@ impl Store {
             table: "jobs",
             reason: error.to_string(),
         })?;
-        tx.execute(
+        tx.run(
             r"INSERT INTO jobs (id, correlation_id, dedup_key, idempotency_key, provider, model,
                 program, argv_json, cwd, origin_tool, status, owner_instance, created_at)
               VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'queued', ?11, ?12)",
@@ -261,7 +262,7 @@ impl Store {
             ],
         )?;
         let prompt = self.scrub(&job.prompt);
-        tx.execute(
+        tx.run(
             r"INSERT INTO requests (id, correlation_id, provider, model, origin_tool, prompt,
                 prompt_bytes, created_at, status, job_id)
               VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'started', ?9)",
@@ -282,7 +283,7 @@ impl Store {
 
     /// CAS `queued → running`, recording the process. `false`: the job was no longer queued.
     pub fn mark_running(&self, id: &str, info: RunningInfo) -> Result<bool, StoreError> {
-        let changed = self.conn().execute(
+        let changed = self.conn().run(
             r"UPDATE jobs SET status = 'running', pid = ?2, pgid = ?3, proc_start_ticks = ?4,
                 started_at = ?5
               WHERE id = ?1 AND status = 'queued'",
@@ -349,7 +350,7 @@ impl Store {
         let error = self.scrub_opt(finish.error.as_deref());
         let outcome_error = self.scrub_opt(outcome.error.as_deref());
         let expires = finish.finished_at_ms + i64::from(finish.retention_days) * 86_400_000;
-        let changed = tx.execute(
+        let changed = tx.run(
             r"UPDATE jobs SET status = ?3, exit_code = ?4, error = ?5, error_category = ?6,
                 finished_at = ?7, expires_at = ?8,
                 output_truncated = (output_truncated OR ?9), outcome_text = ?10, session_id = ?11,
@@ -383,7 +384,7 @@ impl Store {
         if changed != 1 {
             return Ok(false);
         }
-        tx.execute(
+        tx.run(
             r"UPDATE requests SET status = ?2, response = ?3, session_id = ?4, finished_at = ?5,
                 duration_ms = ?5 - created_at, input_tokens = ?6, output_tokens = ?7,
                 cache_read_tokens = ?8, cache_creation_tokens = ?9, cost_usd = ?10,
@@ -410,10 +411,7 @@ impl Store {
     /// One job by id.
     pub fn job(&self, id: &str) -> Result<Option<JobRecord>, StoreError> {
         let sql = format!("SELECT {JOB_COLUMNS} FROM jobs WHERE id = ?1");
-        let row = self
-            .conn()
-            .query_row(&sql, [id], JobRow::from_row)
-            .optional()?;
+        let row = self.conn().row(&sql, [id], JobRow::from_row).optional()?;
         row.map(JobRecord::try_from).transpose()
     }
 

@@ -2,6 +2,7 @@
 
 use rusqlite::{OptionalExtension, params};
 
+use crate::db::Cached;
 use crate::model::{EventRecord, NewEvent, OutputChunk, Stream};
 use crate::{Store, StoreError};
 
@@ -47,7 +48,7 @@ impl Store {
             let text = self.scrub(&chunk.text);
             let chars = text.chars().count() as i64;
             let (seq, offset): (i64, i64) = tx
-                .query_row(
+                .row(
                     r"SELECT seq + 1, char_offset + char_len FROM job_output
                       WHERE job_id = ?1 AND stream = ?2 ORDER BY seq DESC LIMIT 1",
                     params![job_id, chunk.stream.as_str()],
@@ -55,7 +56,7 @@ impl Store {
                 )
                 .optional()?
                 .unwrap_or((0, 0));
-            tx.execute(
+            tx.run(
                 r"INSERT INTO job_output (job_id, stream, seq, char_offset, char_len, bytes, text)
                   VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                 params![
@@ -76,10 +77,10 @@ impl Store {
                     "UPDATE jobs SET stderr_bytes = stderr_bytes + ?2, stderr_chars = stderr_chars + ?3 WHERE id = ?1"
                 }
             };
-            tx.execute(sql, params![job_id, chunk.bytes as i64, chars])?;
+            tx.run(sql, params![job_id, chunk.bytes as i64, chars])?;
         }
         for event in events {
-            tx.execute(
+            tx.run(
                 r"INSERT OR IGNORE INTO job_events (job_id, seq, at, kind, message)
                   VALUES (?1, ?2, ?3, ?4, ?5)",
                 params![
@@ -92,7 +93,7 @@ impl Store {
             )?;
         }
         if events_truncated {
-            tx.execute(
+            tx.run(
                 "UPDATE jobs SET events_truncated = 1 WHERE id = ?1",
                 [job_id],
             )?;
@@ -113,7 +114,7 @@ impl Store {
         // Offsets grow with seq, so the last chunk holds the total and an index on the offset
         // finds the first chunk of the page: a page costs O(log n + page), never a full scan.
         let total: i64 = conn
-            .query_row(
+            .row(
                 r"SELECT char_offset + char_len FROM job_output
                   WHERE job_id = ?1 AND stream = ?2 ORDER BY seq DESC LIMIT 1",
                 params![job_id, stream],
@@ -124,7 +125,7 @@ impl Store {
         let start = i64::try_from(offset).unwrap_or(i64::MAX);
         let end = start.saturating_add(i64::try_from(max_chars).unwrap_or(i64::MAX));
         let first_seq: i64 = conn
-            .query_row(
+            .row(
                 r"SELECT seq FROM job_output WHERE job_id = ?1 AND stream = ?2 AND char_offset <= ?3
                   ORDER BY char_offset DESC LIMIT 1",
                 params![job_id, stream, start],
@@ -180,7 +181,7 @@ impl Store {
 
     /// The highest stored event seq of a job (0 when none).
     pub fn last_event_seq(&self, job_id: &str) -> Result<i64, StoreError> {
-        Ok(self.conn().query_row(
+        Ok(self.conn().row(
             "SELECT coalesce(max(seq), 0) FROM job_events WHERE job_id = ?1",
             [job_id],
             |row| row.get(0),

@@ -5,6 +5,7 @@ use std::borrow::Cow;
 
 use rusqlite::{OptionalExtension, Row, TransactionBehavior, params};
 
+use crate::db::Cached;
 use crate::model::{
     ApprovalRecord, NewApproval, NewSession, NewToolCall, PruneCounts, RequestRecord,
     SessionRecord, ToolCallRecord,
@@ -74,7 +75,7 @@ impl Store {
         );
         Ok(self
             .conn()
-            .query_row(&sql, [correlation_id], request_from_row)
+            .row(&sql, [correlation_id], request_from_row)
             .optional()?)
     }
 
@@ -84,7 +85,7 @@ impl Store {
         job_id: &str,
         decision_json: &str,
     ) -> Result<bool, StoreError> {
-        let changed = self.conn().execute(
+        let changed = self.conn().run(
             "UPDATE requests SET approval_decision = ?2 WHERE job_id = ?1",
             params![job_id, self.scrub(decision_json)],
         )?;
@@ -94,7 +95,7 @@ impl Store {
     /// Records one MCP tool call; summaries are redacted here.
     pub fn record_tool_call(&self, call: &NewToolCall) -> Result<i64, StoreError> {
         let conn = self.conn();
-        conn.execute(
+        conn.run(
             r"INSERT INTO tool_calls (created_at, tool, client_name, client_version, args_summary,
                 duration_ms, is_error, result_summary)
               VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
@@ -139,7 +140,7 @@ impl Store {
     /// Registers (or re-registers) this process.
     pub fn register_instance(&self, id: &str, pid: u32, host: &str) -> Result<(), StoreError> {
         let now = now_ms();
-        self.conn().execute(
+        self.conn().run(
             r"INSERT INTO instances (id, pid, host, started_at, heartbeat_at) VALUES (?1, ?2, ?3, ?4, ?4)
               ON CONFLICT(id) DO UPDATE SET heartbeat_at = excluded.heartbeat_at",
             params![id, pid, host, now],
@@ -149,7 +150,7 @@ impl Store {
 
     /// Pushes this instance's heartbeat forward.
     pub fn heartbeat(&self, id: &str) -> Result<(), StoreError> {
-        self.conn().execute(
+        self.conn().run(
             "UPDATE instances SET heartbeat_at = ?2 WHERE id = ?1",
             params![id, now_ms()],
         )?;
@@ -159,7 +160,7 @@ impl Store {
     /// Removes an instance row (its process exited or was found dead).
     pub fn remove_instance(&self, id: &str) -> Result<(), StoreError> {
         self.conn()
-            .execute("DELETE FROM instances WHERE id = ?1", [id])?;
+            .run("DELETE FROM instances WHERE id = ?1", [id])?;
         Ok(())
     }
 
@@ -169,12 +170,12 @@ impl Store {
         let mut conn = self.conn();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         if session.active {
-            tx.execute(
+            tx.run(
                 "UPDATE sessions SET active = 0, updated_at = ?2 WHERE provider = ?1 AND active = 1",
                 params![session.provider, now],
             )?;
         }
-        tx.execute(
+        tx.run(
             r"INSERT INTO sessions (id, provider, native_session_id, name, active, created_at, updated_at)
               VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
             params![
@@ -204,10 +205,7 @@ impl Store {
     /// One session by gateway id.
     pub fn session(&self, id: &str) -> Result<Option<SessionRecord>, StoreError> {
         let sql = format!("SELECT {SESSION_COLUMNS} FROM sessions WHERE id = ?1");
-        Ok(self
-            .conn()
-            .query_row(&sql, [id], session_from_row)
-            .optional()?)
+        Ok(self.conn().row(&sql, [id], session_from_row).optional()?)
     }
 
     /// Sessions, newest first, optionally of one provider.
@@ -227,7 +225,7 @@ impl Store {
             format!("SELECT {SESSION_COLUMNS} FROM sessions WHERE provider = ?1 AND active = 1");
         Ok(self
             .conn()
-            .query_row(&sql, [provider], session_from_row)
+            .row(&sql, [provider], session_from_row)
             .optional()?)
     }
 
@@ -238,7 +236,7 @@ impl Store {
         let mut conn = self.conn();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let provider: Option<String> = tx
-            .query_row("SELECT provider FROM sessions WHERE id = ?1", [id], |row| {
+            .row("SELECT provider FROM sessions WHERE id = ?1", [id], |row| {
                 row.get(0)
             })
             .optional()?;
@@ -246,12 +244,12 @@ impl Store {
             return Ok(false);
         };
         if active {
-            tx.execute(
+            tx.run(
                 "UPDATE sessions SET active = 0, updated_at = ?2 WHERE provider = ?1 AND active = 1",
                 params![provider, now],
             )?;
         }
-        tx.execute(
+        tx.run(
             "UPDATE sessions SET active = ?2, updated_at = ?3 WHERE id = ?1",
             params![id, active, now],
         )?;
@@ -265,7 +263,7 @@ impl Store {
         id: &str,
         native_session_id: &str,
     ) -> Result<bool, StoreError> {
-        let changed = self.conn().execute(
+        let changed = self.conn().run(
             "UPDATE sessions SET native_session_id = ?2, updated_at = ?3 WHERE id = ?1",
             params![id, native_session_id, now_ms()],
         )?;
@@ -276,13 +274,13 @@ impl Store {
     pub fn delete_session(&self, id: &str) -> Result<bool, StoreError> {
         Ok(self
             .conn()
-            .execute("DELETE FROM sessions WHERE id = ?1", [id])?
+            .run("DELETE FROM sessions WHERE id = ?1", [id])?
             == 1)
     }
 
     /// Deletes every session (of one provider when given); returns how many.
     pub fn clear_sessions(&self, provider: Option<&str>) -> Result<usize, StoreError> {
-        Ok(self.conn().execute(
+        Ok(self.conn().run(
             "DELETE FROM sessions WHERE ?1 IS NULL OR provider = ?1",
             [provider],
         )?)
@@ -301,7 +299,7 @@ impl Store {
                 table: "approvals",
                 reason: error.to_string(),
             })?;
-        self.conn().execute(
+        self.conn().run(
             r"INSERT INTO approvals (id, provider, decision, policy, score, reasons_json, prompt_sha256, created_at)
               VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
             params![
@@ -373,7 +371,7 @@ impl Store {
         record_json: &str,
     ) -> Result<(), StoreError> {
         let json = self.scrub_json(record_json)?;
-        self.conn().execute(
+        self.conn().run(
             r"INSERT INTO validation_runs (id, kind, created_at, updated_at, record_json)
               VALUES (?1, ?2, ?3, ?4, ?5)
               ON CONFLICT(id) DO UPDATE SET kind = excluded.kind,
@@ -387,7 +385,7 @@ impl Store {
     pub fn get_validation_run(&self, id: &str) -> Result<Option<String>, StoreError> {
         Ok(self
             .conn()
-            .query_row(
+            .row(
                 "SELECT record_json FROM validation_runs WHERE id = ?1",
                 [id],
                 |row| row.get(0),
@@ -435,17 +433,17 @@ impl Store {
         let mut conn = self.conn();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let counts = PruneCounts {
-            requests: tx.execute("DELETE FROM requests WHERE created_at < ?1", [cutoff_ms])?,
-            jobs: tx.execute(
+            requests: tx.run("DELETE FROM requests WHERE created_at < ?1", [cutoff_ms])?,
+            jobs: tx.run(
                 r"DELETE FROM jobs WHERE created_at < ?1
                   AND status NOT IN ('queued', 'running')",
                 [cutoff_ms],
             )?,
-            tool_calls: tx.execute("DELETE FROM tool_calls WHERE created_at < ?1", [cutoff_ms])?,
-            sessions: tx.execute("DELETE FROM sessions WHERE updated_at < ?1", [cutoff_ms])?,
-            approvals: tx.execute("DELETE FROM approvals WHERE created_at < ?1", [cutoff_ms])?,
-            instances: tx.execute("DELETE FROM instances WHERE heartbeat_at < ?1", [cutoff_ms])?,
-            validation_runs: tx.execute(
+            tool_calls: tx.run("DELETE FROM tool_calls WHERE created_at < ?1", [cutoff_ms])?,
+            sessions: tx.run("DELETE FROM sessions WHERE updated_at < ?1", [cutoff_ms])?,
+            approvals: tx.run("DELETE FROM approvals WHERE created_at < ?1", [cutoff_ms])?,
+            instances: tx.run("DELETE FROM instances WHERE heartbeat_at < ?1", [cutoff_ms])?,
+            validation_runs: tx.run(
                 "DELETE FROM validation_runs WHERE created_at < ?1",
                 [cutoff_ms],
             )?,
