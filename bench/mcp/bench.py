@@ -174,7 +174,20 @@ def throughput_stdio(total=1000, batch=100):
     return round(done / elapsed, 1), errors, done
 
 
-async def throughput_http(total=1000, sessions=10):
+def cpu_seconds(pid):
+    """CPU time of `pid` and of the children it reaped (supervisors, fake CLIs), from /proc."""
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    ticks = os.sysconf("SC_CLK_TCK")
+    return (int(fields[11]) + int(fields[12])) / ticks, (int(fields[13]) + int(fields[14])) / ticks
+
+
+async def throughput_http(total=1000, sessions=10, in_flight=10):
+    """`sessions` sessions of the official MCP Python SDK over streamable HTTP, each keeping
+    `in_flight` jobs going at once (start, then `llm_job_status waitMs` until terminal): 100 jobs
+    live, like the stdio batches. The clock starts once every session is initialized. Every job
+    must end `completed`; anything else (an error result, an exception, another end) is an error.
+    Also reports the CPU each side spent per job: on 2 cores the SDK client is the costlier side."""
     import anyio
     import httpx2
     from mcp import Client
@@ -185,37 +198,80 @@ async def throughput_http(total=1000, sessions=10):
     url = None
     while url is None:
         line = proc.stderr.readline().decode()
+        if not line:
+            raise RuntimeError("the gateway exited before printing its address")
         if "listening on " in line:
             url = line.split("listening on ")[1].strip()
-    done, errors = 0, 0
+    tally = {"completed": 0, "errors": 0, "first_error": None}
+    ready, go = anyio.Event(), anyio.Event()
+    connected = 0
+
+    def failed(what):
+        tally["errors"] += 1
+        tally["first_error"] = tally["first_error"] or str(what)[:300]
+
+    async def one_job(client, tag):
+        try:
+            started = await client.call_tool("codex_request_async", {"prompt": f"http {tag}"})
+            if started.is_error:
+                return failed(started.content)
+            job, status = started.structured_content["jobId"], started.structured_content["status"]
+            while status in ("queued", "running"):  # waitMs also returns on progress
+                polled = await client.call_tool("llm_job_status", {"jobId": job, "waitMs": 30000})
+                if polled.is_error:
+                    return failed(polled.content)
+                status = polled.structured_content["status"]
+            if status != "completed":
+                return failed(f"job {job} ended {status}")
+            tally["completed"] += 1
+        except Exception as error:  # a transport or protocol failure counts, it never hides
+            failed(repr(error))
 
     async def one_session(count, tag):
-        nonlocal done, errors
+        nonlocal connected
         http = httpx2.AsyncClient(headers={"Authorization": "Bearer bench"}, timeout=120)
         async with Client(streamable_http_client(url, http_client=http), mode="legacy", read_timeout_seconds=120) as client:
-            for n in range(count):
-                started = await client.call_tool("codex_request_async", {"prompt": f"http {tag} {n}"})
-                if started.is_error:
-                    errors += 1
-                    continue
-                job = started.structured_content["jobId"]
-                status = "queued"
-                while status in ("queued", "running"):
-                    polled = await client.call_tool("llm_job_status", {"jobId": job, "waitMs": 30000})
-                    status = polled.structured_content["status"]
-                done += status == "completed"
+            await client.list_tools()  # the SDK lists once per session to validate results
+            connected += 1
+            if connected == sessions:
+                ready.set()
+            await go.wait()
 
-    start = time.perf_counter()
+            async def worker(first):
+                for n in range(first, count, in_flight):
+                    await one_job(client, f"{tag} {n}")
+
+            async with anyio.create_task_group() as workers:
+                for first in range(in_flight):
+                    workers.start_soon(worker, first)
+
     async with anyio.create_task_group() as group:
         for s in range(sessions):
             group.start_soon(one_session, total // sessions, s)
+        await ready.wait()
+        gateway_before, client_before = cpu_seconds(proc.pid), os.times()
+        start = time.perf_counter()
+        go.set()
+        # the task group waits for every session here
     elapsed = time.perf_counter() - start
+    gateway_after, client_after = cpu_seconds(proc.pid), os.times()
     proc.kill()
-    return round(done / elapsed, 1), errors, done
+    proc.wait()
+    if tally["first_error"]:
+        note(f"first error: {tally['first_error']}")
+    per_job = lambda seconds: round(seconds * 1000 / max(total, 1), 2)
+    cpu = {
+        "gateway_cpu_ms_per_job": per_job(gateway_after[0] - gateway_before[0]),
+        "children_cpu_ms_per_job": per_job(gateway_after[1] - gateway_before[1]),
+        "client_cpu_ms_per_job": per_job((client_after.user - client_before.user) + (client_after.system - client_before.system)),
+    }
+    return round(tally["completed"] / elapsed, 1), tally["errors"], tally["completed"], cpu
 
 
 def streaming_rss(size=200_000_000):
-    g = Stdio(world({"FAKE_AGENT_OUTPUT_BYTES": str(size)}))
+    # stream-json carries the answer twice (text events, then the final `result` line), so
+    # stdout is about 2 × size; the cap (default 50 MiB) is raised so that all of it flows.
+    g = Stdio(world({"FAKE_AGENT_OUTPUT_BYTES": str(size), "LLM_GATEWAY_OUTPUT_CAP_BYTES": str(5 * size)}))
     g.initialize()
     start = time.perf_counter()
     result = g.tool("claude_request", {"prompt": "stream"})
@@ -246,8 +302,8 @@ def main():
     rate, errors, done = throughput_stdio()
     results["jobs_per_s_stdio"] = {"value": rate, "target": 200, "baseline": None, "errors": errors, "completed": done}
     note(f"stdio throughput {results['jobs_per_s_stdio']}")
-    rate, errors, done = asyncio.run(throughput_http())
-    results["jobs_per_s_http"] = {"value": rate, "target": 200, "baseline": None, "errors": errors, "completed": done}
+    rate, errors, done, cpu = asyncio.run(throughput_http())
+    results["jobs_per_s_http"] = {"value": rate, "target": 200, "baseline": None, "errors": errors, "completed": done, **cpu}
     note(f"http throughput {results['jobs_per_s_http']}")
     peak, code, seconds = streaming_rss()
     results["stream_200mb_peak_rss_mib"] = {"value": peak, "target": 64, "baseline": None, "exitCode": code, "seconds": seconds}
