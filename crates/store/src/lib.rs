@@ -39,11 +39,29 @@ pub enum StoreError {
     Open { path: PathBuf, reason: String },
     /// SQLite refused an operation (disk full, locked past `busy_timeout`, corrupt file).
     /// Retryable when the cause was a lock.
-    #[error("database error: {0}")]
+    #[error("database error: {error}{hint}", error = .0, hint = hint(.0))]
     Sqlite(#[from] rusqlite::Error),
     /// A row held a value this binary cannot read (unknown status, bad JSON).
     #[error("unreadable row in `{table}`: {reason}")]
     Corrupt { table: &'static str, reason: String },
+}
+
+/// What to do about the SQLite errors an operator can fix, appended to the message.
+fn hint(error: &rusqlite::Error) -> &'static str {
+    use rusqlite::ErrorCode;
+    match error.sqlite_error_code() {
+        Some(ErrorCode::DiskFull) => {
+            " (free space on the database's disk; nothing is lost: running jobs keep their output in memory and write it once space returns)"
+        }
+        Some(ErrorCode::SystemIoFailure) => {
+            " (writing the database failed: its disk may have turned read-only or be failing)"
+        }
+        Some(ErrorCode::ReadOnly) => " (the database file or its directory is read-only)",
+        Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => {
+            " (another process held the database too long; retry)"
+        }
+        _ => "",
+    }
 }
 
 /// How to open the store.
@@ -124,4 +142,35 @@ pub fn now_ms() -> i64 {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|elapsed| i64::try_from(elapsed.as_millis()).unwrap_or(i64::MAX))
         .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod error_tests {
+    use super::StoreError;
+    use rusqlite::ffi;
+
+    fn message(code: i32) -> String {
+        StoreError::from(rusqlite::Error::SqliteFailure(ffi::Error::new(code), None)).to_string()
+    }
+
+    #[test]
+    fn errors_an_operator_can_fix_say_what_to_do() {
+        let cases = [
+            (ffi::SQLITE_FULL, "database or disk is full", "free space"),
+            (
+                ffi::SQLITE_IOERR_WRITE,
+                "disk I/O error",
+                "read-only or be failing",
+            ),
+            (ffi::SQLITE_READONLY, "readonly", "is read-only"),
+            (ffi::SQLITE_BUSY, "database is locked", "retry"),
+        ];
+        for (code, sqlite_says, hint) in cases {
+            let text = message(code);
+            assert!(text.starts_with("database error: "), "{text}");
+            assert!(text.contains(sqlite_says), "{text}");
+            assert!(text.contains(hint), "{text}");
+        }
+        assert!(!message(ffi::SQLITE_CONSTRAINT).contains('('));
+    }
 }
