@@ -79,6 +79,13 @@ if needs grok "$GROK_SPEC" "$GROK_BIN/grok"; then
     GROK_HOME="$TOOLS/grok-home" npm_install "$TOOLS/grok" "$GROK_SPEC"
     stamp grok "$GROK_SPEC"
 fi
+# postinstall copies the 160 MB binary the package already unpacked; one hard link saves the disk.
+for copy in "$TOOLS"/grok-home/bin/grok-*; do
+    native="$TOOLS/grok/node_modules/@xai-official/grok/bin/grok-native"
+    if [[ -f "$copy" && ! -L "$copy" && -f "$native" ]] && cmp -s "$copy" "$native"; then
+        ln -f "$native" "$copy"
+    fi
+done
 
 # 4. uv (from PyPI) to install vibe and the MCP SDK quickly.
 UV="$TOOLS/uv/bin/uv"
