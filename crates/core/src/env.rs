@@ -15,6 +15,10 @@ pub const DEDUP_WINDOW_MS: &str = "LLM_GATEWAY_DEDUP_WINDOW_MS";
 pub const SYNC_DEADLINE_MS: &str = "LLM_GATEWAY_SYNC_DEADLINE_MS";
 /// Output cap per job in bytes (default 52,428,800); past it the job is killed with exit 126.
 pub const OUTPUT_CAP_BYTES: &str = "LLM_GATEWAY_OUTPUT_CAP_BYTES";
+/// Default wall-clock limit of a job in ms (a request's `timeoutMs` overrides it).
+pub const JOB_TIMEOUT_MS: &str = "LLM_GATEWAY_JOB_TIMEOUT_MS";
+/// `finish` (default): running jobs outlive the gateway; `cancel`: they end with it.
+pub const ON_EXIT: &str = "LLM_GATEWAY_ON_EXIT";
 /// `0` turns redaction at rest off.
 pub const REDACT_LOGGED_SECRETS: &str = "LLM_GATEWAY_REDACT_LOGGED_SECRETS";
 /// `1` strips proxy / base-URL / endpoint variables from children.

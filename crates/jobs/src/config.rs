@@ -1,20 +1,20 @@
 //! [`JobsConfig`] from the environment, defaults, and where the supervisor lives.
 
-use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use gateway_core::{ProviderId, env};
 
-use crate::JobsConfig;
 use crate::supervisor::SUPERVISE_ARG;
+use crate::{JobsConfig, OnExit};
 
-/// How to start the per-job supervisor: `program args… <gateway-pid> -- <cli> <cli args…>`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// How to start the per-job supervisor: `program args… run` (the job's owner) or
+/// `program args… <owner-pid> -- <cli> <cli args…>` (the group keeper).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SupervisorCommand {
     pub program: PathBuf,
-    /// Arguments before the parent pid (the hidden mode flag for the gateway binary).
-    pub args: Vec<OsString>,
+    /// Arguments before the role (the hidden mode flag for the gateway binary).
+    pub args: Vec<String>,
 }
 
 impl SupervisorCommand {
@@ -22,7 +22,7 @@ impl SupervisorCommand {
     pub fn gateway(binary: PathBuf) -> SupervisorCommand {
         SupervisorCommand {
             program: binary,
-            args: vec![OsString::from(SUPERVISE_ARG)],
+            args: vec![SUPERVISE_ARG.to_owned()],
         }
     }
 
@@ -110,6 +110,8 @@ impl JobsConfig {
             retention_days: 30,
             redact: true,
             isolate_spawn_env: false,
+            job_timeout: DEFAULT_JOB_TIMEOUT,
+            on_exit: OnExit::Finish,
             supervisor: locate_supervisor(),
         }
     }
@@ -153,10 +155,22 @@ impl JobsConfig {
             std::env::var(env::REDACT_LOGGED_SECRETS).map_or(true, |value| value.trim() != "0");
         config.isolate_spawn_env =
             std::env::var(env::ISOLATE_SPAWN_ENV).is_ok_and(|value| value.trim() == "1");
+        if let Some(timeout) = env_number::<u64>(env::JOB_TIMEOUT_MS).filter(|ms| *ms > 0) {
+            config.job_timeout = Duration::from_millis(timeout);
+        }
+        if let Ok(value) = std::env::var(env::ON_EXIT) {
+            match parse_on_exit(&value) {
+                Some(on_exit) => config.on_exit = on_exit,
+                None => tracing::warn!(
+                    "{}: {value:?} is not `finish` or `cancel`; using `finish`",
+                    env::ON_EXIT
+                ),
+            }
+        }
         config
     }
 
-    /// Applies the `[limits]` table of `config.toml` (`$LLM_GATEWAY_CONFIG`, else
+    /// Applies the `[limits]` and `[jobs]` tables of `config.toml` (`$LLM_GATEWAY_CONFIG`, else
     /// `<data dir>/config.toml`); environment variables are applied after it and win. Returns one message per entry it could not use; those
     /// entries keep their defaults, so a typo never stops the gateway from starting.
     pub fn apply_config_file(&mut self, text: &str) -> Vec<String> {
@@ -164,13 +178,14 @@ impl JobsConfig {
             Ok(table) => table,
             Err(error) => return vec![format!("not valid TOML: {error}")],
         };
+        let mut problems = self.apply_jobs_table(table.get("jobs"));
         let Some(limits) = table.get("limits") else {
-            return Vec::new();
+            return problems;
         };
         let Some(limits) = limits.as_table() else {
-            return vec!["`limits` must be a table ([limits])".to_owned()];
+            problems.push("`limits` must be a table ([limits])".to_owned());
+            return problems;
         };
-        let mut problems = Vec::new();
         for (key, value) in limits {
             let Some(number) = value
                 .as_integer()
@@ -189,14 +204,50 @@ impl JobsConfig {
                 "output_cap_bytes" => self.output_cap_bytes = number,
                 "dedup_window_ms" => self.dedup_window = Duration::from_millis(number),
                 "retention_days" => self.retention_days = u32::try_from(number).unwrap_or(u32::MAX),
+                "job_timeout_ms" => self.job_timeout = Duration::from_millis(number),
                 _ => problems.push(format!(
-                    "unknown key limits.{key} (known: max_running, max_running_per_provider, max_queued, queue_timeout_ms, output_cap_bytes, dedup_window_ms, retention_days)"
+                    "unknown key limits.{key} (known: max_running, max_running_per_provider, max_queued, queue_timeout_ms, output_cap_bytes, dedup_window_ms, retention_days, job_timeout_ms)"
                 )),
             }
         }
         problems
     }
 }
+
+impl JobsConfig {
+    /// `[jobs] on_exit = "finish" | "cancel"`.
+    fn apply_jobs_table(&mut self, jobs: Option<&toml::Value>) -> Vec<String> {
+        let Some(jobs) = jobs else {
+            return Vec::new();
+        };
+        let Some(jobs) = jobs.as_table() else {
+            return vec!["`jobs` must be a table ([jobs])".to_owned()];
+        };
+        let mut problems = Vec::new();
+        for (key, value) in jobs {
+            match (key.as_str(), value.as_str().and_then(parse_on_exit)) {
+                ("on_exit", Some(on_exit)) => self.on_exit = on_exit,
+                ("on_exit", None) => {
+                    problems.push("jobs.on_exit must be \"finish\" or \"cancel\"".to_owned());
+                }
+                _ => problems.push(format!("unknown key jobs.{key} (known: on_exit)")),
+            }
+        }
+        problems
+    }
+}
+
+fn parse_on_exit(text: &str) -> Option<OnExit> {
+    match text.trim().to_ascii_lowercase().as_str() {
+        "finish" => Some(OnExit::Finish),
+        "cancel" => Some(OnExit::Cancel),
+        _ => None,
+    }
+}
+
+/// Every job's wall-clock limit unless configured or requested otherwise: long enough for a big
+/// agentic task, short enough that no job runs forever.
+pub const DEFAULT_JOB_TIMEOUT: Duration = Duration::from_secs(2 * 3_600);
 
 /// Runs the supervisor once around `true`: a gateway binary without the hidden mode (or a
 /// wrong path) must not make every job fail. `true` when it works or cannot be checked.

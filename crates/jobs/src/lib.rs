@@ -1,27 +1,28 @@
 //! The job service: the only place that spawns provider CLIs.
 //!
 //! The types here are the contract the MCP server and the CLI build on (docs/interfaces.md);
-//! [`JobService`] is the one service behind them. Jobs are durable rows in `gateway-store`,
-//! processes run under a per-job [`supervisor`] so they die with the gateway, output streams
-//! through the provider's parser into progress events and append-only chunks.
+//! [`JobService`] is the one service behind them. Jobs are durable rows in `gateway-store`; each
+//! is owned by its own [`supervisor`] process, detached from the gateway, which runs the CLI,
+//! streams its output through the provider's parser into progress events and append-only
+//! chunks, and records the outcome itself — so a job outlives the client that started it.
 //!
 //! Not here: argv building and parsing (`gateway-provider`), SQL (`gateway-store`), MCP.
 
 mod capture;
 mod config;
+mod host;
 pub mod probe;
 mod reconcile;
 mod records;
-mod run;
-mod scheduler;
+mod runner;
 mod service;
 mod spawn;
 pub mod supervisor;
 mod sys;
 
 pub use config::{
-    GATEWAY_SUPERVISOR_BIN, SUPERVISOR_BIN, SUPERVISOR_ENV, SupervisorCommand, data_dir_from_env,
-    default_idle_timeout, locate_supervisor,
+    DEFAULT_JOB_TIMEOUT, GATEWAY_SUPERVISOR_BIN, SUPERVISOR_BIN, SUPERVISOR_ENV, SupervisorCommand,
+    data_dir_from_env, default_idle_timeout, locate_supervisor,
 };
 pub use gateway_store::{
     ApprovalRecord, JobFilter, NewApproval, NewSession, NewToolCall, RequestRecord, SessionRecord,
@@ -50,9 +51,22 @@ pub struct JobsConfig {
     pub retention_days: u32,
     pub redact: bool,
     pub isolate_spawn_env: bool,
-    /// The per-job supervisor; `None` runs CLIs directly (then a gateway killed by SIGKILL
-    /// leaves its jobs running until the next start reconciles them).
+    /// Every job's wall-clock limit unless the request sets one (exit 124).
+    pub job_timeout: Duration,
+    /// What happens to running jobs when the gateway exits.
+    pub on_exit: OnExit,
+    /// The per-job supervisor binary; `None` (or one that does not run) hosts jobs on gateway
+    /// threads, and they end with the gateway.
     pub supervisor: Option<SupervisorCommand>,
+}
+
+/// What a gateway's exit does to the jobs it started (`LLM_GATEWAY_ON_EXIT`, `[jobs] on_exit`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OnExit {
+    /// They run to completion and record their result (the default).
+    Finish,
+    /// They are canceled (SIGTERM, SIGKILL after 5 s) and recorded as `canceled`.
+    Cancel,
 }
 
 /// What to run and how to account for it.
@@ -68,7 +82,7 @@ pub struct SubmitRequest {
     pub force_refresh: bool,
     /// No output for this long → exit 125. `None` = the provider's default.
     pub idle_timeout: Option<Duration>,
-    /// Wall clock → exit 124. `None` = no wall-clock limit.
+    /// Wall clock → exit 124. `None` = [`JobsConfig::job_timeout`].
     pub timeout: Option<Duration>,
     /// Which tool asked (for the flight recorder), e.g. `claude_request`.
     pub origin_tool: Option<String>,
@@ -108,7 +122,7 @@ pub struct JobSnapshot {
 }
 
 /// One progress event, as `llm_job_status` pages them.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct ProgressEvent {
     pub seq: i64,
     pub ts_ms: i64,

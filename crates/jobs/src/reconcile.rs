@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 
-use gateway_store::{JobRecord, now_ms};
+use gateway_store::{JobRecord, Store, StoreError, now_ms};
 use tokio::sync::watch;
 
 use crate::service::{Inner, blocking};
@@ -123,30 +123,43 @@ pub(crate) async fn reconcile(inner: &Arc<Inner>) -> Result<usize, JobsError> {
         return Ok(0);
     };
     let dir = instances_dir(db_path);
-    let owners = blocking(&inner.store, |store| store.active_owners()).await?;
-    let mut orphaned = 0;
-    for owner in owners {
-        if owner == inner.instance_id || !owner_is_gone(&dir, &owner) {
-            continue;
-        }
-        let of = owner.clone();
-        let jobs = blocking(&inner.store, move |store| store.active_jobs_of(&of)).await?;
-        for job in jobs {
-            if let Some(pgid) = live_group(&job) {
-                sys::kill_group(pgid, sys::SIGKILL);
-            }
-            let days = inner.config.retention_days;
-            if blocking(&inner.store, move |store| store.mark_orphaned(&job, days)).await? {
-                orphaned += 1;
-            }
-        }
-        let _ = blocking(&inner.store, move |store| store.remove_instance(&owner)).await;
-    }
+    let me = inner.instance_id.clone();
+    let days = inner.config.retention_days;
+    let orphaned = blocking(&inner.store, move |store| {
+        reconcile_store(store, &dir, &me, days)
+    })
+    .await?;
     if orphaned > 0 {
         tracing::info!(
             orphaned,
-            "marked jobs of exited gateway processes as orphaned"
+            "marked jobs whose supervisor or gateway exited as orphaned"
         );
+    }
+    Ok(orphaned)
+}
+
+/// The reconcile pass itself (also run by queued supervisors, which have no runtime): every
+/// queued or running job whose owner (`me` excepted) no longer holds its lock in `dir`.
+pub(crate) fn reconcile_store(
+    store: &Store,
+    dir: &Path,
+    me: &str,
+    retention_days: u32,
+) -> Result<usize, StoreError> {
+    let mut orphaned = 0;
+    for owner in store.active_owners()? {
+        if owner == me || !owner_is_gone(dir, &owner) {
+            continue;
+        }
+        for job in store.active_jobs_of(&owner)? {
+            if let Some(pgid) = live_group(&job) {
+                sys::kill_group(pgid, sys::SIGKILL);
+            }
+            if store.mark_orphaned(&job, retention_days)? {
+                orphaned += 1;
+            }
+        }
+        let _ = store.remove_instance(&owner);
     }
     Ok(orphaned)
 }

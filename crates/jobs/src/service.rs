@@ -1,38 +1,41 @@
 //! [`JobService`]: submit, observe, cancel and list jobs; one instance shared by every MCP
 //! session (`Clone` is an `Arc`).
 //!
-//! State protocol: the SQLite row is the durable truth; for jobs this process runs, a
-//! [`LiveJob`] in memory is the fresher view and the completion signal (a `watch` channel that
-//! the job's single task writes). Readers prefer the live view, so a job keeps reporting its
-//! result even when the database cannot be written. Jobs of other processes are read from the
-//! store (and, having no signal to wait on, polled).
+//! State protocol: the store is the durable truth, written by each job's supervisor. For jobs
+//! this process started, a [`LiveJob`] fed by the supervisor's reports is the fresher view and
+//! the completion signal; readers prefer it, so a job still answers when the database cannot
+//! be written. Other processes' jobs are read from the store (and, with no signal to wait on,
+//! polled).
 
-use std::collections::{HashMap, VecDeque};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
+use gateway_core::JobStatus;
 use gateway_core::dedup::{DedupInput, dedup_key, hex_sha256};
-use gateway_core::{JobStatus, RunOutcome};
 use gateway_store::{
     DedupPolicy, JobFilter, JobFinish, JobRecord, NewJob, RequestRecord, Store, StoreError,
     StoreOptions, Stream, SubmitOutcome, now_ms,
 };
-use tokio::sync::{Notify, broadcast, watch};
+use tokio::sync::broadcast;
 
+use crate::host::{self, Hosting, LiveJob};
 use crate::reconcile::{Background, InstanceLock};
-use crate::scheduler::{Limits, Scheduler};
+use crate::runner::wire::RunSpec;
+use crate::runner::{CANCELED_BY_REQUEST, KILL_GRACE};
 use crate::{
-    CancelOutcome, DedupedFrom, JobResult, JobSnapshot, JobsConfig, JobsError, OutputPaging,
-    ProgressEvent, Records, StreamPage, SubmitError, SubmitRequest, Submitted, sys,
+    CancelOutcome, DedupedFrom, JobResult, JobSnapshot, JobsConfig, JobsError, OnExit,
+    OutputPaging, ProgressEvent, Records, StreamPage, SubmitError, SubmitRequest, Submitted,
+    default_idle_timeout, sys,
 };
 
-/// Progress events kept in memory per job (the store keeps them all, up to its own cap).
-const EVENT_RING: usize = 256;
-/// How often a wait on another process's job re-reads the store.
+/// How often a wait on a job without a live view re-reads the store.
 const FOREIGN_POLL: Duration = Duration::from_millis(250);
-/// How long `cancel` waits for the process group to die (SIGKILL comes after 5 s).
+/// How long `cancel` waits for the supervisor to report the end (SIGKILL comes after 5 s).
 const CANCEL_WAIT: Duration = Duration::from_secs(8);
+/// How long shutdown waits for jobs to be taken over (finish) or ended (cancel).
+const SHUTDOWN_WAIT: Duration = Duration::from_secs(10);
 
 /// The job service. Cheap to clone; all clones share one state.
 #[derive(Clone, Debug)]
@@ -45,85 +48,12 @@ pub(crate) struct Inner {
     pub(crate) config: JobsConfig,
     pub(crate) store: Arc<Store>,
     pub(crate) instance_id: String,
-    pub(crate) scheduler: Arc<Scheduler>,
     live: Mutex<HashMap<String, Arc<LiveJob>>>,
     closing: AtomicBool,
-    /// Job tasks still running; `shutdown` waits for zero.
-    tasks: AtomicUsize,
-    tasks_done: Notify,
     background: Mutex<Option<Background>>,
     lock: Mutex<Option<InstanceLock>>,
-    /// Whether the configured supervisor runs, found out at the first job.
-    supervisor_works: tokio::sync::OnceCell<bool>,
-}
-
-/// Why a running job is asked to stop.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Stop {
-    Cancel,
-    Shutdown,
-}
-
-/// The in-memory view of a job this process runs. Only the job's task writes `state`.
-#[derive(Debug)]
-pub(crate) struct LiveJob {
-    pub(crate) id: String,
-    pub(crate) correlation_id: String,
-    pub(crate) provider: String,
-    pub(crate) model: Option<String>,
-    pub(crate) created_at_ms: i64,
-    pub(crate) state: watch::Sender<LiveState>,
-    pub(crate) progress: broadcast::Sender<ProgressEvent>,
-    pub(crate) stop: watch::Sender<Option<Stop>>,
-    pub(crate) recent: Mutex<VecDeque<ProgressEvent>>,
-    /// Last part of stdout and stderr, answered when the store cannot be read.
-    pub(crate) tails: Mutex<[String; 2]>,
-}
-
-#[derive(Debug, Clone)]
-pub(crate) struct LiveState {
-    pub(crate) status: JobStatus,
-    pub(crate) exit_code: Option<i32>,
-    pub(crate) error: Option<String>,
-    pub(crate) started_at_ms: Option<i64>,
-    pub(crate) finished_at_ms: Option<i64>,
-    pub(crate) outcome: Option<RunOutcome>,
-    pub(crate) last_seq: i64,
-    /// A store write failed; keep this view longer.
-    pub(crate) store_failed: bool,
-}
-
-impl LiveJob {
-    pub(crate) fn snapshot(&self) -> JobSnapshot {
-        let state = self.state.borrow();
-        JobSnapshot {
-            job_id: self.id.clone(),
-            correlation_id: self.correlation_id.clone(),
-            provider: self.provider.clone(),
-            model: self.model.clone(),
-            status: state.status,
-            exit_code: state.exit_code,
-            error: state.error.clone(),
-            created_at_ms: self.created_at_ms,
-            started_at_ms: state.started_at_ms,
-            finished_at_ms: state.finished_at_ms,
-            outcome: state.outcome.clone(),
-        }
-    }
-
-    pub(crate) fn recent(&self) -> MutexGuard<'_, VecDeque<ProgressEvent>> {
-        self.recent
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-    }
-
-    pub(crate) fn remember(&self, event: &ProgressEvent) {
-        let mut recent = self.recent();
-        if recent.len() == EVENT_RING {
-            recent.pop_front();
-        }
-        recent.push_back(event.clone());
-    }
+    /// Where supervisors run, decided at the first job (see [`Inner::hosting`]).
+    hosting: tokio::sync::OnceCell<Hosting>,
 }
 
 pub(crate) fn snapshot_of(record: JobRecord) -> JobSnapshot {
@@ -167,30 +97,32 @@ impl Inner {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// The supervisor to run jobs under, if configured and working. It is tried once, at the
-    /// first job rather than at start: its two process spawns would cost cold start (time to
-    /// `initialize` answered) several milliseconds.
-    pub(crate) async fn supervisor(&self) -> Option<&crate::SupervisorCommand> {
-        let supervisor = self.config.supervisor.as_ref()?;
-        let works = self
-            .supervisor_works
+    /// Supervisor processes when the configured binary works and the store is a file; else
+    /// threads of this process (jobs then end with it). Tried once, at the first job rather
+    /// than at start: the probe's process spawns would cost cold start several milliseconds.
+    async fn hosting(&self) -> &Hosting {
+        self.hosting
             .get_or_init(|| async {
-                let works = crate::config::supervisor_works(supervisor).await;
-                if !works {
-                    tracing::error!(
-                        program = %supervisor.program.display(),
-                        "the job supervisor does not run; jobs run without it, so a gateway killed \
-                         by SIGKILL leaves its jobs running until the next start reconciles them"
-                    );
+                let supervisor = match &self.config.supervisor {
+                    Some(supervisor) if crate::config::supervisor_works(supervisor).await => {
+                        Some(supervisor.clone())
+                    }
+                    Some(supervisor) => {
+                        tracing::error!(
+                            program = %supervisor.program.display(),
+                            "the job supervisor does not run; jobs run on gateway threads and \
+                             end when this gateway exits"
+                        );
+                        None
+                    }
+                    None => None,
+                };
+                match (supervisor, &self.config.db_path) {
+                    (Some(supervisor), Some(_)) => Hosting::Process(supervisor),
+                    (keeper, _) => Hosting::Thread { keeper },
                 }
-                works
             })
-            .await;
-        works.then_some(supervisor)
-    }
-
-    pub(crate) fn is_closing(&self) -> bool {
-        self.closing.load(Ordering::SeqCst)
+            .await
     }
 
     pub(crate) fn live(&self, job_id: &str) -> Option<Arc<LiveJob>> {
@@ -207,19 +139,47 @@ impl Inner {
         });
     }
 
-    pub(crate) fn task_started(&self) {
-        self.tasks.fetch_add(1, Ordering::SeqCst);
+    /// Whether jobs are canceled when this gateway goes away.
+    async fn cancels_on_exit(&self) -> bool {
+        self.config.on_exit == OnExit::Cancel
+            || matches!(self.hosting().await, Hosting::Thread { .. })
     }
 
-    pub(crate) fn task_finished(&self) {
-        if self.tasks.fetch_sub(1, Ordering::SeqCst) == 1 {
-            self.tasks_done.notify_waiters();
+    fn run_spec(
+        &self,
+        job: &NewJob,
+        request: &SubmitRequest,
+        cancel_on_exit: bool,
+        keeper: Option<crate::SupervisorCommand>,
+    ) -> RunSpec {
+        let millis = |duration: Duration| u64::try_from(duration.as_millis()).unwrap_or(u64::MAX);
+        let config = &self.config;
+        RunSpec {
+            job_id: job.id.clone(),
+            db_path: config.db_path.clone(),
+            redact: config.redact,
+            gateway_instance: self.instance_id.clone(),
+            max_running: config.max_running,
+            max_running_per_provider: config.max_running_per_provider,
+            queue_timeout_ms: millis(config.queue_timeout),
+            output_cap_bytes: config.output_cap_bytes,
+            retention_days: config.retention_days,
+            idle_timeout_ms: millis(
+                request
+                    .idle_timeout
+                    .unwrap_or_else(|| default_idle_timeout(request.spec.provider)),
+            ),
+            wall_timeout_ms: millis(request.timeout.unwrap_or(config.job_timeout)),
+            isolate_spawn_env: config.isolate_spawn_env,
+            cancel_on_exit,
+            keeper,
+            spec: request.spec.clone(),
         }
     }
 }
 
 impl JobService {
-    /// Opens the store, takes this process's lock, reconciles jobs of dead processes and starts
+    /// Opens the store, takes this process's lock, reconciles jobs of dead owners and starts
     /// the background tasks (heartbeat, reconcile, retention).
     pub async fn start(config: JobsConfig) -> Result<JobService, JobsError> {
         let options = StoreOptions {
@@ -238,23 +198,15 @@ impl JobService {
             )?),
             None => None,
         };
-        let scheduler = Scheduler::new(Limits {
-            max_running: config.max_running.max(1),
-            max_per_provider: config.max_running_per_provider.max(1),
-            max_queued: config.max_queued,
-        });
         let inner = Arc::new(Inner {
             config,
             store,
             instance_id,
-            scheduler,
             live: Mutex::new(HashMap::new()),
             closing: AtomicBool::new(false),
-            tasks: AtomicUsize::new(0),
-            tasks_done: Notify::new(),
             background: Mutex::new(None),
             lock: Mutex::new(lock),
-            supervisor_works: tokio::sync::OnceCell::new(),
+            hosting: tokio::sync::OnceCell::new(),
         });
         crate::reconcile::startup(&inner).await?;
         let background = Background::start(&inner);
@@ -317,7 +269,7 @@ impl JobService {
             SubmitOutcome::Deduplicated { job: found, age_ms } => {
                 let status = inner
                     .live(&found.id)
-                    .map_or(found.status, |live| live.state.borrow().status);
+                    .map_or(found.status, |live| live.snapshot().status);
                 Ok(Submitted {
                     job_id: found.id.clone(),
                     correlation_id: found.correlation_id.clone(),
@@ -340,67 +292,69 @@ impl JobService {
 
     async fn admit(&self, job: NewJob, request: SubmitRequest) -> Result<Submitted, SubmitError> {
         let inner = &self.inner;
-        let admission = match inner.scheduler.admit(&job.provider) {
-            Ok(admission) => admission,
-            Err(load) => {
-                let message = format!(
-                    "the gateway is at capacity for {} ({} running, {} of them {}, {} queued); retry later",
-                    job.provider, load.running, load.provider_running, job.provider, load.queued
-                );
-                let finish = JobFinish {
-                    status: JobStatus::Failed,
-                    exit_code: None,
-                    error: Some(message.clone()),
-                    error_category: Some("at_capacity".to_owned()),
-                    finished_at_ms: now_ms(),
-                    output_truncated: false,
-                    outcome: None,
-                    retention_days: inner.config.retention_days,
-                };
-                let id = job.id.clone();
-                let _ = blocking(&inner.store, move |store| {
-                    store.finish_job(&id, JobStatus::Queued, &finish)
-                })
-                .await;
-                return Err(SubmitError::AtCapacity(message));
-            }
+        let provider = job.provider.clone();
+        let load = blocking(&inner.store, move |store| store.load(&provider))
+            .await
+            .map_err(|error| SubmitError::Store(error.to_string()))?;
+        let full = load.running >= inner.config.max_running
+            || load.provider_running >= inner.config.max_running_per_provider;
+        if full && load.queued > inner.config.max_queued {
+            let message = format!(
+                "the gateway is at capacity for {} ({} running, {} of them {}, {} queued); retry later",
+                job.provider,
+                load.running,
+                load.provider_running,
+                job.provider,
+                load.queued - 1
+            );
+            self.fail_unstarted(&job.id, &message, "at_capacity").await;
+            return Err(SubmitError::AtCapacity(message));
+        }
+        let hosting = inner.hosting().await.clone();
+        let keeper = match &hosting {
+            Hosting::Process(supervisor) => Some(supervisor.clone()),
+            Hosting::Thread { keeper } => keeper.clone(),
         };
-        let (state, _) = watch::channel(LiveState {
-            status: JobStatus::Queued,
-            exit_code: None,
-            error: None,
-            started_at_ms: None,
-            finished_at_ms: None,
-            outcome: None,
-            last_seq: 0,
-            store_failed: false,
-        });
-        let live = Arc::new(LiveJob {
-            id: job.id.clone(),
-            correlation_id: job.correlation_id.clone(),
-            provider: job.provider.clone(),
-            model: job.model.clone(),
-            created_at_ms: job.created_at_ms,
-            state,
-            progress: broadcast::channel(256).0,
-            stop: watch::channel(None).0,
-            recent: Mutex::new(VecDeque::new()),
-            tails: Mutex::new([String::new(), String::new()]),
-        });
-        inner.live_map().insert(job.id.clone(), Arc::clone(&live));
-        inner.task_started();
-        tokio::spawn(crate::run::run_job(
-            Arc::clone(inner),
-            live,
-            request,
-            admission,
+        let cancel_on_exit = inner.cancels_on_exit().await;
+        let spec = inner.run_spec(&job, &request, cancel_on_exit, keeper);
+        let live = Arc::new(LiveJob::new(
+            job.id.clone(),
+            job.correlation_id.clone(),
+            job.provider.clone(),
+            job.model.clone(),
+            job.created_at_ms,
         ));
+        inner.live_map().insert(job.id.clone(), Arc::clone(&live));
+        if let Err(problem) = host::start(inner, &live, &hosting, spec).await {
+            inner.live_map().remove(&job.id);
+            self.fail_unstarted(&job.id, &problem, "spawn").await;
+            return Err(SubmitError::Store(problem));
+        }
         Ok(Submitted {
             job_id: job.id,
             correlation_id: job.correlation_id,
             status: JobStatus::Queued,
             deduped_from: None,
         })
+    }
+
+    /// Ends a job that never reached a supervisor (CAS from `queued`).
+    async fn fail_unstarted(&self, id: &str, message: &str, category: &str) {
+        let finish = JobFinish {
+            status: JobStatus::Failed,
+            exit_code: None,
+            error: Some(message.to_owned()),
+            error_category: Some(category.to_owned()),
+            finished_at_ms: now_ms(),
+            output_truncated: false,
+            outcome: None,
+            retention_days: self.inner.config.retention_days,
+        };
+        let id = id.to_owned();
+        let _ = blocking(&self.inner.store, move |store| {
+            store.finish_job(&id, JobStatus::Queued, &finish)
+        })
+        .await;
     }
 
     /// Waits up to `timeout` for the job to finish: `Some` once terminal, `None` if still
@@ -412,11 +366,12 @@ impl JobService {
     ) -> Result<Option<JobSnapshot>, JobsError> {
         if let Some(live) = self.inner.live(job_id) {
             let mut state = live.state.subscribe();
-            let _ =
-                tokio::time::timeout(timeout, state.wait_for(|state| state.status.is_terminal()))
-                    .await;
-            let snapshot = live.snapshot();
-            return Ok(snapshot.status.is_terminal().then_some(snapshot));
+            let _ = tokio::time::timeout(timeout, state.wait_for(|state| state.ended)).await;
+            if !live.state.borrow().ended {
+                return Ok(None);
+            }
+            let found = self.status(job_id).await?;
+            return Ok(found.filter(|snapshot| snapshot.status.is_terminal()));
         }
         let deadline = tokio::time::Instant::now() + timeout;
         loop {
@@ -448,9 +403,7 @@ impl JobService {
             let _ = tokio::time::timeout(
                 timeout,
                 state.wait_for(|state| {
-                    state.status != initial
-                        || state.last_seq > after_seq
-                        || state.status.is_terminal()
+                    state.status != initial || state.last_seq > after_seq || state.ended
                 }),
             )
             .await;
@@ -484,7 +437,12 @@ impl JobService {
     /// The job's current state, or `None` if no such job exists.
     pub async fn status(&self, job_id: &str) -> Result<Option<JobSnapshot>, JobsError> {
         if let Some(live) = self.inner.live(job_id) {
-            return Ok(Some(live.snapshot()));
+            let ended = live.state.borrow().ended;
+            let snapshot = live.snapshot();
+            // An ended view is final; one whose supervisor died unsettled defers to the store.
+            if ended == snapshot.status.is_terminal() {
+                return Ok(Some(snapshot));
+            }
         }
         let job = job_id.to_owned();
         let record = blocking(&self.inner.store, move |store| store.job(&job)).await?;
@@ -514,13 +472,9 @@ impl JobService {
                 })
                 .collect()),
             Err(error) => match self.inner.live(job_id) {
-                Some(live) => Ok(live
-                    .recent()
-                    .iter()
-                    .filter(|event| event.seq > after_seq)
-                    .take(usize::try_from(limit).unwrap_or(usize::MAX))
-                    .cloned()
-                    .collect()),
+                Some(live) => {
+                    Ok(live.recent(after_seq, usize::try_from(limit).unwrap_or(usize::MAX)))
+                }
                 None => Err(error),
             },
         }
@@ -558,15 +512,15 @@ impl JobService {
                 page(stderr.text, stderr.total_chars, paging.stderr_offset_chars),
             ),
             Err(error) => {
-                let Some(live) = self.inner.live(job_id) else {
+                let tails = self.inner.live(job_id).and_then(|live| {
+                    live.tails
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner)
+                        .clone()
+                });
+                let Some([out, err]) = tails else {
                     return Err(error);
                 };
-                let tails = live
-                    .tails
-                    .lock()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner)
-                    .clone();
-                let [out, err] = tails;
                 (
                     tail_page(out, paging.max_chars),
                     tail_page(err, paging.max_chars),
@@ -580,75 +534,55 @@ impl JobService {
         }))
     }
 
-    /// Cancels a queued or running job: SIGTERM to its process group, SIGKILL after 5 s; the
-    /// partial output is kept. Waits (up to a few seconds) until the job has ended.
+    /// Cancels a queued or running job, wherever its supervisor runs. A job this process
+    /// started is told through its control pipe: the supervisor stops the CLI (SIGTERM, SIGKILL
+    /// after 5 s) and records `canceled` with the partial output and outcome; the call waits for
+    /// that. Any other job is marked `canceled` in the store (compare-and-swap, so a job that
+    /// already ended stays as it ended) and its recorded process group gets SIGTERM; its
+    /// supervisor sees the store within a second and escalates to SIGKILL after 5 s.
     pub async fn cancel(&self, job_id: &str) -> Result<CancelOutcome, JobsError> {
         if let Some(live) = self.inner.live(job_id) {
-            let status = live.state.borrow().status;
-            if status.is_terminal() {
-                return Ok(CancelOutcome::AlreadyFinished(status));
+            if live.state.borrow().ended {
+                let status = live.snapshot().status;
+                if status.is_terminal() {
+                    return Ok(CancelOutcome::AlreadyFinished(status));
+                }
+            } else if live.send_cancel() {
+                let mut state = live.state.subscribe();
+                let ended =
+                    tokio::time::timeout(CANCEL_WAIT, state.wait_for(|state| state.ended)).await;
+                if ended.is_ok() {
+                    return Ok(match live.snapshot().status {
+                        JobStatus::Canceled | JobStatus::Queued | JobStatus::Running => {
+                            CancelOutcome::Canceled
+                        }
+                        other
+                        @ (JobStatus::Completed | JobStatus::Failed | JobStatus::Orphaned) => {
+                            CancelOutcome::AlreadyFinished(other)
+                        }
+                    });
+                }
             }
-            live.stop.send_replace(Some(Stop::Cancel));
-            let mut state = live.state.subscribe();
-            let _ = tokio::time::timeout(
-                CANCEL_WAIT,
-                state.wait_for(|state| state.status.is_terminal()),
-            )
-            .await;
-            let status = live.state.borrow().status;
-            return Ok(match status {
-                JobStatus::Canceled | JobStatus::Queued | JobStatus::Running => {
-                    CancelOutcome::Canceled
-                }
-                other @ (JobStatus::Completed | JobStatus::Failed | JobStatus::Orphaned) => {
-                    CancelOutcome::AlreadyFinished(other)
-                }
-            });
         }
-        let job = job_id.to_owned();
-        let Some(record) = blocking(&self.inner.store, move |store| store.job(&job)).await? else {
-            return Ok(CancelOutcome::NotFound);
+        let id = job_id.to_owned();
+        let days = self.inner.config.retention_days;
+        let outcome = blocking(&self.inner.store, move |store| {
+            mark_canceled(store, &id, days)
+        })
+        .await?;
+        let record = match outcome {
+            Marked::Canceled(record) => record,
+            Marked::NotFound => return Ok(CancelOutcome::NotFound),
+            Marked::AlreadyFinished(status) => return Ok(CancelOutcome::AlreadyFinished(status)),
         };
-        if record.status.is_terminal() {
-            return Ok(CancelOutcome::AlreadyFinished(record.status));
-        }
-        self.cancel_foreign(record).await
-    }
-
-    /// A job another gateway process runs: signal its group (if it is still ours to signal)
-    /// and win the CAS; the owner's own final write then loses and keeps quiet.
-    async fn cancel_foreign(&self, record: JobRecord) -> Result<CancelOutcome, JobsError> {
         if let Some(pgid) = crate::reconcile::live_group(&record) {
             sys::kill_group(pgid, sys::SIGTERM);
             tokio::spawn(async move {
-                tokio::time::sleep(crate::run::KILL_GRACE).await;
+                tokio::time::sleep(KILL_GRACE).await;
                 sys::kill_group(pgid, sys::SIGKILL);
             });
         }
-        let finish = JobFinish {
-            status: JobStatus::Canceled,
-            exit_code: None,
-            error: Some("canceled by request".to_owned()),
-            error_category: Some("canceled".to_owned()),
-            finished_at_ms: now_ms(),
-            output_truncated: false,
-            outcome: None,
-            retention_days: self.inner.config.retention_days,
-        };
-        let id = record.id.clone();
-        let from = record.status;
-        let won = blocking(&self.inner.store, move |store| {
-            store.finish_job(&id, from, &finish)
-        })
-        .await?;
-        if won {
-            return Ok(CancelOutcome::Canceled);
-        }
-        let id = record.id;
-        let now = blocking(&self.inner.store, move |store| store.job(&id)).await?;
-        Ok(now.map_or(CancelOutcome::NotFound, |record| {
-            CancelOutcome::AlreadyFinished(record.status)
-        }))
+        Ok(CancelOutcome::Canceled)
     }
 
     /// Jobs matching `filter`, newest first (this process's jobs in their freshest state).
@@ -680,32 +614,32 @@ impl JobService {
         Records::new(Arc::clone(&self.inner.store))
     }
 
-    /// Stops admitting, SIGTERMs running groups (SIGKILL after 3 s), waits for every job to be
-    /// recorded, stops background work and releases this process's lock.
+    /// Stops admitting and lets go of the jobs: with `on_exit = finish` (the default) they run on
+    /// under their supervisors once each has taken its job over; with `on_exit = cancel` (or
+    /// jobs on gateway threads) they are canceled and recorded first. Then stops background
+    /// work and releases this process's lock.
     pub async fn shutdown(&self) {
         let inner = &self.inner;
         if inner.closing.swap(true, Ordering::SeqCst) {
             return;
         }
-        inner.scheduler.close();
         let live: Vec<Arc<LiveJob>> = inner.live_map().values().cloned().collect();
-        for job in &live {
-            job.stop.send_replace(Some(Stop::Shutdown));
+        let cancel = inner.cancels_on_exit().await;
+        if cancel {
+            for job in &live {
+                job.release(); // EOF on the control pipe: the supervisor cancels
+            }
         }
         let wait_all = async {
-            loop {
-                let notified = inner.tasks_done.notified();
-                if inner.tasks.load(Ordering::SeqCst) == 0 {
-                    break;
-                }
-                notified.await;
+            for job in &live {
+                let mut state = job.state.subscribe();
+                let _ = state
+                    .wait_for(|state| state.ended || (!cancel && state.adopted))
+                    .await;
             }
         };
-        if tokio::time::timeout(Duration::from_secs(10), wait_all)
-            .await
-            .is_err()
-        {
-            tracing::warn!("some jobs did not finish recording within 10 s of shutdown");
+        if tokio::time::timeout(SHUTDOWN_WAIT, wait_all).await.is_err() {
+            tracing::warn!("some jobs were not taken over or recorded within 10 s of shutdown");
         }
         let background = inner
             .background
@@ -725,15 +659,51 @@ impl JobService {
         drop(lock);
     }
 
-    /// Whether jobs run under the crash-safe supervisor (for `doctor`).
+    /// Whether jobs run under detached supervisor processes (for `doctor`).
     pub async fn supervised(&self) -> bool {
-        self.inner.supervisor().await.is_some()
+        matches!(self.inner.hosting().await, Hosting::Process(_))
     }
 
     /// Whether `shutdown` was called.
     pub fn is_closing(&self) -> bool {
         self.inner.closing.load(Ordering::SeqCst)
     }
+}
+
+/// What a cancel found.
+enum Marked {
+    Canceled(JobRecord),
+    AlreadyFinished(JobStatus),
+    NotFound,
+}
+
+/// The store half of a cancel: CAS to `canceled`, retried when the job moved meanwhile
+/// (queued → running).
+fn mark_canceled(store: &Store, id: &str, retention_days: u32) -> Result<Marked, StoreError> {
+    for _ in 0..3 {
+        let Some(record) = store.job(id)? else {
+            return Ok(Marked::NotFound);
+        };
+        if record.status.is_terminal() {
+            return Ok(Marked::AlreadyFinished(record.status));
+        }
+        let finish = JobFinish {
+            status: JobStatus::Canceled,
+            exit_code: None,
+            error: Some(CANCELED_BY_REQUEST.to_owned()),
+            error_category: Some("canceled".to_owned()),
+            finished_at_ms: now_ms(),
+            output_truncated: false,
+            outcome: None,
+            retention_days,
+        };
+        if store.finish_job(id, record.status, &finish)? {
+            return Ok(Marked::Canceled(record));
+        }
+    }
+    Ok(store.job(id)?.map_or(Marked::NotFound, |record| {
+        Marked::AlreadyFinished(record.status)
+    }))
 }
 
 /// `workingDir` must exist and be a directory; checked before anything is recorded.

@@ -13,7 +13,8 @@ use std::time::{Duration, SystemTime};
 use gateway_core::RunOutcome;
 use gateway_provider::CommandSpec;
 use gateway_provider::spec::{OUTPUT_DIR_PLACEHOLDER, PROMPT_FILE_PLACEHOLDER};
-use tokio::process::{Child, Command};
+use std::os::unix::process::CommandExt;
+use std::process::{Child, Command};
 
 use crate::config::SupervisorCommand;
 
@@ -125,29 +126,19 @@ fn substitute(values: &mut [String], placeholder: &str, path: &Path) {
 }
 
 /// After exit: merges the spec's export file (if any) into `outcome` through the provider's
-/// hook. Never fails the job: a missing, stale, oversized, unreadable or unrecognised file only
-/// logs a warning and leaves the outcome as stdout made it.
-pub(crate) async fn apply_export(
+/// hook. Never fails the job: a missing, stale, oversized, unreadable or unrecognised file
+/// leaves the outcome as stdout made it, and the problem is returned for the job's events.
+pub(crate) fn apply_export(
     spec: &CommandSpec,
     prepared: &Prepared,
     outcome: &mut RunOutcome,
-) {
-    let Some(path) = prepared.export_file.clone() else {
-        return;
-    };
-    let not_before = prepared.not_before;
-    let read = tokio::task::spawn_blocking(move || read_export(&path, not_before)).await;
-    let problem = match read {
-        Ok(Ok(text)) if gateway_provider::apply_export(spec.provider, outcome, &text) => return,
-        Ok(Ok(_)) => "not an export this provider understands".to_owned(),
-        Ok(Err(problem)) => problem,
-        Err(error) => format!("the read task failed: {error}"),
-    };
-    tracing::warn!(
-        provider = %spec.provider,
-        file = ?prepared.export_file,
-        "ignoring the CLI's export file (no usage or cost for this job): {problem}"
-    );
+) -> Option<String> {
+    let path = prepared.export_file.as_ref()?;
+    match read_export(path, prepared.not_before) {
+        Ok(text) if gateway_provider::apply_export(spec.provider, outcome, &text) => None,
+        Ok(_) => Some("not an export this provider understands".to_owned()),
+        Err(problem) => Some(problem),
+    }
 }
 
 /// The export's text, or why it cannot be used.
@@ -217,6 +208,7 @@ pub(crate) fn command(
 ) -> Command {
     let mut command = match supervisor {
         Some(supervisor) => {
+            // The keeper watches this process (the job's owner) and kills the group if it dies.
             let mut command = Command::new(&supervisor.program);
             command
                 .args(&supervisor.args)
@@ -248,12 +240,11 @@ pub(crate) fn command(
         })
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
-        .process_group(0)
-        .kill_on_drop(true);
+        .process_group(0);
     command
 }
 
-/// Spawns and, when there is stdin, writes it in the background and closes it.
+/// Spawns and, when there is stdin, writes it on a thread of its own and closes it.
 pub(crate) fn spawn(mut command: Command, stdin: Option<&str>) -> Result<Child, SpawnError> {
     let mut child = command.spawn().map_err(|error| match error.kind() {
         std::io::ErrorKind::NotFound => SpawnError::NotFound,
@@ -261,11 +252,9 @@ pub(crate) fn spawn(mut command: Command, stdin: Option<&str>) -> Result<Child, 
     })?;
     if let (Some(text), Some(mut pipe)) = (stdin, child.stdin.take()) {
         let bytes = text.as_bytes().to_vec();
-        tokio::spawn(async move {
-            use tokio::io::AsyncWriteExt;
-            // A CLI that exits without reading stdin closes the pipe: not an error of ours.
-            let _ = pipe.write_all(&bytes).await;
-            let _ = pipe.shutdown().await;
+        // A CLI that exits without reading stdin closes the pipe: not an error of ours.
+        std::thread::spawn(move || {
+            let _ = pipe.write_all(&bytes);
         });
     }
     Ok(child)

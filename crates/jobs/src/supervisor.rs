@@ -1,21 +1,22 @@
-//! The per-job supervisor: a tiny synchronous process between the gateway and each CLI, so a
-//! job's whole process group dies within about a second of the gateway dying, even by SIGKILL
-//! (spec decision 7).
+//! The per-job supervisor process. Its binary has two roles, chosen by the first argument:
 //!
-//! Why a process of its own: `PR_SET_PDEATHSIG` only reaches the direct child and fires when
-//! the *thread* that spawned it exits (a tokio worker or blocking-pool thread may exit at any
-//! time). So the gateway starts `<supervisor> <gateway-pid> -- <cli> <args…>` as the leader of a
-//! new process group; the supervisor starts the CLI in that same group and then waits. It wakes
-//! on SIGCHLD, on its parent-death signal, and every 200 ms, and decides by `getppid()` — which
-//! changes only when the whole gateway process is gone — never by which thread died. When the
-//! gateway is gone it sends SIGTERM to the group, waits up to 1 s, then SIGKILL to the group
-//! (itself included). SIGTERM/SIGINT/SIGHUP sent to the group (cancel) reach the CLI directly;
-//! the supervisor blocks them (the CLI starts with the mask the supervisor had before, not
-//! with them blocked) and reports the CLI's exit as its own.
+//! - `run`: the job's owner ([`crate::runner`]): spec on stdin, reports on stdout, started by
+//!   the gateway in a session of its own so it outlives the gateway.
+//! - `<owner-pid> -- <cli> <args…>`: the group keeper, started by the owner as the leader of a
+//!   new process group; it starts the CLI in that group and waits.
 //!
-//! Where it runs from: the gateway binary in a hidden mode (`llm-cli-gateway __job-supervisor`,
-//! see [`run_if_requested`]), or the `gateway-job-supervisor` binary of this crate (tests and
-//! benches, which are not the gateway binary). [`crate::JobsConfig::supervisor`] says which.
+//! Why a keeper: when the owner dies (even by SIGKILL) the CLI's whole group must be gone within
+//! 2 s. `PR_SET_PDEATHSIG` only reaches the direct child and fires when the *thread* that spawned
+//! it exits, so the keeper wakes on SIGCHLD, on its parent-death signal and every 200 ms, and
+//! decides by `getppid()` — which changes only when the whole owner process is gone. Then it
+//! sends SIGTERM to the group, waits up to 1 s, then SIGKILL (itself included). SIGTERM/SIGINT/
+//! SIGHUP sent to the group (cancel) reach the CLI directly; the keeper blocks them (the CLI
+//! starts with the mask the keeper had before, not with them blocked) and reports the CLI's
+//! exit as its own.
+//!
+//! Where it runs from: the small `llm-cli-gateway-supervisor` binary installed beside the
+//! gateway, the gateway binary in a hidden mode (`llm-cli-gateway __job-supervisor …`, see
+//! [`run_if_requested`]), or this crate's `gateway-job-supervisor` binary (tests and benches).
 
 use std::ffi::OsString;
 use std::io::Write;
@@ -28,24 +29,35 @@ use crate::sys;
 /// The hidden first argument that turns the gateway binary into a supervisor.
 pub const SUPERVISE_ARG: &str = "__job-supervisor";
 
-/// How often the supervisor re-checks its parent even without a signal.
+/// How often the keeper re-checks its parent even without a signal.
 const POLL: Duration = Duration::from_millis(200);
-/// Grace between SIGTERM and SIGKILL once the gateway is gone (the 2 s budget includes it).
+/// Grace between SIGTERM and SIGKILL once the owner is gone (the 2 s budget includes it).
 const ORPHAN_GRACE: Duration = Duration::from_secs(1);
+
+/// The argument that selects the owner role.
+pub const RUN_ARG: &str = "run";
 
 /// Call first thing in `main`: when argv[1] is [`SUPERVISE_ARG`], runs the supervisor and
 /// returns its exit code (exit with it); otherwise `None` and nothing happened.
 pub fn run_if_requested() -> Option<i32> {
     let mut args = std::env::args_os().skip(1);
     match args.next() {
-        Some(first) if first == SUPERVISE_ARG => Some(run(args)),
+        Some(first) if first == SUPERVISE_ARG => Some(main(args)),
         _ => None,
     }
 }
 
-/// Runs the supervisor with `args` = `<parent-pid> -- <program> <args…>`; returns the exit code.
-pub fn run(args: impl Iterator<Item = OsString>) -> i32 {
+/// The supervisor binary's `main`: `run` (the job's owner) or the group keeper.
+pub fn main(args: impl Iterator<Item = OsString>) -> i32 {
     let args: Vec<OsString> = args.collect();
+    if args.first().is_some_and(|first| first == RUN_ARG) {
+        return crate::runner::run_process();
+    }
+    keep(args)
+}
+
+/// The group keeper with `args` = `<parent-pid> -- <program> <args…>`; returns the exit code.
+fn keep(args: Vec<OsString>) -> i32 {
     let parsed = (|| {
         let parent: u32 = args.first()?.to_str()?.parse().ok()?;
         if args.get(1)? != "--" {
@@ -54,7 +66,7 @@ pub fn run(args: impl Iterator<Item = OsString>) -> i32 {
         Some((parent, args.get(2)?.clone(), &args[3..]))
     })();
     let Some((parent, program, rest)) = parsed else {
-        complain("usage: __job-supervisor <parent-pid> -- <program> [args…]");
+        complain("usage: llm-cli-gateway-supervisor (run | <parent-pid> -- <program> [args…])");
         return 2;
     };
     let blocked = match sys::BlockedSignals::block(&[
@@ -75,7 +87,7 @@ pub fn run(args: impl Iterator<Item = OsString>) -> i32 {
         complain(&format!("cannot set the parent-death signal: {error}"));
     }
     if std::os::unix::process::parent_id() != parent {
-        return 1; // the gateway died before we got here: start nothing
+        return 1; // the owner died before we got here: start nothing
     }
     // std resets SIGPIPE in the child but passes the signal mask on: restore the CLI's.
     let mut command = Command::new(&program);
@@ -109,7 +121,7 @@ pub fn run(args: impl Iterator<Item = OsString>) -> i32 {
     }
 }
 
-/// The gateway is gone: SIGTERM the group, give the CLI a moment, then SIGKILL everyone.
+/// The owner is gone: SIGTERM the group, give the CLI a moment, then SIGKILL everyone.
 fn kill_own_group(child: &mut std::process::Child) {
     sys::kill_group(0, sys::SIGTERM);
     let deadline = Instant::now() + ORPHAN_GRACE;

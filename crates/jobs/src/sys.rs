@@ -140,3 +140,60 @@ pub(crate) fn proc_start_ticks(pid: i64) -> Option<i64> {
     // After ')' come fields 3.. ; field 22 is the 20th of them.
     rest.split_whitespace().nth(19)?.parse().ok()
 }
+
+/// Readiness of each descriptor after [`poll`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Ready {
+    /// Readable, at EOF, or in error: a read will not block.
+    pub(crate) readable: bool,
+}
+
+/// Waits up to `timeout` until one of `fds` is readable (or hung up). An interrupted wait
+/// returns with nothing ready; the caller's loop simply goes round again.
+pub(crate) fn poll(fds: &[i32], timeout: Duration) -> Vec<Ready> {
+    let mut entries: Vec<libc::pollfd> = fds
+        .iter()
+        .map(|fd| libc::pollfd {
+            fd: *fd,
+            events: libc::POLLIN,
+            revents: 0,
+        })
+        .collect();
+    let millis = libc::c_int::try_from(timeout.as_millis()).unwrap_or(libc::c_int::MAX);
+    let count = libc::nfds_t::try_from(entries.len()).unwrap_or(0);
+    // SAFETY: `entries` is a valid, exclusively borrowed array of `count` pollfd structs.
+    let result = unsafe { libc::poll(entries.as_mut_ptr(), count, millis) };
+    entries
+        .iter()
+        .map(|entry| Ready {
+            readable: result > 0 && entry.revents != 0,
+        })
+        .collect()
+}
+
+/// A descriptor that turns readable when process `pid` exits (Linux ≥ 5.3), so an exit wakes
+/// [`poll`] at once. `None` where the kernel lacks it (the caller then polls `try_wait`).
+pub(crate) fn pidfd_open(pid: u32) -> Option<std::os::fd::OwnedFd> {
+    use std::os::fd::FromRawFd;
+    let pid = libc::pid_t::try_from(pid).ok()?;
+    // SAFETY: pidfd_open takes a pid and flags and returns a new descriptor or -1.
+    let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) };
+    let fd = i32::try_from(fd).ok().filter(|fd| *fd >= 0)?;
+    // SAFETY: the kernel just handed us this descriptor; nothing else owns it.
+    Some(unsafe { std::os::fd::OwnedFd::from_raw_fd(fd) })
+}
+
+/// Makes `command`'s child the leader of a new session (and process group), so it outlives
+/// the gateway: no terminal hang-up, no signal sent to the gateway's group reaches it.
+pub(crate) fn new_session(command: &mut tokio::process::Command) {
+    // SAFETY: the hook runs between fork and exec and only calls setsid, which is
+    // async-signal-safe and allocates nothing.
+    unsafe {
+        command.pre_exec(|| {
+            if libc::setsid() == -1 {
+                return Err(io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+}

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use gateway_core::ProviderId;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Stand-in in `args` for the path of the prompt file that `gateway-jobs` writes (0600, inside
 /// the job's private directory) when [`CommandSpec::prompt_file`] is set. Contains a NUL so it
@@ -20,7 +20,7 @@ pub const OUTPUT_DIR_PLACEHOLDER: &str = "\u{0}gw-output-dir\u{0}";
 const OUTPUT_DIR_MARKER: &str = "<job output dir>";
 
 /// How the prompt reaches the CLI; shown in dry runs and recorded with the job.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PromptVia {
     /// Written to the child's stdin, then stdin is closed.
@@ -43,7 +43,7 @@ impl PromptVia {
 
 /// A planned command. No shell is ever involved: `program` is looked up on `PATH` and `args`
 /// are passed as they are.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CommandSpec {
     pub provider: ProviderId,
     /// Executable name (`claude`, `codex`, `gemini`, `agy`, `grok`, `vibe`).

@@ -114,6 +114,14 @@ fn tokens(value: Option<i64>) -> Option<u64> {
     value.and_then(|value| u64::try_from(value).ok())
 }
 
+/// A stored status; anything else is a corrupt row.
+pub(crate) fn parse_status(text: &str) -> Result<JobStatus, StoreError> {
+    text.parse().map_err(|error| StoreError::Corrupt {
+        table: "jobs",
+        reason: format!("{error}"),
+    })
+}
+
 impl TryFrom<JobRow> for JobRecord {
     type Error = StoreError;
 
@@ -122,10 +130,7 @@ impl TryFrom<JobRow> for JobRecord {
             table: "jobs",
             reason,
         };
-        let status: JobStatus = row
-            .status
-            .parse()
-            .map_err(|error| corrupt(format!("{error}")))?;
+        let status = parse_status(&row.status)?;
         let argv: Vec<String> = serde_json::from_str(&row.argv_json)
             .map_err(|error| corrupt(format!("argv_json of {}: {error}", row.id)))?;
         let outcome = row.finished_at.map(|_| RunOutcome {
@@ -477,8 +482,8 @@ impl Store {
             status: JobStatus::Orphaned,
             exit_code: None,
             error: Some(
-                "cut off: the gateway process that owned this job exited while it ran; \
-                 partial output is kept"
+                "cut off: the process that owned this job (its supervisor, or the gateway \
+                 before it started) exited while it ran; partial output is kept"
                     .to_owned(),
             ),
             error_category: Some("orphaned".to_owned()),

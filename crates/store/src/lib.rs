@@ -10,6 +10,7 @@
 //!
 //! Not here: spawning, timers, anything async (see `gateway-jobs`).
 
+mod admission;
 mod db;
 mod jobs;
 mod migrations;
@@ -22,6 +23,7 @@ use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 
+pub use admission::{Claim, Load, SlotLimits, dispatch};
 pub use model::{
     ApprovalRecord, DedupPolicy, EventRecord, JobFilter, JobFinish, JobRecord, NewApproval,
     NewEvent, NewJob, NewSession, NewToolCall, OutputChunk, PruneCounts, RequestRecord,

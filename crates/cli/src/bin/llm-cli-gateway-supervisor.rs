@@ -6,5 +6,5 @@
 //! gateway falls back to its hidden mode when this file is missing.
 
 fn main() {
-    std::process::exit(gateway_jobs::supervisor::run(std::env::args_os().skip(1)));
+    std::process::exit(gateway_jobs::supervisor::main(std::env::args_os().skip(1)));
 }

@@ -3,5 +3,5 @@
 //! `__job-supervisor` mode; see `gateway_jobs::supervisor`.
 
 fn main() {
-    std::process::exit(gateway_jobs::supervisor::run(std::env::args_os().skip(1)));
+    std::process::exit(gateway_jobs::supervisor::main(std::env::args_os().skip(1)));
 }

@@ -1,32 +1,34 @@
-//! The gateway dies by SIGKILL while a job runs: the job's whole tree must be gone within 2 s
-//! without any restart, and the next start marks the job `orphaned` with its partial output.
-//! The "gateway" is this test binary re-run as a child process (see `gateway_process`).
+//! Process deaths with real processes (spec decision 7). The gateway dies by SIGKILL while a job
+//! runs: the job runs on under its detached supervisor and a later gateway reads it
+//! `completed`. The job's supervisor dies by SIGKILL: the CLI's whole tree is gone within 2 s
+//! and the job reads `orphaned` with its partial output. The "gateway" is this test binary
+//! re-run as a child process (see `gateway_process`).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use gateway_core::JobStatus;
 use gateway_jobs::JobService;
 
-use super::{all_output, config, gone_within, request, script};
+use super::{LONG, all_output, config, gone_within, request, script};
 
 const CHILD_DIR: &str = "GW_JOBS_CRASH_CHILD_DIR";
+const CHILD_SCRIPT: &str = "GW_JOBS_CRASH_CHILD_SCRIPT";
 
-/// Child mode: start a service, run a job with a grandchild, publish the pids, then hang
-/// until killed. Does nothing when run as an ordinary test.
+/// Child mode: start a service, run the script (which prints `grandchild <pid>` and
+/// `parent <pid>` first), publish the job id and pids, then hang until killed. Does nothing
+/// when run as an ordinary test.
 #[tokio::test]
-#[ignore = "runs only as the child process of the crash test"]
+#[ignore = "runs only as the child process of the crash tests"]
 async fn gateway_process() {
-    let Some(dir) = std::env::var_os(CHILD_DIR).map(PathBuf::from) else {
+    let (Some(dir), Ok(script_text)) = (
+        std::env::var_os(CHILD_DIR).map(PathBuf::from),
+        std::env::var(CHILD_SCRIPT),
+    ) else {
         return;
     };
     let service = JobService::start(config(&dir)).await.unwrap();
-    let job = service
-        .submit(request(script(
-            "sleep 600 & echo grandchild $!; echo parent $$; wait",
-        )))
-        .await
-        .unwrap();
+    let job = service.submit(request(script(&script_text))).await.unwrap();
     loop {
         service
             .wait_for_change(&job.job_id, 0, Duration::from_millis(100))
@@ -42,6 +44,7 @@ async fn gateway_process() {
         let pids: Vec<&str> = text
             .lines()
             .filter_map(|line| line.split(' ').nth(1))
+            .take(2)
             .collect();
         if pids.len() == 2 {
             let ready = format!("{} {} {}", job.job_id, pids[0], pids[1]);
@@ -53,21 +56,21 @@ async fn gateway_process() {
     tokio::time::sleep(Duration::from_secs(600)).await;
 }
 
-#[tokio::test]
-async fn sigkill_of_the_gateway_kills_the_job_tree_and_the_next_start_orphans_it() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut gateway = std::process::Command::new(std::env::current_exe().unwrap())
+/// Starts the child gateway on `dir` with `script`; returns it, the job id and the two pids.
+async fn child_gateway(dir: &Path, script: &str) -> (std::process::Child, String, Vec<i32>) {
+    let gateway = std::process::Command::new(std::env::current_exe().unwrap())
         .args([
             "--exact",
             "suite::crash::gateway_process",
             "--ignored",
             "--nocapture",
         ])
-        .env(CHILD_DIR, dir.path())
+        .env(CHILD_DIR, dir)
+        .env(CHILD_SCRIPT, script)
         .stdout(std::process::Stdio::null())
         .spawn()
         .unwrap();
-    let ready = dir.path().join("ready");
+    let ready = dir.join("ready");
     let deadline = std::time::Instant::now() + Duration::from_secs(60);
     while !ready.exists() {
         assert!(
@@ -81,16 +84,70 @@ async fn sigkill_of_the_gateway_kills_the_job_tree_and_the_next_start_orphans_it
     let job_id = fields.next().unwrap().to_owned();
     let pids: Vec<i32> = fields.map(|pid| pid.parse().unwrap()).collect();
     assert_eq!(pids.len(), 2);
+    (gateway, job_id, pids)
+}
 
+/// The parent of `pid` (`/proc/<pid>/stat` field 4).
+fn parent_of(pid: i32) -> i32 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+    let rest = &stat[stat.rfind(')').unwrap() + 1..];
+    rest.split_whitespace().nth(1).unwrap().parse().unwrap()
+}
+
+#[tokio::test]
+async fn a_job_outlives_a_gateway_killed_by_sigkill_and_a_later_gateway_reads_its_result() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut gateway, job_id, pids) = child_gateway(
+        dir.path(),
+        "sleep 600 & echo grandchild $!; echo parent $$; sleep 1; kill $!; echo done",
+    )
+    .await;
     gateway.kill().unwrap(); // SIGKILL
     gateway.wait().unwrap();
+
+    let next = JobService::start(config(dir.path())).await.unwrap();
+    let done = next.wait(&job_id, LONG).await.unwrap().unwrap();
+    assert_eq!(
+        (done.status, done.exit_code),
+        (JobStatus::Completed, Some(0))
+    );
+    let result = next.result(&job_id, all_output()).await.unwrap().unwrap();
+    assert!(
+        result.stdout.text.ends_with("done\n"),
+        "the whole output: {:?}",
+        result.stdout.text
+    );
     for pid in &pids {
         assert!(
             gone_within(*pid, Duration::from_secs(2)).await,
-            "pid {pid} outlived its gateway by 2 s"
+            "pid {pid} outlived its job"
         );
     }
+}
 
+#[tokio::test]
+async fn sigkill_of_the_supervisor_kills_the_job_tree_and_the_job_reads_orphaned() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut gateway, job_id, pids) = child_gateway(
+        dir.path(),
+        "sleep 600 & echo grandchild $!; echo parent $$; wait",
+    )
+    .await;
+    // parent = the CLI (sh); its parent is the group keeper, whose parent is the supervisor.
+    let supervisor = parent_of(parent_of(pids[1]));
+    assert_ne!(supervisor, i32::try_from(gateway.id()).unwrap());
+    // Output is durable within 1 s of arriving (spec §2.8).
+    tokio::time::sleep(Duration::from_millis(1_200)).await;
+    std::process::Command::new("kill")
+        .args(["-9", &supervisor.to_string()])
+        .status()
+        .unwrap();
+    for pid in &pids {
+        assert!(
+            gone_within(*pid, Duration::from_secs(2)).await,
+            "pid {pid} outlived its supervisor by 2 s"
+        );
+    }
     let next = JobService::start(config(dir.path())).await.unwrap();
     let snapshot = next.status(&job_id).await.unwrap().unwrap();
     assert_eq!(snapshot.status, JobStatus::Orphaned);
@@ -107,4 +164,6 @@ async fn sigkill_of_the_gateway_kills_the_job_tree_and_the_next_start_orphans_it
         .unwrap()
         .unwrap();
     assert_eq!(record.status, "orphaned");
+    gateway.kill().unwrap();
+    gateway.wait().unwrap();
 }

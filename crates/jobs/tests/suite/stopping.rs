@@ -168,36 +168,63 @@ async fn a_queued_job_can_be_canceled_before_it_starts() {
     );
 }
 
+/// Waits until the job is `running`.
+async fn until_running(service: &gateway_jobs::JobService, job_id: &str) {
+    let mut state = None;
+    while state != Some(JobStatus::Running) {
+        service
+            .wait_for_change(job_id, 0, Duration::from_millis(50))
+            .await
+            .unwrap();
+        state = service
+            .status(job_id)
+            .await
+            .unwrap()
+            .map(|snapshot| snapshot.status);
+    }
+}
+
 #[tokio::test]
-async fn shutdown_terminates_running_jobs_and_refuses_new_ones() {
+async fn shutdown_leaves_running_jobs_to_finish_and_refuses_new_ones() {
     let h = harness().await;
+    let job = h
+        .service
+        .submit(request(script("sleep 1; echo finished")))
+        .await
+        .unwrap();
+    until_running(&h.service, &job.job_id).await;
+    h.service.shutdown().await;
+    assert!(matches!(
+        h.service.submit(request(spec("true", &[]))).await,
+        Err(SubmitError::ShuttingDown)
+    ));
+    let later = gateway_jobs::JobService::start(super::config(h.dir.path()))
+        .await
+        .unwrap();
+    let done = later.wait(&job.job_id, LONG).await.unwrap().unwrap();
+    assert_eq!(done.status, JobStatus::Completed);
+    let result = later
+        .result(&job.job_id, all_output())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(result.stdout.text, "finished\n");
+}
+
+#[tokio::test]
+async fn with_on_exit_cancel_shutdown_cancels_running_jobs() {
+    let h = harness_with(|config| config.on_exit = gateway_jobs::OnExit::Cancel).await;
     let job = h
         .service
         .submit(request(spec("sleep", &["30"])))
         .await
         .unwrap();
-    let mut state = None;
-    while state != Some(JobStatus::Running) {
-        h.service
-            .wait_for_change(&job.job_id, 0, Duration::from_millis(50))
-            .await
-            .unwrap();
-        state = h
-            .service
-            .status(&job.job_id)
-            .await
-            .unwrap()
-            .map(|snapshot| snapshot.status);
-    }
+    until_running(&h.service, &job.job_id).await;
     h.service.shutdown().await;
     let done = h.service.status(&job.job_id).await.unwrap().unwrap();
-    assert_eq!(done.status, JobStatus::Failed);
+    assert_eq!(done.status, JobStatus::Canceled);
     assert_eq!(
         done.error.as_deref(),
-        Some("the gateway shut down while the job ran")
+        Some("canceled: the gateway that started the job exited (on_exit = cancel)")
     );
-    assert!(matches!(
-        h.service.submit(request(spec("true", &[]))).await,
-        Err(SubmitError::ShuttingDown)
-    ));
 }

@@ -1,0 +1,251 @@
+//! A job's supervisor: owns one job from the queue to its final row (spec decision 7).
+//!
+//! It waits for a slot (admission is counted in the store, so the limits hold across every
+//! process), starts the CLI under a group keeper in a new process group, captures and parses its
+//! output, enforces the time-outs and the output cap, and writes chunks, events and the outcome
+//! to the store itself. It normally runs as its own detached process (the supervisor binary's
+//! `run` mode), so a job outlives the gateway that started it; while that gateway lives it gets
+//! reports on a pipe. Without a usable supervisor binary, or with an in-memory store, the same
+//! code runs on a thread of the gateway, and such jobs end with it.
+
+mod conclusion;
+mod recorder;
+mod slot;
+mod watch;
+pub(crate) mod wire;
+
+use std::os::fd::AsFd;
+use std::path::Path;
+use std::process::Child;
+use std::sync::Arc;
+use std::time::Duration;
+
+use gateway_core::JobStatus;
+use gateway_store::{RunningInfo, SlotLimits, Store, StoreOptions, now_ms};
+
+pub(crate) use conclusion::{CANCELED_BY_REQUEST, Conclusion};
+use conclusion::{Ended, failed};
+use recorder::Recorder;
+pub(crate) use watch::{Control, KILL_GRACE};
+use wire::{Ending, Report, Reporter, RunSpec};
+
+use crate::spawn::{self, SpawnError};
+use crate::{reconcile, sys};
+
+/// The supervisor process's `run` mode: the spec on stdin (which then stays open as the control
+/// pipe), reports on stdout. Returns the process exit code.
+pub(crate) fn run_process() -> i32 {
+    let (Ok(control), Ok(report)) = (
+        std::io::stdin().as_fd().try_clone_to_owned(),
+        std::io::stdout().as_fd().try_clone_to_owned(),
+    ) else {
+        return 2;
+    };
+    let mut control = std::fs::File::from(control);
+    let mut reporter = Reporter::new(std::fs::File::from(report));
+    let spec = match wire::read_spec(&mut control) {
+        Ok(spec) => spec,
+        Err(problem) => {
+            refuse(&mut reporter, problem);
+            return 2;
+        }
+    };
+    let Some(db_path) = spec.db_path.clone() else {
+        refuse(
+            &mut reporter,
+            "a supervisor process needs a database file".to_owned(),
+        );
+        return 2;
+    };
+    let store = match Store::open(&StoreOptions {
+        path: Some(db_path.clone()),
+        redact: spec.redact,
+    }) {
+        Ok(store) => Arc::new(store),
+        Err(error) => {
+            refuse(
+                &mut reporter,
+                format!("the job's supervisor cannot open the database: {error}"),
+            );
+            return 1;
+        }
+    };
+    // Ownership: a lock held for this process's lifetime, then the row names this owner.
+    let dir = reconcile::instances_dir(&db_path);
+    let _lock = match reconcile::InstanceLock::acquire(&dir, &spec.job_id) {
+        Ok(lock) => lock,
+        Err(error) => {
+            refuse(
+                &mut reporter,
+                format!("the job's supervisor cannot take its lock: {error}"),
+            );
+            return 1;
+        }
+    };
+    match store.adopt_job(&spec.job_id, &spec.gateway_instance, &spec.job_id) {
+        Ok(true) => {}
+        Ok(false) | Err(_) => {
+            report_stored(&store, &spec.job_id, &mut reporter);
+            return 0;
+        }
+    }
+    reporter.send(&Report::Adopted);
+    reporter.flush();
+    let control = Control {
+        fd: Some(control),
+        cancel_on_exit: spec.cancel_on_exit,
+    };
+    let owner = spec.job_id.clone();
+    run(&store, &spec, control, reporter, &owner, Some(&dir));
+    0
+}
+
+/// The supervisor could not even start: say why to the gateway, which fails the job.
+fn refuse(reporter: &mut Reporter, problem: String) {
+    reporter.send(&Report::End(Ending {
+        status: JobStatus::Failed,
+        exit_code: None,
+        error: Some(problem),
+        finished_at_ms: now_ms(),
+        outcome: None,
+        unstored_tails: None,
+    }));
+    reporter.flush();
+}
+
+fn report_stored(store: &Store, job_id: &str, reporter: &mut Reporter) {
+    if let Ok(Some(record)) = store.job(job_id) {
+        reporter.send(&Report::End(Ending {
+            status: record.status,
+            exit_code: record.exit_code,
+            error: record.error,
+            finished_at_ms: record.finished_at_ms.unwrap_or_else(now_ms),
+            outcome: record.outcome,
+            unstored_tails: None,
+        }));
+        reporter.flush();
+    }
+}
+
+/// Owns the job: slot, start, capture, final row, then wakes the queued jobs that can now run.
+/// `wake_dir` is where queued supervisors listen for that (none for an in-memory store).
+pub(crate) fn run(
+    store: &Arc<Store>,
+    spec: &RunSpec,
+    mut control: Control,
+    reporter: Reporter,
+    owner: &str,
+    wake_dir: Option<&Path>,
+) {
+    let limits = SlotLimits {
+        max_running: spec.max_running.max(1),
+        max_per_provider: spec.max_running_per_provider.max(1),
+    };
+    let mut recorder = Recorder::new(
+        Arc::clone(store),
+        spec.job_id.clone(),
+        reporter,
+        spec.output_cap_bytes,
+        spec.retention_days,
+    );
+    match slot::wait(store, spec, limits, &mut control, owner, wake_dir) {
+        Ok(()) => run_admitted(&mut recorder, spec, &mut control),
+        Err(Some(conclusion)) => {
+            recorder.conclude(JobStatus::Queued, &conclusion, None);
+            return;
+        }
+        Err(None) => {
+            report_stored(store, &spec.job_id, &mut recorder.reporter);
+            return;
+        }
+    }
+    if let Some(dir) = wake_dir {
+        slot::wake_admissible(store, limits, dir);
+    }
+}
+
+fn run_admitted(recorder: &mut Recorder, spec: &RunSpec, control: &mut Control) {
+    let started_at_ms = now_ms();
+    recorder.reporter.send(&Report::Running { started_at_ms });
+    let (mut child, prepared) = match start(spec) {
+        Ok(started) => started,
+        Err(conclusion) => {
+            return recorder.conclude(JobStatus::Running, &conclusion, None);
+        }
+    };
+    let pid = child.id();
+    let info = RunningInfo {
+        pid: i64::from(pid),
+        pgid: i64::from(pid),
+        proc_start_ticks: sys::proc_start_ticks(i64::from(pid)),
+        started_at_ms,
+    };
+    if let Ok(false) = recorder.store().record_process(&spec.job_id, info) {
+        // A cancel ended the row between the claim and the spawn: stop at once.
+        sys::kill_group(i32::try_from(pid).unwrap_or(0), sys::SIGKILL);
+        let _ = child.wait();
+    }
+    recorder.lifecycle(format!("started `{}` (pid {pid})", spec.spec.program));
+    let limits = watch::Limits {
+        idle: Duration::from_millis(spec.idle_timeout_ms),
+        wall: Duration::from_millis(spec.wall_timeout_ms),
+    };
+    let parser = gateway_provider::parser_for(&spec.spec);
+    let mut watched = watch::watch(recorder, &mut child, control, parser, &limits);
+    // What stdout lacks (vibe's usage and cost), from the file the CLI left; then the private
+    // directory goes.
+    if let Some(problem) = spawn::apply_export(&spec.spec, &prepared, &mut watched.outcome) {
+        recorder.lifecycle(format!(
+            "ignoring the CLI's export file (no usage or cost for this job): {problem}"
+        ));
+    }
+    drop(prepared);
+    let conclusion = conclusion::conclude(
+        &Ended {
+            cause: watched.cause,
+            code: watched.exit.and_then(|status| status.code()),
+            signal: watched
+                .exit
+                .and_then(|status| std::os::unix::process::ExitStatusExt::signal(&status)),
+            outcome: &watched.outcome,
+            stderr_tail: recorder.stderr.tail(),
+        },
+        conclusion::Limits {
+            idle: limits.idle,
+            wall: limits.wall,
+            cap_bytes: spec.output_cap_bytes,
+        },
+    );
+    recorder.conclude(JobStatus::Running, &conclusion, Some(watched.outcome));
+}
+
+/// Prepares the private directory and starts the keeper (or the CLI) in a new process group.
+fn start(spec: &RunSpec) -> Result<(Child, spawn::Prepared), Conclusion> {
+    let prepared = spawn::prepare(&spec.spec).map_err(spawn_failure(&spec.spec.program))?;
+    let command = spawn::command(
+        &spec.spec,
+        &prepared,
+        spec.keeper.as_ref(),
+        spec.isolate_spawn_env,
+    );
+    let child = spawn::spawn(command, spec.spec.stdin.as_deref())
+        .map_err(spawn_failure(&spec.spec.program))?;
+    Ok((child, prepared))
+}
+
+fn spawn_failure(program: &str) -> impl Fn(SpawnError) -> Conclusion + '_ {
+    move |error| match error {
+        SpawnError::NotFound => failed(
+            Some(gateway_core::exit::NOT_FOUND),
+            format!(
+                "`{program}` was not found on PATH; install it, or run `llm-cli-gateway doctor` to see what is missing"
+            ),
+            "not_found",
+        ),
+        SpawnError::Other(message) => failed(
+            None,
+            format!("could not start `{program}`: {message}"),
+            "spawn",
+        ),
+    }
+}

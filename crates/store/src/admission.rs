@@ -1,0 +1,235 @@
+//! Admission across every process on one database: the running limits are counted from the
+//! `jobs` table itself, so they hold whichever gateway or supervisor asks.
+//!
+//! Protocol: a queued job's supervisor calls [`Store::claim_slot`]; inside one `IMMEDIATE`
+//! transaction it counts running jobs and walks the older queued jobs first-in first-out,
+//! reserving a slot for each whose provider has room ([`dispatch`]), so a younger job never
+//! overtakes an older one that could run. A supervisor that finishes asks
+//! [`Store::admissible`] which queued jobs would now get a slot and wakes them.
+
+use std::collections::HashMap;
+
+use gateway_core::JobStatus;
+use rusqlite::{OptionalExtension, TransactionBehavior, params};
+
+use crate::db::Cached;
+use crate::model::RunningInfo;
+use crate::{Store, StoreError};
+
+/// The running limits (`max_running`, `max_running_per_provider`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SlotLimits {
+    pub max_running: usize,
+    pub max_per_provider: usize,
+}
+
+/// Running and queued counts, for "at capacity" messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Load {
+    pub running: usize,
+    pub provider_running: usize,
+    pub queued: usize,
+}
+
+/// The answer to a claim.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Claim {
+    /// The job is now `running` and owned by the claimant.
+    Admitted,
+    /// No slot yet (or an older queued job comes first).
+    Full(Load),
+    /// The job is no longer queued (canceled, orphaned …) or does not exist.
+    Gone(Option<JobStatus>),
+}
+
+/// Which of `queued` (oldest first, `(id, provider)`) get a slot, given the running counts.
+/// Pure, so the fairness rule is tested with tables.
+pub fn dispatch<'a>(
+    running: &HashMap<String, usize>,
+    queued: &'a [(String, String)],
+    limits: SlotLimits,
+) -> Vec<&'a str> {
+    let mut total: usize = running.values().sum();
+    let mut per_provider = running.clone();
+    let mut admitted = Vec::new();
+    for (id, provider) in queued {
+        if total >= limits.max_running {
+            break;
+        }
+        let count = per_provider.entry(provider.clone()).or_insert(0);
+        if *count < limits.max_per_provider {
+            *count += 1;
+            total += 1;
+            admitted.push(id.as_str());
+        }
+    }
+    admitted
+}
+
+impl Store {
+    /// Running jobs in all and of `provider`, and queued jobs in all.
+    pub fn load(&self, provider: &str) -> Result<Load, StoreError> {
+        let conn = self.conn();
+        let running = running_by_provider(&conn)?;
+        let queued: i64 = conn.row(
+            "SELECT count(*) FROM jobs WHERE status = 'queued'",
+            [],
+            |row| row.get(0),
+        )?;
+        Ok(Load {
+            running: running.values().sum(),
+            provider_running: running.get(provider).copied().unwrap_or(0),
+            queued: usize::try_from(queued).unwrap_or(0),
+        })
+    }
+
+    /// Moves queued job `id` to `running` (owned by `owner`, started now) when a slot is free
+    /// for it and no older queued job comes first.
+    pub fn claim_slot(
+        &self,
+        id: &str,
+        owner: &str,
+        limits: SlotLimits,
+        now_ms: i64,
+    ) -> Result<Claim, StoreError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let found: Option<(String, String, i64)> = tx
+            .row(
+                "SELECT status, provider, created_at FROM jobs WHERE id = ?1",
+                [id],
+                |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+            )
+            .optional()?;
+        let Some((status, provider, created_at)) = found else {
+            return Ok(Claim::Gone(None));
+        };
+        let status = crate::jobs::parse_status(&status)?;
+        if status != JobStatus::Queued {
+            return Ok(Claim::Gone(Some(status)));
+        }
+        let running = running_by_provider(&tx)?;
+        let ahead = queued_up_to(&tx, created_at, id)?;
+        if !dispatch(&running, &ahead, limits).contains(&id) {
+            let queued: i64 = tx.row(
+                "SELECT count(*) FROM jobs WHERE status = 'queued'",
+                [],
+                |row| row.get(0),
+            )?;
+            return Ok(Claim::Full(Load {
+                running: running.values().sum(),
+                provider_running: running.get(&provider).copied().unwrap_or(0),
+                queued: usize::try_from(queued).unwrap_or(0),
+            }));
+        }
+        tx.run(
+            "UPDATE jobs SET status = 'running', started_at = ?3, owner_instance = ?2
+             WHERE id = ?1 AND status = 'queued'",
+            params![id, owner, now_ms],
+        )?;
+        tx.commit()?;
+        Ok(Claim::Admitted)
+    }
+
+    /// Queued jobs that would get a slot now, oldest first (to wake their supervisors).
+    pub fn admissible(&self, limits: SlotLimits) -> Result<Vec<String>, StoreError> {
+        let conn = self.conn();
+        let running = running_by_provider(&conn)?;
+        let queued = queued_up_to(&conn, i64::MAX, "")?;
+        Ok(dispatch(&running, &queued, limits)
+            .into_iter()
+            .map(str::to_owned)
+            .collect())
+    }
+
+    /// Hands a queued job from the gateway that inserted it to its supervisor (`to`).
+    /// `false`: it is no longer queued under `from` (canceled or reconciled meanwhile).
+    pub fn adopt_job(&self, id: &str, from: &str, to: &str) -> Result<bool, StoreError> {
+        let changed = self.conn().run(
+            "UPDATE jobs SET owner_instance = ?3
+             WHERE id = ?1 AND owner_instance = ?2 AND status = 'queued'",
+            params![id, from, to],
+        )?;
+        Ok(changed == 1)
+    }
+
+    /// Records the running job's process group (after [`Store::claim_slot`] admitted it).
+    /// `false`: the job is no longer running (a cancel won the race).
+    pub fn record_process(&self, id: &str, info: RunningInfo) -> Result<bool, StoreError> {
+        let changed = self.conn().run(
+            "UPDATE jobs SET pid = ?2, pgid = ?3, proc_start_ticks = ?4
+             WHERE id = ?1 AND status = 'running'",
+            params![id, info.pid, info.pgid, info.proc_start_ticks],
+        )?;
+        Ok(changed == 1)
+    }
+}
+
+fn running_by_provider(conn: &rusqlite::Connection) -> Result<HashMap<String, usize>, StoreError> {
+    let mut statement = conn.prepare_cached(
+        "SELECT provider, count(*) FROM jobs WHERE status = 'running' GROUP BY provider",
+    )?;
+    let rows = statement.query_map([], |row| {
+        Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?))
+    })?;
+    let mut running = HashMap::new();
+    for row in rows {
+        let (provider, count) = row?;
+        running.insert(provider, usize::try_from(count).unwrap_or(0));
+    }
+    Ok(running)
+}
+
+/// Queued jobs created before (`created_at`, `id`), and that job itself, oldest first.
+fn queued_up_to(
+    conn: &rusqlite::Connection,
+    created_at: i64,
+    id: &str,
+) -> Result<Vec<(String, String)>, StoreError> {
+    let mut statement = conn.prepare_cached(
+        "SELECT id, provider FROM jobs WHERE status = 'queued'
+           AND (created_at < ?1 OR (created_at = ?1 AND id <= ?2))
+         ORDER BY created_at, id",
+    )?;
+    let rows = statement.query_map(params![created_at, id], |row| {
+        Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
+    })?;
+    Ok(rows.collect::<Result<Vec<_>, _>>()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn queue(entries: &[(&str, &str)]) -> Vec<(String, String)> {
+        entries
+            .iter()
+            .map(|(id, provider)| ((*id).to_owned(), (*provider).to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn dispatch_is_fifo_and_a_full_provider_does_not_block_others() {
+        let limits = SlotLimits {
+            max_running: 3,
+            max_per_provider: 1,
+        };
+        let running = HashMap::from([("claude".to_owned(), 1)]);
+        let cases: [(&[(&str, &str)], &[&str]); 4] = [
+            (&[], &[]),
+            (&[("a", "claude"), ("b", "codex")], &["b"]),
+            (
+                &[("a", "codex"), ("b", "codex"), ("c", "gemini")],
+                &["a", "c"],
+            ),
+            (
+                &[("a", "codex"), ("b", "gemini"), ("c", "grok")],
+                &["a", "b"],
+            ),
+        ];
+        for (queued, expected) in cases {
+            let queued = queue(queued);
+            assert_eq!(dispatch(&running, &queued, limits), expected, "{queued:?}");
+        }
+    }
+}
