@@ -166,6 +166,11 @@ impl LiveJob {
                 self.state
                     .send_modify(|state| state.last_seq = state.last_seq.max(seq));
             }
+            Report::StoreFailed { error } => tracing::warn!(
+                job = %self.id,
+                %error,
+                "cannot write the job to the database; keeping it in memory"
+            ),
             Report::End(ending) => self.end(ending),
         }
     }

@@ -292,13 +292,15 @@ impl JobService {
 
     async fn admit(&self, job: NewJob, request: SubmitRequest) -> Result<Submitted, SubmitError> {
         let inner = &self.inner;
-        let provider = job.provider.clone();
-        let load = blocking(&inner.store, move |store| store.load(&provider))
+        let limits = gateway_store::SlotLimits {
+            max_running: inner.config.max_running.max(1),
+            max_per_provider: inner.config.max_running_per_provider.max(1),
+        };
+        let id = job.id.clone();
+        let (runs_now, load) = blocking(&inner.store, move |store| store.outlook(&id, limits))
             .await
             .map_err(|error| SubmitError::Store(error.to_string()))?;
-        let full = load.running >= inner.config.max_running
-            || load.provider_running >= inner.config.max_running_per_provider;
-        if full && load.queued > inner.config.max_queued {
+        if !runs_now && load.queued > inner.config.max_queued {
             let message = format!(
                 "the gateway is at capacity for {} ({} running, {} of them {}, {} queued); retry later",
                 job.provider,

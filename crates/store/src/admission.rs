@@ -67,20 +67,31 @@ pub fn dispatch<'a>(
 }
 
 impl Store {
-    /// Running jobs in all and of `provider`, and queued jobs in all.
-    pub fn load(&self, provider: &str) -> Result<Load, StoreError> {
+    /// Whether queued job `id` would get a slot now, and the load it sees: running jobs in all
+    /// and of its provider, and the queued jobs that would still wait (itself included).
+    pub fn outlook(&self, id: &str, limits: SlotLimits) -> Result<(bool, Load), StoreError> {
         let conn = self.conn();
+        let provider: String =
+            conn.row("SELECT provider FROM jobs WHERE id = ?1", [id], |row| {
+                row.get(0)
+            })?;
         let running = running_by_provider(&conn)?;
-        let queued: i64 = conn.row(
-            "SELECT count(*) FROM jobs WHERE status = 'queued'",
-            [],
-            |row| row.get(0),
-        )?;
-        Ok(Load {
-            running: running.values().sum(),
-            provider_running: running.get(provider).copied().unwrap_or(0),
-            queued: usize::try_from(queued).unwrap_or(0),
-        })
+        let queued = queued_up_to(&conn, i64::MAX, "")?;
+        let admitted = dispatch(&running, &queued, limits);
+        let runs_now = admitted.contains(&id);
+        let ahead = queued
+            .iter()
+            .take_while(|(queued_id, _)| queued_id != id)
+            .count();
+        let waiting = queued.len().saturating_sub(admitted.len()).min(ahead + 1);
+        Ok((
+            runs_now,
+            Load {
+                running: running.values().sum(),
+                provider_running: running.get(&provider).copied().unwrap_or(0),
+                queued: waiting,
+            },
+        ))
     }
 
     /// Moves queued job `id` to `running` (owned by `owner`, started now) when a slot is free

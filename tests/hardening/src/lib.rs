@@ -267,6 +267,40 @@ fn run_mount(args: &[&str], what: &str) {
 
 /// Writes a file of zeros under `dir` until the filesystem is full; returns its path. Fails
 /// the test if the write stops for any other reason.
+/// SIGKILLs every process with a file open under `dir` and waits until they are gone. A job's
+/// supervisor that could not record its final row keeps retrying (and holding the database
+/// open) after its gateway exited; an operator who swaps the disk stops it first, and so do the
+/// tests before they unmount.
+pub fn kill_holders(dir: &std::path::Path) {
+    let holders = || -> Vec<u32> {
+        let Ok(entries) = std::fs::read_dir("/proc") else {
+            return Vec::new();
+        };
+        entries
+            .flatten()
+            .filter_map(|entry| entry.file_name().to_str()?.parse::<u32>().ok())
+            .filter(|pid| *pid != std::process::id())
+            .filter(|pid| {
+                std::fs::read_dir(format!("/proc/{pid}/fd")).is_ok_and(|fds| {
+                    fds.flatten().any(|fd| {
+                        std::fs::read_link(fd.path()).is_ok_and(|target| target.starts_with(dir))
+                    })
+                })
+            })
+            .collect()
+    };
+    for pid in holders() {
+        let _ = Command::new("kill").args(["-9", &pid.to_string()]).status();
+    }
+    let gone = eventually(std::time::Duration::from_secs(5), || holders().is_empty());
+    assert!(
+        gone,
+        "processes still hold {}: {:?}",
+        dir.display(),
+        holders()
+    );
+}
+
 pub fn fill_up(dir: &std::path::Path) -> PathBuf {
     let path = dir.join("filler");
     let mut file = std::fs::File::create(&path)

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use gateway_hardening::{
     HttpGateway, TestMount, World, alive, eventually, fill_up, gateway_pid, http_calls,
-    private_mount_namespace,
+    kill_holders, private_mount_namespace,
 };
 use serde_json::{Value, json};
 
@@ -224,6 +224,8 @@ fn a_disk_turning_read_only_mid_run_gives_clear_errors_keeps_the_running_job() {
     // Only unmounting ends an emergency read-only state: stop, remount (the kernel replays
     // the journal), restart on the same data dir.
     drop(gateway);
+    // The long job's supervisor is still retrying its final row on the dead disk.
+    kill_holders(&world.home.gateway_home());
     drop(mount);
     let _mount = TestMount::image(&world.home.gateway_home(), &image);
     assert_sound_database(&world);

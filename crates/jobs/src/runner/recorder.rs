@@ -206,14 +206,9 @@ impl Recorder {
 
     fn refused(&mut self, error: &StoreError) {
         if !self.store_failed {
-            self.reporter.send(&Report::Event(ProgressEvent {
-                seq: self.seq,
-                ts_ms: now_ms(),
-                kind: "lifecycle".to_owned(),
-                message: format!(
-                    "cannot write the job to the database; keeping it in memory: {error}"
-                ),
-            }));
+            self.reporter.send(&Report::StoreFailed {
+                error: error.to_string(),
+            });
         }
         self.store_failed = true;
     }

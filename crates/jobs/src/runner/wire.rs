@@ -47,6 +47,10 @@ pub(crate) enum Report {
         started_at_ms: i64,
     },
     Event(ProgressEvent),
+    /// The store refused a write (said once per outage; the gateway logs it).
+    StoreFailed {
+        error: String,
+    },
     End(Ending),
 }
 
