@@ -246,7 +246,10 @@ fn start_thread(inner: &Arc<Inner>, live: &Arc<LiveJob>, spec: RunSpec) -> Resul
         .map_err(|error| format!("cannot watch the job's pipe: {error}"))?;
     *lock(&live.control) = Some(std::fs::File::from(OwnedFd::from(control_write)));
     let store = Arc::clone(&inner.store);
-    let owner = inner.instance_id.clone();
+    let owner = runner::Owner {
+        id: inner.instance_id.clone(),
+        adopt_from: None,
+    };
     let wake_dir = inner
         .config
         .db_path

@@ -82,20 +82,14 @@ pub(crate) fn run_process() -> i32 {
             return 1;
         }
     };
-    match store.adopt_job(&spec.job_id, &spec.gateway_instance, &spec.job_id) {
-        Ok(true) => {}
-        Ok(false) | Err(_) => {
-            report_stored(&store, &spec.job_id, &mut reporter);
-            return 0;
-        }
-    }
-    reporter.send(&Report::Adopted);
-    reporter.flush();
     let control = Control {
         fd: Some(control),
         cancel_on_exit: spec.cancel_on_exit,
     };
-    let owner = spec.job_id.clone();
+    let owner = Owner {
+        id: spec.job_id.clone(),
+        adopt_from: Some(spec.gateway_instance.clone()),
+    };
     run(&store, &spec, control, reporter, &owner, Some(&dir));
     0
 }
@@ -127,6 +121,15 @@ fn report_stored(store: &Store, job_id: &str, reporter: &mut Reporter) {
     }
 }
 
+/// Who owns the job while it runs.
+pub(crate) struct Owner {
+    /// The `owner_instance` the job gets (a supervisor process: the job id, whose lock it holds).
+    pub(crate) id: String,
+    /// The gateway to take a queued job over from (a supervisor process); `None` on a gateway
+    /// thread, which owns its jobs as the gateway.
+    pub(crate) adopt_from: Option<String>,
+}
+
 /// Owns the job: slot, start, capture, final row, then wakes the queued jobs that can now run.
 /// `wake_dir` is where queued supervisors listen for that (none for an in-memory store).
 pub(crate) fn run(
@@ -134,7 +137,7 @@ pub(crate) fn run(
     spec: &RunSpec,
     mut control: Control,
     reporter: Reporter,
-    owner: &str,
+    owner: &Owner,
     wake_dir: Option<&Path>,
 ) {
     let limits = SlotLimits {
@@ -148,7 +151,16 @@ pub(crate) fn run(
         spec.output_cap_bytes,
         spec.retention_days,
     );
-    match slot::wait(store, spec, limits, &mut control, owner, wake_dir) {
+    let waited = slot::wait(
+        store,
+        spec,
+        limits,
+        &mut control,
+        owner,
+        &mut recorder.reporter,
+        wake_dir,
+    );
+    match waited {
         Ok(()) => run_admitted(&mut recorder, spec, &mut control),
         Err(Some(conclusion)) => {
             recorder.conclude(JobStatus::Queued, &conclusion, None);

@@ -12,9 +12,10 @@ use std::time::{Duration, Instant};
 
 use gateway_store::{Claim, Load, SlotLimits, Store, now_ms};
 
+use super::Owner;
 use super::conclusion::{self, Conclusion, failed};
 use super::watch::{Control, ControlSignal};
-use super::wire::RunSpec;
+use super::wire::{Report, Reporter, RunSpec};
 use crate::{reconcile, sys};
 
 /// Longest sleep between claims with a wake socket (a lost wake-up costs at most this).
@@ -42,26 +43,41 @@ fn wake_path(dir: &Path, job_id: &str) -> PathBuf {
 
 /// `Ok` once the job is `running` and ours; `Err(Some(_))` when it must end without running
 /// (queue time-out, cancel); `Err(None)` when another process ended it (the store has it).
+///
+/// A supervisor process takes the job over from its gateway with the claim, or, when it has to
+/// wait, before it waits; it reports `Adopted` then, and the gateway may exit.
 pub(super) fn wait(
     store: &Store,
     spec: &RunSpec,
     limits: SlotLimits,
     control: &mut Control,
-    owner: &str,
+    owner: &Owner,
+    reporter: &mut Reporter,
     wake_dir: Option<&Path>,
 ) -> Result<(), Option<Conclusion>> {
     let started = Instant::now();
     let deadline = started + Duration::from_millis(spec.queue_timeout_ms);
     let mut waker: Option<Waker> = None;
     let mut tried_bind = false;
+    let mut adopt_from = owner.adopt_from.clone();
     let mut reconciled = started;
     let mut load = Load::default();
     loop {
-        match store.claim_slot(&spec.job_id, owner, limits, now_ms()) {
-            Ok(Claim::Admitted) => return Ok(()),
+        match store.claim_slot(&spec.job_id, &owner.id, limits, now_ms()) {
+            Ok(Claim::Admitted) => {
+                adopted(reporter, adopt_from.is_some());
+                return Ok(());
+            }
             Ok(Claim::Gone(_)) => return Err(None),
             Ok(Claim::Full(now)) => load = now,
             Err(_) => {} // locked past busy_timeout or a failing disk: try again
+        }
+        if let Some(gateway) = adopt_from.take() {
+            match store.adopt_job(&spec.job_id, &gateway, &owner.id) {
+                Ok(true) => adopted(reporter, true),
+                Ok(false) => return Err(None),
+                Err(_) => adopt_from = Some(gateway),
+            }
         }
         let now = Instant::now();
         if now >= deadline {
@@ -106,9 +122,17 @@ pub(super) fn wait(
         if reconciled.elapsed() >= RECONCILE_EVERY {
             reconciled = Instant::now();
             if let Some(dir) = wake_dir {
-                let _ = reconcile::reconcile_store(store, dir, owner, spec.retention_days);
+                let _ = reconcile::reconcile_store(store, dir, &owner.id, spec.retention_days);
             }
         }
+    }
+}
+
+/// Tells the gateway it may exit (once; a supervisor thread has nothing to say).
+fn adopted(reporter: &mut Reporter, process: bool) {
+    if process {
+        reporter.send(&Report::Adopted);
+        reporter.flush();
     }
 }
 
