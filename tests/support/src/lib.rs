@@ -14,4 +14,6 @@ pub mod mock;
 pub use bins::fake_agent_bin;
 pub use clis::{FAKE_CLI_NAMES, FakeClis, Invocation, path_with};
 pub use home::TestHome;
-pub use mock::{MOCK_TEXT, MOCK_USAGE, MockConfig, MockRequest, MockUsage, MockVendorApi};
+pub use mock::{
+    MOCK_TEXT, MOCK_USAGE, MockConfig, MockRequest, MockTurn, MockUsage, MockVendorApi,
+};

@@ -4,9 +4,16 @@
 //!
 //! One thread accepts on `127.0.0.1:<ephemeral>`, one short-lived thread serves each
 //! connection (one request, then close). Every request is recorded for assertions.
+//!
+//! The Anthropic endpoint can also play a scripted conversation of tool calls
+//! ([`MockVendorApi::script_anthropic`], [`MockTurn`]), so that the real Claude Code can act as
+//! an MCP client of the gateway.
 
 mod http;
+mod script;
 mod vendors;
+
+pub use script::MockTurn;
 
 use std::collections::BTreeMap;
 use std::net::{Ipv4Addr, TcpListener, TcpStream};
@@ -72,6 +79,11 @@ pub struct MockRequest {
 #[derive(Debug, Default)]
 struct Shared {
     config: Mutex<MockConfig>,
+    /// The Anthropic conversation script (empty: every answer is the text).
+    script: Mutex<Vec<MockTurn>>,
+    /// Request bodies as read, before answering (`requests` is written after answering), so a
+    /// client that exits right after its last answer has its last tool results already here.
+    bodies: Mutex<Vec<Value>>,
     requests: Mutex<Vec<MockRequest>>,
     stopping: AtomicBool,
 }
@@ -140,6 +152,31 @@ impl MockVendorApi {
             .unwrap_or_else(PoisonError::into_inner)
             .reject_auth = reject;
     }
+
+    /// Scripts the Anthropic Messages conversation: its requests (those offering `tools`) are
+    /// answered by `turns` in order, one per `tool_result` they hold; side requests, and the
+    /// conversation once `turns` is used up, get the configured text. Replaces any earlier
+    /// script, so each new conversation (e.g. each `claude -p`) gets its own.
+    pub fn script_anthropic(&self, turns: Vec<MockTurn>) {
+        *self
+            .shared
+            .script
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = turns;
+    }
+
+    /// The content of each `tool_result` the client sent back for calls of the tool `name` on
+    /// the Anthropic endpoint, in the order sent, each once. For an MCP tool, Claude Code sends
+    /// `JSON.stringify(structuredContent)`.
+    pub fn tool_results(&self, name: &str) -> Vec<String> {
+        let bodies = self
+            .shared
+            .bodies
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        script::tool_results(bodies.iter(), name)
+    }
 }
 
 impl Drop for MockVendorApi {
@@ -175,12 +212,23 @@ fn serve(stream: &TcpStream, shared: &Shared) {
         .lock()
         .unwrap_or_else(PoisonError::into_inner)
         .clone();
-    let status = vendors::respond(stream, &request, &config).unwrap_or(0);
+    let body = request.json();
+    shared
+        .bodies
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .push(body.clone());
+    let script = shared
+        .script
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .clone();
+    let status = vendors::respond(stream, &request, &config, &script).unwrap_or(0);
     let record = MockRequest {
         method: request.method.clone(),
         target: request.target.clone(),
         headers: request.headers.clone(),
-        body: request.json(),
+        body,
         status,
     };
     shared

@@ -1,12 +1,13 @@
 //! The vendor endpoints the five real CLIs call, answering a fixed text with known token
-//! counts ([`super::MOCK_USAGE`]), or each vendor's own authentication error.
+//! counts ([`super::MOCK_USAGE`]), or each vendor's own authentication error. The Anthropic
+//! endpoint plays the scripted turns instead when there are some ([`super::script`]).
 
 use std::net::TcpStream;
 
 use serde_json::{Value, json};
 
 use super::http::{Request, send_json, send_sse};
-use super::{MOCK_USAGE, MockConfig};
+use super::{MOCK_USAGE, MockConfig, MockTurn, script};
 
 /// Which API a request is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,6 +61,7 @@ pub(crate) fn respond(
     stream: &TcpStream,
     request: &Request,
     config: &MockConfig,
+    turns: &[MockTurn],
 ) -> std::io::Result<u16> {
     let body = request.json();
     match route(request) {
@@ -73,7 +75,10 @@ pub(crate) fn respond(
                 return send_json(stream, 200, &json!({"input_tokens": MOCK_USAGE.input}))
                     .map(|()| 200);
             }
-            anthropic(stream, &body, config).map(|()| 200)
+            let turn = script::turn(turns, &body)
+                .cloned()
+                .unwrap_or_else(|| MockTurn::text(config.text.clone()));
+            anthropic(stream, &body, &turn).map(|()| 200)
         }
         Route::OpenAiResponses => {
             if !authorized(config, bearer(request)) {
@@ -112,43 +117,63 @@ pub(crate) fn respond(
     }
 }
 
-fn anthropic(stream: &TcpStream, body: &Value, config: &MockConfig) -> std::io::Result<()> {
+fn anthropic(stream: &TcpStream, body: &Value, turn: &MockTurn) -> std::io::Result<()> {
     let model = body
         .get("model")
         .and_then(Value::as_str)
         .unwrap_or("claude-mock");
+    let (content, stop_reason) = turn.content();
     let usage = json!({"input_tokens": MOCK_USAGE.input, "output_tokens": MOCK_USAGE.output, "cache_read_input_tokens": MOCK_USAGE.cached, "cache_creation_input_tokens": 0});
     if body.get("stream").and_then(Value::as_bool) != Some(true) {
         let message = json!({"id": "msg_mock", "type": "message", "role": "assistant", "model": model,
-            "content": [{"type": "text", "text": config.text}], "stop_reason": "end_turn", "stop_sequence": null, "usage": usage});
+            "content": content, "stop_reason": stop_reason, "stop_sequence": null, "usage": usage});
         return send_json(stream, 200, &message);
     }
     let mut start_usage = usage;
     start_usage["output_tokens"] = json!(1);
-    let events = [
-        (
-            "message_start",
-            json!({"type": "message_start", "message": {"id": "msg_mock", "type": "message", "role": "assistant", "model": model,
+    let mut events = vec![(
+        "message_start",
+        json!({"type": "message_start", "message": {"id": "msg_mock", "type": "message", "role": "assistant", "model": model,
             "content": [], "stop_reason": null, "stop_sequence": null, "usage": start_usage}}),
-        ),
-        (
-            "content_block_start",
-            json!({"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}}),
-        ),
-        (
-            "content_block_delta",
-            json!({"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": config.text}}),
-        ),
-        (
-            "content_block_stop",
-            json!({"type": "content_block_stop", "index": 0}),
-        ),
+    )];
+    for (index, block) in content.into_iter().enumerate() {
+        let (start, delta) = if block["type"] == "tool_use" {
+            let mut start = block.clone();
+            start["input"] = json!({});
+            let partial = block["input"].to_string();
+            (
+                start,
+                json!({"type": "input_json_delta", "partial_json": partial}),
+            )
+        } else {
+            let text = block["text"].clone();
+            (
+                json!({"type": "text", "text": ""}),
+                json!({"type": "text_delta", "text": text}),
+            )
+        };
+        events.extend([
+            (
+                "content_block_start",
+                json!({"type": "content_block_start", "index": index, "content_block": start}),
+            ),
+            (
+                "content_block_delta",
+                json!({"type": "content_block_delta", "index": index, "delta": delta}),
+            ),
+            (
+                "content_block_stop",
+                json!({"type": "content_block_stop", "index": index}),
+            ),
+        ]);
+    }
+    events.extend([
         (
             "message_delta",
-            json!({"type": "message_delta", "delta": {"stop_reason": "end_turn", "stop_sequence": null}, "usage": {"output_tokens": MOCK_USAGE.output}}),
+            json!({"type": "message_delta", "delta": {"stop_reason": stop_reason, "stop_sequence": null}, "usage": {"output_tokens": MOCK_USAGE.output}}),
         ),
         ("message_stop", json!({"type": "message_stop"})),
-    ];
+    ]);
     let events: Vec<_> = events
         .into_iter()
         .map(|(name, data)| (Some(name), data))

@@ -1,0 +1,168 @@
+//! Scripted Anthropic Messages conversations, so that the real Claude Code can be steered
+//! through a known sequence of tool calls (our MCP tools included) and its tool results read
+//! back ([`MockVendorApi::script_anthropic`](super::MockVendorApi::script_anthropic)).
+//!
+//! The turn that answers a request is derived from the request alone, never from a cursor, so
+//! that side requests and retries consume nothing:
+//! * the scripted conversation is the requests that offer `tools`; Claude Code's side requests
+//!   (the quota probe, titles, summaries) offer none and get the plain text answer;
+//! * the turn is the number of `tool_result` blocks the conversation already holds, because
+//!   every scripted turn but the last calls exactly one tool.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use serde_json::{Value, json};
+
+/// One scripted model turn.
+#[derive(Debug, Clone, PartialEq)]
+pub enum MockTurn {
+    /// Call one tool (`stop_reason: tool_use`); the client runs it and sends a `tool_result`.
+    ToolUse {
+        id: String,
+        name: String,
+        input: Value,
+    },
+    /// Answer text and end the turn.
+    Text(String),
+}
+
+impl MockTurn {
+    /// A call of `name` with a process-unique id, so that the results of calls in different
+    /// conversations (each replays its history on every request) are told apart.
+    pub fn tool_use(name: impl Into<String>, input: Value) -> MockTurn {
+        static NEXT: AtomicU64 = AtomicU64::new(1);
+        MockTurn::ToolUse {
+            id: format!("toolu_mock_{:04}", NEXT.fetch_add(1, Ordering::Relaxed)),
+            name: name.into(),
+            input,
+        }
+    }
+
+    pub fn text(text: impl Into<String>) -> MockTurn {
+        MockTurn::Text(text.into())
+    }
+
+    /// The answer's content blocks and stop reason.
+    pub(crate) fn content(&self) -> (Vec<Value>, &'static str) {
+        match self {
+            MockTurn::ToolUse { id, name, input } => (
+                vec![json!({"type": "tool_use", "id": id, "name": name, "input": input})],
+                "tool_use",
+            ),
+            MockTurn::Text(text) => (vec![json!({"type": "text", "text": text})], "end_turn"),
+        }
+    }
+}
+
+/// The scripted turn that answers the Messages request `body`: `None` for side requests (no
+/// `tools`) and once the script is used up, which get the plain text answer.
+pub(crate) fn turn<'a>(script: &'a [MockTurn], body: &Value) -> Option<&'a MockTurn> {
+    let offers_tools = body
+        .get("tools")
+        .and_then(Value::as_array)
+        .is_some_and(|tools| !tools.is_empty());
+    if !offers_tools {
+        return None;
+    }
+    let answered = blocks(body)
+        .filter(|block| block["type"] == "tool_result")
+        .count();
+    script.get(answered)
+}
+
+/// The content of every `tool_result` the client sent for calls of the tool `name`, in the
+/// order sent, each once. Array contents are reduced to their text blocks, joined.
+pub(crate) fn tool_results<'a>(bodies: impl Iterator<Item = &'a Value>, name: &str) -> Vec<String> {
+    let mut seen = BTreeSet::new();
+    let mut results = Vec::new();
+    for body in bodies {
+        let called: BTreeMap<&str, &str> = blocks(body)
+            .filter(|block| block["type"] == "tool_use")
+            .filter_map(|block| Some((block["id"].as_str()?, block["name"].as_str()?)))
+            .collect();
+        for block in blocks(body).filter(|block| block["type"] == "tool_result") {
+            let Some(id) = block["tool_use_id"].as_str() else {
+                continue;
+            };
+            if called.get(id) == Some(&name) && seen.insert(id.to_owned()) {
+                results.push(text_of(&block["content"]));
+            }
+        }
+    }
+    results
+}
+
+/// Every content block of every message (string contents have none).
+fn blocks(body: &Value) -> impl Iterator<Item = &Value> {
+    body["messages"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|message| message["content"].as_array())
+        .flatten()
+}
+
+fn text_of(content: &Value) -> String {
+    match content {
+        Value::String(text) => text.clone(),
+        Value::Array(parts) => parts
+            .iter()
+            .filter_map(|part| part["text"].as_str())
+            .collect::<Vec<_>>()
+            .join(""),
+        _ => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(tools: bool, results: usize) -> Value {
+        let mut messages = vec![json!({"role": "user", "content": "go"})];
+        for n in 0..results {
+            let id = format!("t{n}");
+            messages.push(json!({"role": "assistant", "content": [{"type": "tool_use", "id": id, "name": "Echo", "input": {}}]}));
+            messages.push(json!({"role": "user", "content": [{"type": "tool_result", "tool_use_id": id, "content": format!("r{n}")}]}));
+        }
+        let tools = if tools {
+            json!([{"name": "Echo"}])
+        } else {
+            json!([])
+        };
+        json!({"messages": messages, "tools": tools})
+    }
+
+    #[test]
+    fn the_turn_is_the_number_of_tool_results_and_side_requests_get_none() {
+        let script = [
+            MockTurn::tool_use("Echo", json!({})),
+            MockTurn::text("done"),
+        ];
+        assert_eq!(turn(&script, &request(true, 0)), Some(&script[0]));
+        assert_eq!(turn(&script, &request(true, 1)), Some(&script[1]));
+        assert_eq!(turn(&script, &request(true, 2)), None, "script used up");
+        assert_eq!(turn(&script, &request(false, 0)), None, "side request");
+    }
+
+    #[test]
+    fn tool_results_are_reported_once_each_in_order() {
+        let history = [request(true, 1), request(true, 2)];
+        assert_eq!(tool_results(history.iter(), "Echo"), ["r0", "r1"]);
+        assert!(tool_results(history.iter(), "Other").is_empty());
+        let parts = json!([{"type": "text", "text": "a"}, {"type": "image"}, {"type": "text", "text": "b"}]);
+        assert_eq!(text_of(&parts), "ab");
+    }
+
+    #[test]
+    fn tool_use_ids_are_unique() {
+        let ids: BTreeSet<String> = (0..3)
+            .filter_map(|_| match MockTurn::tool_use("Echo", json!({})) {
+                MockTurn::ToolUse { id, .. } => Some(id),
+                MockTurn::Text(_) => None,
+            })
+            .collect();
+        assert_eq!(ids.len(), 3);
+    }
+}
