@@ -29,7 +29,10 @@ impl Store {
             return Ok(());
         }
         let mut conn = self.conn();
-        let tx = conn.transaction()?;
+        // IMMEDIATE: the transaction reads (the last chunk) before it writes, and a deferred
+        // one that another process wrote past in between fails at once with SQLITE_BUSY,
+        // without waiting (many supervisors append to one file at the same time).
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         self.append_in(&tx, job_id, chunks, events, events_truncated)?;
         tx.commit()?;
         Ok(())

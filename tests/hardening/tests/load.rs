@@ -101,3 +101,85 @@ fn slow_loris_connections_do_not_lock_out_a_normal_client() {
         "a normal client was locked out: {seen:?}"
     );
 }
+
+/// 32 jobs stream 512 KiB each at once, each written by its own supervisor process into the one
+/// SQLite file (issue 11): every chunk a supervisor counted is stored, in order, and no write
+/// was refused (a `SQLITE_BUSY` past the busy time-out would be logged by the gateway).
+#[test]
+fn thirty_two_supervisors_streaming_at_once_lose_no_chunk_and_hit_no_busy_error() {
+    const BYTES: usize = 512 * 1024;
+    let world = World::new()
+        .with("LLM_GATEWAY_AUTH_TOKEN", TOKEN)
+        .with("FAKE_AGENT_OUTPUT_BYTES", &BYTES.to_string());
+    let gateway = world.serve_http(&[]);
+    let starts: Vec<Value> = (0..32)
+        .map(|n| {
+            let tool = if n % 2 == 0 {
+                "claude_request_async"
+            } else {
+                "codex_request_async"
+            };
+            json!({"tool": tool, "args": {"prompt": format!("stream {n}")}})
+        })
+        .collect();
+    let ids: Vec<String> = http_calls(&world, &gateway.url, 32, &starts)
+        .iter()
+        .map(|seen| {
+            seen["structured"]["jobId"]
+                .as_str()
+                .unwrap_or_else(|| panic!("async start failed: {seen}"))
+                .to_owned()
+        })
+        .collect();
+    let waits: Vec<Value> = ids
+        .iter()
+        .map(|id| json!({"tool": "llm_job_status", "args": {"jobId": id, "waitMs": 5000}}))
+        .collect();
+    let finished = gateway_hardening::eventually(std::time::Duration::from_secs(120), || {
+        http_calls(&world, &gateway.url, 8, &waits)
+            .iter()
+            .all(|seen| {
+                !matches!(
+                    seen["structured"]["status"].as_str(),
+                    Some("queued" | "running")
+                )
+            })
+    });
+    assert!(finished, "the 32 streaming jobs never finished");
+    let db = rusqlite::Connection::open(world.home.gateway_home().join("logs.db")).unwrap();
+    for id in &ids {
+        let (status, counted): (String, i64) = db
+            .query_row(
+                "SELECT status, stdout_bytes FROM jobs WHERE id = ?1",
+                [id],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )
+            .unwrap();
+        let (stored, chunks, last_seq): (i64, i64, i64) = db
+            .query_row(
+                "SELECT coalesce(sum(bytes), 0), count(*), coalesce(max(seq), -1)
+                 FROM job_output WHERE job_id = ?1 AND stream = 'stdout'",
+                [id],
+                |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+            )
+            .unwrap();
+        assert_eq!(status, "completed", "job {id}");
+        assert!(
+            counted >= BYTES as i64,
+            "job {id}: only {counted} bytes counted"
+        );
+        assert_eq!(
+            stored, counted,
+            "job {id}: chunks lost between capture and store"
+        );
+        assert!(
+            last_seq + 1 == chunks,
+            "job {id}: chunk sequence has holes ({chunks} chunks, last seq {last_seq})"
+        );
+    }
+    let log = gateway.stderr();
+    assert!(
+        !log.contains("cannot write the job") && !log.contains("locked"),
+        "a supervisor's write was refused:\n{log}"
+    );
+}

@@ -1,3 +1,4 @@
+mod claude_code_client;
 mod conformance;
 mod http_security;
 mod inspector;

@@ -225,9 +225,9 @@ fn serve(stream: &TcpStream, shared: &Shared) {
         .clone();
     let status = vendors::respond(stream, &request, &config, &script).unwrap_or(0);
     let record = MockRequest {
-        method: request.method.clone(),
-        target: request.target.clone(),
-        headers: request.headers.clone(),
+        method: request.method,
+        target: request.target,
+        headers: request.headers,
         body,
         status,
     };

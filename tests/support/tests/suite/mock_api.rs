@@ -3,7 +3,8 @@
 use std::io::{Read, Write};
 use std::net::TcpStream;
 
-use gateway_test_support::{MOCK_TEXT, MockConfig, MockVendorApi};
+use gateway_test_support::{MOCK_TEXT, MockConfig, MockTurn, MockVendorApi};
+use serde_json::json;
 
 fn post(mock: &MockVendorApi, path: &str, headers: &[(&str, &str)], body: &str) -> (u16, String) {
     let mut stream = TcpStream::connect(("127.0.0.1", mock.port)).unwrap();
@@ -88,4 +89,44 @@ fn reject_mode_and_invalid_keys_get_auth_errors() {
         "{}",
     );
     assert_eq!(status, 401);
+}
+
+#[test]
+fn a_scripted_anthropic_conversation_calls_tools_then_answers_and_side_requests_get_the_text() {
+    let mock = MockVendorApi::start();
+    let call = MockTurn::tool_use("Lookup", json!({"query": "x"}));
+    let MockTurn::ToolUse { id, .. } = &call else {
+        unreachable!("tool_use builds a ToolUse")
+    };
+    let id = id.clone();
+    mock.script_anthropic(vec![call, MockTurn::text("all done")]);
+    let key = [("x-api-key", "sk-test")];
+    let tools = json!([{"name": "Lookup"}]);
+    let first = json!({"model": "m", "stream": true, "tools": tools,
+        "messages": [{"role": "user", "content": "go"}]});
+    let (_, body) = post(&mock, "/v1/messages", &key, &first.to_string());
+    assert!(body.contains(r#""stop_reason":"tool_use""#), "{body}");
+    assert!(
+        body.contains(r#""partial_json":"{\"query\":\"x\"}""#),
+        "{body}"
+    );
+
+    let side = json!({"model": "haiku", "messages": [{"role": "user", "content": "title?"}]});
+    let (_, body) = post(&mock, "/v1/messages", &key, &side.to_string());
+    assert!(
+        body.contains(MOCK_TEXT),
+        "a request without tools is a side request: {body}"
+    );
+
+    let second = json!({"model": "m", "tools": tools, "messages": [
+        {"role": "user", "content": "go"},
+        {"role": "assistant", "content": [{"type": "tool_use", "id": id, "name": "Lookup", "input": {"query": "x"}}]},
+        {"role": "user", "content": [{"type": "tool_result", "tool_use_id": id, "content": "{\"found\":1}"}]},
+    ]});
+    let (_, body) = post(&mock, "/v1/messages", &key, &second.to_string());
+    assert!(
+        body.contains("all done") && body.contains("end_turn"),
+        "{body}"
+    );
+    assert_eq!(mock.tool_results("Lookup"), [r#"{"found":1}"#]);
 }
