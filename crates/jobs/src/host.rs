@@ -245,6 +245,8 @@ fn start_thread(inner: &Arc<Inner>, live: &Arc<LiveJob>, spec: RunSpec) -> Resul
     let reports = tokio::net::unix::pipe::Receiver::from_owned_fd(OwnedFd::from(report_read))
         .map_err(|error| format!("cannot watch the job's pipe: {error}"))?;
     *lock(&live.control) = Some(std::fs::File::from(OwnedFd::from(control_write)));
+    // A thread's jobs stay the gateway's own: nothing to take over.
+    live.state.send_modify(|state| state.adopted = true);
     let store = Arc::clone(&inner.store);
     let owner = runner::Owner {
         id: inner.instance_id.clone(),
@@ -295,8 +297,13 @@ async fn follow(
     if let Some(mut child) = child {
         let _ = child.wait().await;
     }
-    if !live.state.borrow().ended {
-        settle_lost(&inner, &live).await;
+    let (ended, adopted) = {
+        let state = live.state.borrow();
+        (state.ended, state.adopted)
+    };
+    if !ended || !adopted {
+        let reported = live.state.borrow().error.clone();
+        settle_lost(&inner, &live, reported).await;
     }
     live.release();
     let keep = if lock(&live.tails).is_some() {
@@ -307,9 +314,10 @@ async fn follow(
     inner.forget_later(live.id.clone(), keep);
 }
 
-/// The supervisor went away without a final report: fail a job it never took over, orphan one
-/// it owned (its lock is free now), and mirror what the store then says.
-async fn settle_lost(inner: &Arc<Inner>, live: &LiveJob) {
+/// The supervisor went away without a final report, or without ever taking the job over (it
+/// could not start: `reported` says why): fail a job it never took over, orphan one it owned
+/// (its lock is free now), and mirror what the store then says.
+async fn settle_lost(inner: &Arc<Inner>, live: &LiveJob, reported: Option<String>) {
     let id = live.id.clone();
     let gateway = inner.instance_id.clone();
     let days = inner.config.retention_days;
@@ -324,7 +332,9 @@ async fn settle_lost(inner: &Arc<Inner>, live: &LiveJob) {
                 let finish = JobFinish {
                     status: JobStatus::Failed,
                     exit_code: None,
-                    error: Some("the job's supervisor exited before it started the job".to_owned()),
+                    error: Some(reported.unwrap_or_else(|| {
+                        "the job's supervisor exited before it started the job".to_owned()
+                    })),
                     error_category: Some("spawn".to_owned()),
                     finished_at_ms: now_ms(),
                     output_truncated: false,

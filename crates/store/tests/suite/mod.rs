@@ -1,3 +1,4 @@
+mod admission;
 mod dedup;
 mod open;
 mod records;
