@@ -317,7 +317,7 @@ async fn follow(
 /// The supervisor went away without a final report, or without ever taking the job over (it
 /// could not start: `reported` says why): fail a job it never took over, orphan one it owned
 /// (its lock is free now), and mirror what the store then says.
-async fn settle_lost(inner: &Arc<Inner>, live: &LiveJob, reported: Option<String>) {
+pub(crate) async fn settle_lost(inner: &Arc<Inner>, live: &LiveJob, reported: Option<String>) {
     let id = live.id.clone();
     let gateway = inner.instance_id.clone();
     let days = inner.config.retention_days;

@@ -327,11 +327,14 @@ impl JobService {
             job.created_at_ms,
         ));
         inner.live_map().insert(job.id.clone(), Arc::clone(&live));
-        if let Err(problem) = host::start(inner, &live, &hosting, spec).await {
-            inner.live_map().remove(&job.id);
-            self.fail_unstarted(&job.id, &problem, "spawn").await;
-            return Err(SubmitError::Store(problem));
-        }
+        // Off the caller's path: an async start answers as soon as the job is stored.
+        let inner = Arc::clone(inner);
+        tokio::spawn(async move {
+            if let Err(problem) = host::start(&inner, &live, &hosting, spec).await {
+                host::settle_lost(&inner, &live, Some(problem)).await;
+                inner.forget_later(live.id.clone(), Duration::from_secs(120));
+            }
+        });
         Ok(Submitted {
             job_id: job.id,
             correlation_id: job.correlation_id,
@@ -583,6 +586,12 @@ impl JobService {
                 tokio::time::sleep(KILL_GRACE).await;
                 sys::kill_group(pgid, sys::SIGKILL);
             });
+        }
+        // A job of ours whose supervisor was not listening yet: it finds the row canceled when
+        // it starts; wait for that, so this process's view agrees.
+        if let Some(live) = self.inner.live(job_id) {
+            let mut state = live.state.subscribe();
+            let _ = tokio::time::timeout(CANCEL_WAIT, state.wait_for(|state| state.ended)).await;
         }
         Ok(CancelOutcome::Canceled)
     }

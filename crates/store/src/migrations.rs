@@ -315,6 +315,12 @@ pub(crate) const LATEST: i64 = MIGRATIONS.len() as i64;
 /// Brings `conn` up to [`LATEST`] inside one exclusive transaction (two processes starting at
 /// once serialize here). Returns the version found before migrating.
 pub(crate) fn migrate(conn: &mut Connection) -> Result<i64, StoreError> {
+    // Up to date (every open but the first): no lock at all. Every job's supervisor opens the
+    // database, and an exclusive transaction here would queue behind every writer.
+    let current: i64 = conn.query_row("PRAGMA user_version", [], |row| row.get(0))?;
+    if current == LATEST {
+        return Ok(current);
+    }
     let tx = conn.transaction_with_behavior(TransactionBehavior::Exclusive)?;
     let found: i64 = tx.query_row("PRAGMA user_version", [], |row| row.get(0))?;
     if found >= LATEST {
