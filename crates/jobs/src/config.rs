@@ -35,6 +35,24 @@ impl SupervisorCommand {
     }
 }
 
+/// The keeper-only binary installed beside the supervisor (a binary of `gateway-cli`).
+pub const KEEPER_BIN: &str = "llm-cli-gateway-keeper";
+
+impl SupervisorCommand {
+    /// The group keeper to start in front of each CLI: the small keeper-only binary beside a
+    /// stand-alone supervisor when there is one (exec'ing it costs far less than the
+    /// supervisor, which links SQLite and the parsers), else the supervisor's own keeper role.
+    pub fn keeper(&self) -> SupervisorCommand {
+        let beside = self
+            .args
+            .is_empty()
+            .then(|| self.program.parent().map(|dir| dir.join(KEEPER_BIN)))
+            .flatten()
+            .filter(|path| path.is_file());
+        beside.map_or_else(|| self.clone(), SupervisorCommand::standalone)
+    }
+}
+
 /// The stand-alone supervisor of this crate (tests and benches).
 pub const SUPERVISOR_BIN: &str = "gateway-job-supervisor";
 /// The stand-alone supervisor installed with the gateway (a binary of `gateway-cli`).

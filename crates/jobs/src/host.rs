@@ -1,7 +1,8 @@
 //! The gateway's side of a job: starting its supervisor and following the supervisor's reports
 //! into a [`LiveJob`], the fresher in-memory view that sync calls and long-polls wait on.
 //!
-//! A supervisor runs as a detached process (a session of its own, so it outlives the gateway)
+//! A supervisor runs as a detached process (a process group of its own, so it outlives the
+//! gateway)
 //! or, without a working supervisor binary or with an in-memory store, on a thread of the
 //! gateway. Either way it gets the same pipes: the spec and then control bytes in, reports out.
 
@@ -18,7 +19,7 @@ use tokio::sync::{broadcast, watch};
 use crate::runner::wire::{Ending, Report, Reporter, RunSpec, encode_spec};
 use crate::runner::{self, Control};
 use crate::service::{Inner, blocking};
-use crate::{JobSnapshot, ProgressEvent, SupervisorCommand, reconcile, supervisor, sys};
+use crate::{JobSnapshot, ProgressEvent, SupervisorCommand, reconcile, supervisor};
 
 /// Progress events kept in memory per job (the store keeps them all, up to its own cap).
 const EVENT_RING: usize = 256;
@@ -215,8 +216,11 @@ async fn start_process(
         .arg(supervisor::RUN_ARG)
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null());
-    sys::new_session(&mut command);
+        .stderr(std::process::Stdio::null())
+        // A group of its own: no signal sent to the gateway's group (a terminal's Ctrl-C, a
+        // client killing its server's group) reaches it. No `setsid` pre-exec hook: that would
+        // force fork+exec of the whole gateway where posix_spawn is cheap.
+        .process_group(0);
     let mut child = command
         .spawn()
         .map_err(|error| format!("cannot start the job's supervisor: {error}"))?;

@@ -21,8 +21,8 @@ pub mod supervisor;
 mod sys;
 
 pub use config::{
-    DEFAULT_JOB_TIMEOUT, GATEWAY_SUPERVISOR_BIN, SUPERVISOR_BIN, SUPERVISOR_ENV, SupervisorCommand,
-    data_dir_from_env, default_idle_timeout, locate_supervisor,
+    DEFAULT_JOB_TIMEOUT, GATEWAY_SUPERVISOR_BIN, KEEPER_BIN, SUPERVISOR_BIN, SUPERVISOR_ENV,
+    SupervisorCommand, data_dir_from_env, default_idle_timeout, locate_supervisor,
 };
 pub use gateway_store::{
     ApprovalRecord, JobFilter, NewApproval, NewSession, NewToolCall, RequestRecord, SessionRecord,

@@ -314,8 +314,8 @@ impl JobService {
         }
         let hosting = inner.hosting().await.clone();
         let keeper = match &hosting {
-            Hosting::Process(supervisor) => Some(supervisor.clone()),
-            Hosting::Thread { keeper } => keeper.clone(),
+            Hosting::Process(supervisor) => Some(supervisor.keeper()),
+            Hosting::Thread { keeper } => keeper.as_ref().map(crate::SupervisorCommand::keeper),
         };
         let cancel_on_exit = inner.cancels_on_exit().await;
         let spec = inner.run_spec(&job, &request, cancel_on_exit, keeper);

@@ -1,7 +1,7 @@
 //! The per-job supervisor process. Its binary has two roles, chosen by the first argument:
 //!
 //! - `run`: the job's owner ([`crate::runner`]): spec on stdin, reports on stdout, started by
-//!   the gateway in a session of its own so it outlives the gateway.
+//!   the gateway in a process group of its own so it outlives the gateway.
 //! - `<owner-pid> -- <cli> <args…>`: the group keeper, started by the owner as the leader of a
 //!   new process group; it starts the CLI in that group and waits.
 //!
@@ -54,6 +54,12 @@ pub fn main(args: impl Iterator<Item = OsString>) -> i32 {
         return crate::runner::run_process();
     }
     keep(args)
+}
+
+/// The `llm-cli-gateway-keeper` binary's `main`: the keeper role alone, so that the process
+/// started once per job in front of the CLI stays small and cheap to exec.
+pub fn keeper_main(args: impl Iterator<Item = OsString>) -> i32 {
+    keep(args.collect())
 }
 
 /// The group keeper with `args` = `<parent-pid> -- <program> <args…>`; returns the exit code.

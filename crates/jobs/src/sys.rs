@@ -182,18 +182,3 @@ pub(crate) fn pidfd_open(pid: u32) -> Option<std::os::fd::OwnedFd> {
     // SAFETY: the kernel just handed us this descriptor; nothing else owns it.
     Some(unsafe { std::os::fd::OwnedFd::from_raw_fd(fd) })
 }
-
-/// Makes `command`'s child the leader of a new session (and process group), so it outlives
-/// the gateway: no terminal hang-up, no signal sent to the gateway's group reaches it.
-pub(crate) fn new_session(command: &mut tokio::process::Command) {
-    // SAFETY: the hook runs between fork and exec and only calls setsid, which is
-    // async-signal-safe and allocates nothing.
-    unsafe {
-        command.pre_exec(|| {
-            if libc::setsid() == -1 {
-                return Err(io::Error::last_os_error());
-            }
-            Ok(())
-        });
-    }
-}
