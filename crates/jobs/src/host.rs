@@ -172,7 +172,7 @@ impl LiveJob {
                 %error,
                 "cannot write the job to the database; keeping it in memory"
             ),
-            Report::End(ending) => self.end(ending),
+            Report::End(ending) => self.end(*ending),
         }
     }
 
@@ -353,8 +353,10 @@ pub(crate) async fn settle_lost(inner: &Arc<Inner>, live: &LiveJob, reported: Op
         store.job(&id)
     })
     .await;
-    if let Ok(Some(record)) = record {
-        if record.status.is_terminal() {
+    if let Ok(Some(record)) = record
+        && record.status.is_terminal()
+    {
+        {
             live.end(Ending {
                 status: record.status,
                 exit_code: record.exit_code,

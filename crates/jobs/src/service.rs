@@ -683,7 +683,7 @@ impl JobService {
 
 /// What a cancel found.
 enum Marked {
-    Canceled(JobRecord),
+    Canceled(Box<JobRecord>),
     AlreadyFinished(JobStatus),
     NotFound,
 }
@@ -709,7 +709,7 @@ fn mark_canceled(store: &Store, id: &str, retention_days: u32) -> Result<Marked,
             retention_days,
         };
         if store.finish_job(id, record.status, &finish)? {
-            return Ok(Marked::Canceled(record));
+            return Ok(Marked::Canceled(Box::new(record)));
         }
     }
     Ok(store.job(id)?.map_or(Marked::NotFound, |record| {

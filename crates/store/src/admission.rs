@@ -212,6 +212,12 @@ fn queued_up_to(
 mod tests {
     use super::*;
 
+    /// (queued jobs oldest first as (id, provider), the ids admitted).
+    type Case = (
+        &'static [(&'static str, &'static str)],
+        &'static [&'static str],
+    );
+
     fn queue(entries: &[(&str, &str)]) -> Vec<(String, String)> {
         entries
             .iter()
@@ -226,7 +232,7 @@ mod tests {
             max_per_provider: 1,
         };
         let running = HashMap::from([("claude".to_owned(), 1)]);
-        let cases: [(&[(&str, &str)], &[&str]); 4] = [
+        let cases: [Case; 4] = [
             (&[], &[]),
             (&[("a", "claude"), ("b", "codex")], &["b"]),
             (

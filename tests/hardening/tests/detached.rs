@@ -3,6 +3,11 @@
 //! store, ends the gateway the way a client does (stdin closed, SIGTERM, SIGKILL), and reads
 //! the job back through a *later* gateway process.
 
+#![expect(
+    clippy::unwrap_used,
+    reason = "test helpers: failing loudly is the point"
+)]
+
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::mpsc::{Receiver, channel};

@@ -149,6 +149,17 @@ fn human_bytes(bytes: u64) -> String {
 mod tests {
     use super::*;
 
+    /// (cause, exit code, signal, parsed outcome) → (status, exit code, category).
+    type Case<'a> = (
+        Option<Cause>,
+        Option<i32>,
+        Option<i32>,
+        &'a RunOutcome,
+        JobStatus,
+        Option<i32>,
+        Option<&'a str>,
+    );
+
     #[test]
     fn ends_map_to_status_code_and_category() {
         let limits = Limits {
@@ -162,15 +173,7 @@ mod tests {
             error: Some("quota".to_owned()),
             ..RunOutcome::default()
         };
-        let cases: [(
-            Option<Cause>,
-            Option<i32>,
-            Option<i32>,
-            &RunOutcome,
-            JobStatus,
-            Option<i32>,
-            Option<&str>,
-        ); 9] = [
+        let cases: [Case<'_>; 9] = [
             (
                 None,
                 Some(0),

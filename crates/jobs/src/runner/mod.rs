@@ -96,27 +96,27 @@ pub(crate) fn run_process() -> i32 {
 
 /// The supervisor could not even start: say why to the gateway, which fails the job.
 fn refuse(reporter: &mut Reporter, problem: String) {
-    reporter.send(&Report::End(Ending {
+    reporter.send(&Report::End(Box::new(Ending {
         status: JobStatus::Failed,
         exit_code: None,
         error: Some(problem),
         finished_at_ms: now_ms(),
         outcome: None,
         unstored_tails: None,
-    }));
+    })));
     reporter.flush();
 }
 
 fn report_stored(store: &Store, job_id: &str, reporter: &mut Reporter) {
     if let Ok(Some(record)) = store.job(job_id) {
-        reporter.send(&Report::End(Ending {
+        reporter.send(&Report::End(Box::new(Ending {
             status: record.status,
             exit_code: record.exit_code,
             error: record.error,
             finished_at_ms: record.finished_at_ms.unwrap_or_else(now_ms),
             outcome: record.outcome,
             unstored_tails: None,
-        }));
+        })));
         reporter.flush();
     }
 }

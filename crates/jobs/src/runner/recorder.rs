@@ -265,13 +265,15 @@ impl Recorder {
                 .is_err()
                 .then(|| [self.stdout.tail().to_owned(), self.stderr.tail().to_owned()]),
         });
-        self.reporter.send(&Report::End(ending));
+        self.reporter.send(&Report::End(Box::new(ending)));
         self.reporter.flush();
         if first.is_err() {
             let deadline = Instant::now() + STORE_RETRY_FOR;
             while Instant::now() < deadline {
                 std::thread::sleep(STORE_RETRY_EVERY);
-                if write(&self.store).is_ok() {
+                // The database file is gone (deleted, its disk unmounted): nobody can read it.
+                let gone = self.store.path().is_some_and(|path| !path.exists());
+                if gone || write(&self.store).is_ok() {
                     return;
                 }
             }

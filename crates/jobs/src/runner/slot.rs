@@ -102,11 +102,11 @@ pub(super) fn wait(
             control.raw().unwrap_or(-1),
         ];
         let ready = sys::poll(&fds, nap.min(deadline - now));
-        if ready[0].readable {
-            if let Some(waker) = &waker {
-                let mut byte = [0_u8; 8];
-                while waker.socket.recv(&mut byte).is_ok() {}
-            }
+        if ready[0].readable
+            && let Some(waker) = &waker
+        {
+            let mut byte = [0_u8; 8];
+            while waker.socket.recv(&mut byte).is_ok() {}
         }
         if ready[1].readable {
             match control.read() {

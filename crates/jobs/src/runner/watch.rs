@@ -163,8 +163,11 @@ pub(crate) fn watch(
                 _ => {}
             }
         }
-        if exit.is_none() && (ready[3].readable || exit_fd.is_none()) {
-            if let Ok(Some(status)) = child.try_wait() {
+        if exit.is_none()
+            && (ready[3].readable || exit_fd.is_none())
+            && let Ok(Some(status)) = child.try_wait()
+        {
+            {
                 exit = Some(status);
                 exit_fd = None;
                 // Leftover grandchildren in the group end with the job.

@@ -51,7 +51,7 @@ pub(crate) enum Report {
     StoreFailed {
         error: String,
     },
-    End(Ending),
+    End(Box<Ending>),
 }
 
 /// The final state, sent after the store has it (or failed to take it).
