@@ -13,13 +13,14 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use gateway_core::{JobStatus, RunOutcome};
 use gateway_store::{JobFinish, now_ms};
-use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncBufReadExt, BufReader, Lines};
 use tokio::sync::{broadcast, watch};
 
 use crate::runner::wire::{Ending, Report, Reporter, RunSpec, encode_spec};
 use crate::runner::{self, Control};
 use crate::service::{Inner, blocking};
-use crate::{JobSnapshot, ProgressEvent, SupervisorCommand, reconcile, supervisor};
+use crate::workers::Worker;
+use crate::{JobSnapshot, ProgressEvent, SupervisorCommand, reconcile};
 
 /// Progress events kept in memory per job (the store keeps them all, up to its own cap).
 const EVENT_RING: usize = 256;
@@ -51,7 +52,7 @@ pub(crate) struct LiveJob {
     /// Stdout and stderr tails, when the store refused the output.
     pub(crate) tails: Mutex<Option<[String; 2]>>,
     /// The control pipe to the supervisor: a byte cancels, closing it says "gateway gone".
-    control: Mutex<Option<std::fs::File>>,
+    control: Mutex<Option<Arc<std::fs::File>>>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -142,9 +143,18 @@ impl LiveJob {
 
     /// Asks the supervisor to cancel; `false` when there is no pipe to it any more.
     pub(crate) fn send_cancel(&self) -> bool {
+        self.send(runner::CANCEL_BYTE)
+    }
+
+    /// Tells the supervisor the gateway is exiting (it cancels when `on_exit = cancel`).
+    pub(crate) fn send_exit(&self) -> bool {
+        self.send(runner::EXIT_BYTE)
+    }
+
+    fn send(&self, byte: u8) -> bool {
         lock(&self.control)
-            .as_mut()
-            .is_some_and(|pipe| pipe.write_all(b"c").is_ok())
+            .as_ref()
+            .is_some_and(|pipe| (&**pipe).write_all(&[byte]).is_ok())
     }
 
     /// Closes the control pipe: the supervisor reads "gateway gone".
@@ -173,6 +183,7 @@ impl LiveJob {
                 "cannot write the job to the database; keeping it in memory"
             ),
             Report::End(ending) => self.end(*ending),
+            Report::Idle => {}
         }
     }
 
@@ -210,35 +221,31 @@ async fn start_process(
     supervisor: &SupervisorCommand,
     spec: &RunSpec,
 ) -> Result<(), String> {
-    let mut command = tokio::process::Command::new(&supervisor.program);
-    command
-        .args(&supervisor.args)
-        .arg(supervisor::RUN_ARG)
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        // A group of its own: no signal sent to the gateway's group (a terminal's Ctrl-C, a
-        // client killing its server's group) reaches it. No `setsid` pre-exec hook: that would
-        // force fork+exec of the whole gateway where posix_spawn is cheap.
-        .process_group(0);
-    let mut child = command
-        .spawn()
-        .map_err(|error| format!("cannot start the job's supervisor: {error}"))?;
-    let (Some(mut stdin), Some(stdout)) = (child.stdin.take(), child.stdout.take()) else {
-        return Err("the job's supervisor has no pipes".to_owned());
-    };
     let framed = encode_spec(spec).map_err(|error| error.to_string())?;
-    let written = stdin.write_all(&framed).await;
-    let control = stdin.into_owned_fd().map(std::fs::File::from);
-    if let (Ok(()), Ok(control)) = (written, control) {
-        *lock(&live.control) = Some(control);
+    // An idle supervisor first; one that died meanwhile is retired and a fresh one started.
+    let mut worker = match inner.workers.take() {
+        Some(idle) => idle,
+        None => Worker::spawn(supervisor)?,
+    };
+    if worker.send(framed.clone()).await.is_err() {
+        worker.retire();
+        worker = Worker::spawn(supervisor)?;
+        worker
+            .send(framed)
+            .await
+            .map_err(|error| format!("cannot hand the job to its supervisor: {error}"))?;
     }
-    tokio::spawn(follow(
-        Arc::clone(inner),
-        Arc::clone(live),
-        stdout,
-        Some(child),
-    ));
+    *lock(&live.control) = Some(Arc::clone(&worker.control));
+    let (inner, live) = (Arc::clone(inner), Arc::clone(live));
+    tokio::spawn(async move {
+        let idle = apply_reports(&live, &mut worker.reports).await;
+        settle(&inner, &live).await;
+        if idle && !inner.is_closing() {
+            inner.workers.put(worker, inner.config.max_running.max(1));
+        } else {
+            worker.retire();
+        }
+    });
     Ok(())
 }
 
@@ -248,7 +255,7 @@ fn start_thread(inner: &Arc<Inner>, live: &Arc<LiveJob>, spec: RunSpec) -> Resul
         pipes.map_err(|error| format!("cannot make the job's pipes: {error}"))?;
     let reports = tokio::net::unix::pipe::Receiver::from_owned_fd(OwnedFd::from(report_read))
         .map_err(|error| format!("cannot watch the job's pipe: {error}"))?;
-    *lock(&live.control) = Some(std::fs::File::from(OwnedFd::from(control_write)));
+    *lock(&live.control) = Some(Arc::new(std::fs::File::from(OwnedFd::from(control_write))));
     // A thread's jobs stay the gateway's own: nothing to take over.
     live.state.send_modify(|state| state.adopted = true);
     let store = Arc::clone(&inner.store);
@@ -264,7 +271,7 @@ fn start_thread(inner: &Arc<Inner>, live: &Arc<LiveJob>, spec: RunSpec) -> Resul
     std::thread::Builder::new()
         .name(format!("job-{}", spec.job_id))
         .spawn(move || {
-            let control = Control {
+            let mut control = Control {
                 fd: Some(std::fs::File::from(OwnedFd::from(control_read))),
                 cancel_on_exit: true,
             };
@@ -272,42 +279,48 @@ fn start_thread(inner: &Arc<Inner>, live: &Arc<LiveJob>, spec: RunSpec) -> Resul
             runner::run(
                 &store,
                 &spec,
-                control,
+                &mut control,
                 reporter,
                 &owner,
                 wake_dir.as_deref(),
             );
         })
         .map_err(|error| format!("cannot start the job's thread: {error}"))?;
-    tokio::spawn(follow(Arc::clone(inner), Arc::clone(live), reports, None));
+    let (inner, live) = (Arc::clone(inner), Arc::clone(live));
+    tokio::spawn(async move {
+        let mut reports = BufReader::new(reports).lines();
+        apply_reports(&live, &mut reports).await;
+        settle(&inner, &live).await;
+    });
     Ok(())
 }
 
-/// Applies reports until the supervisor closes its end; if it ended without a final report
-/// (it died), the store decides, after a reconcile of the job's owner.
-async fn follow(
-    inner: Arc<Inner>,
-    live: Arc<LiveJob>,
-    reports: impl AsyncRead + Unpin,
-    child: Option<tokio::process::Child>,
-) {
-    let mut lines = BufReader::new(reports).lines();
-    while let Ok(Some(line)) = lines.next_line().await {
+/// Applies a job's reports to `live` until its supervisor says it is idle (`true`) or its pipe
+/// closes (`false`: it exited, or was a thread that finished).
+async fn apply_reports(
+    live: &LiveJob,
+    reports: &mut Lines<BufReader<tokio::net::unix::pipe::Receiver>>,
+) -> bool {
+    while let Ok(Some(line)) = reports.next_line().await {
         match serde_json::from_str::<Report>(&line) {
+            Ok(Report::Idle) => return true,
             Ok(report) => live.apply(report),
             Err(error) => tracing::warn!(job = %live.id, %error, "unreadable supervisor report"),
         }
     }
-    if let Some(mut child) = child {
-        let _ = child.wait().await;
-    }
+    false
+}
+
+/// After the reports: a job its supervisor never took over, or left without a final report
+/// (it died), is settled from the store; then the live view is kept a while and dropped.
+async fn settle(inner: &Arc<Inner>, live: &Arc<LiveJob>) {
     let (ended, adopted) = {
         let state = live.state.borrow();
         (state.ended, state.adopted)
     };
     if !ended || !adopted {
         let reported = live.state.borrow().error.clone();
-        settle_lost(&inner, &live, reported).await;
+        settle_lost(inner, live, reported).await;
     }
     live.release();
     let keep = if lock(&live.tails).is_some() {

@@ -19,6 +19,7 @@ mod service;
 mod spawn;
 pub mod supervisor;
 mod sys;
+mod workers;
 
 pub use config::{
     DEFAULT_JOB_TIMEOUT, GATEWAY_SUPERVISOR_BIN, KEEPER_BIN, SUPERVISOR_BIN, SUPERVISOR_ENV,

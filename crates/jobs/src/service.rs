@@ -54,6 +54,8 @@ pub(crate) struct Inner {
     lock: Mutex<Option<InstanceLock>>,
     /// Where supervisors run, decided at the first job (see [`Inner::hosting`]).
     hosting: tokio::sync::OnceCell<Hosting>,
+    /// Supervisor processes waiting for their next job.
+    pub(crate) workers: crate::workers::Workers,
 }
 
 pub(crate) fn snapshot_of(record: JobRecord) -> JobSnapshot {
@@ -123,6 +125,10 @@ impl Inner {
                 }
             })
             .await
+    }
+
+    pub(crate) fn is_closing(&self) -> bool {
+        self.closing.load(Ordering::SeqCst)
     }
 
     pub(crate) fn live(&self, job_id: &str) -> Option<Arc<LiveJob>> {
@@ -207,6 +213,7 @@ impl JobService {
             background: Mutex::new(None),
             lock: Mutex::new(lock),
             hosting: tokio::sync::OnceCell::new(),
+            workers: crate::workers::Workers::default(),
         });
         crate::reconcile::startup(&inner).await?;
         let background = Background::start(&inner);
@@ -638,7 +645,7 @@ impl JobService {
         let cancel = inner.cancels_on_exit().await;
         if cancel {
             for job in &live {
-                job.release(); // EOF on the control pipe: the supervisor cancels
+                job.send_exit(); // the supervisor cancels and records `canceled`
             }
         }
         let wait_all = async {
@@ -652,6 +659,7 @@ impl JobService {
         if tokio::time::timeout(SHUTDOWN_WAIT, wait_all).await.is_err() {
             tracing::warn!("some jobs were not taken over or recorded within 10 s of shutdown");
         }
+        inner.workers.retire_all();
         let background = inner
             .background
             .lock()

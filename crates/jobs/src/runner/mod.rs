@@ -26,14 +26,17 @@ use gateway_store::{RunningInfo, SlotLimits, Store, StoreOptions, now_ms};
 pub(crate) use conclusion::{CANCELED_BY_REQUEST, Conclusion};
 use conclusion::{Ended, failed};
 use recorder::Recorder;
-pub(crate) use watch::{Control, KILL_GRACE};
+pub(crate) use watch::{CANCEL_BYTE, Control, EXIT_BYTE, KILL_GRACE};
 use wire::{Ending, Report, Reporter, RunSpec};
 
 use crate::spawn::{self, SpawnError};
 use crate::{reconcile, sys};
 
-/// The supervisor process's `run` mode: the spec on stdin (which then stays open as the control
-/// pipe), reports on stdout. Returns the process exit code.
+/// The supervisor process's `run` mode: specs on stdin (which stays open between them as the
+/// control pipe), reports on stdout. It owns one job at a time and, while its gateway lives,
+/// takes the next one it is handed (so the exec, the database open and the schema parse are
+/// paid once per supervisor, not once per job); it exits when stdin closes between jobs.
+/// Returns the process exit code.
 pub(crate) fn run_process() -> i32 {
     let (Ok(control), Ok(report)) = (
         std::io::stdin().as_fd().try_clone_to_owned(),
@@ -41,37 +44,71 @@ pub(crate) fn run_process() -> i32 {
     ) else {
         return 2;
     };
-    let mut control = std::fs::File::from(control);
+    let mut control = Control {
+        fd: Some(std::fs::File::from(control)),
+        cancel_on_exit: false,
+    };
     let mut reporter = Reporter::new(std::fs::File::from(report));
-    let spec = match wire::read_spec(&mut control) {
-        Ok(spec) => spec,
-        Err(problem) => {
-            refuse(&mut reporter, problem);
-            return 2;
-        }
+    let mut opened: Option<(std::path::PathBuf, Arc<Store>)> = None;
+    while let Some(file) = control.fd.as_mut() {
+        let spec = match wire::read_spec(file) {
+            Ok(Some(spec)) => spec,
+            Ok(None) => return 0,
+            Err(problem) => {
+                refuse(&mut reporter, problem);
+                return 2;
+            }
+        };
+        let store = match open_for(&mut opened, &spec) {
+            Ok(store) => store,
+            Err(problem) => {
+                refuse(&mut reporter, problem);
+                return 1;
+            }
+        };
+        control.cancel_on_exit = spec.cancel_on_exit;
+        reporter = own_one(&store, &spec, &mut control, reporter);
+        reporter.send(&Report::Idle);
+        reporter.flush();
+    }
+    0
+}
+
+/// The store of `spec`'s database, opened once per supervisor.
+fn open_for(
+    opened: &mut Option<(std::path::PathBuf, Arc<Store>)>,
+    spec: &RunSpec,
+) -> Result<Arc<Store>, String> {
+    let Some(path) = spec.db_path.clone() else {
+        return Err("a supervisor process needs a database file".to_owned());
     };
-    let Some(db_path) = spec.db_path.clone() else {
-        refuse(
-            &mut reporter,
-            "a supervisor process needs a database file".to_owned(),
-        );
-        return 2;
-    };
-    let store = match Store::open(&StoreOptions {
-        path: Some(db_path.clone()),
+    if let Some((open_path, store)) = opened.as_ref()
+        && *open_path == path
+    {
+        return Ok(Arc::clone(store));
+    }
+    let store = Store::open(&StoreOptions {
+        path: Some(path.clone()),
         redact: spec.redact,
-    }) {
-        Ok(store) => Arc::new(store),
-        Err(error) => {
-            refuse(
-                &mut reporter,
-                format!("the job's supervisor cannot open the database: {error}"),
-            );
-            return 1;
-        }
+    })
+    .map_err(|error| format!("the job's supervisor cannot open the database: {error}"))?;
+    let store = Arc::new(store);
+    *opened = Some((path, Arc::clone(&store)));
+    Ok(store)
+}
+
+/// One job in a supervisor process: its lock (held until the job's final row is written), then
+/// [`run`]. Gives the reporter back for the next job.
+fn own_one(
+    store: &Arc<Store>,
+    spec: &RunSpec,
+    control: &mut Control,
+    mut reporter: Reporter,
+) -> Reporter {
+    let Some(db_path) = spec.db_path.as_deref() else {
+        return reporter;
     };
-    // Ownership: a lock held for this process's lifetime, then the row names this owner.
-    let dir = reconcile::instances_dir(&db_path);
+    let dir = reconcile::instances_dir(db_path);
     let _lock = match reconcile::InstanceLock::acquire(&dir, &spec.job_id) {
         Ok(lock) => lock,
         Err(error) => {
@@ -79,19 +116,14 @@ pub(crate) fn run_process() -> i32 {
                 &mut reporter,
                 format!("the job's supervisor cannot take its lock: {error}"),
             );
-            return 1;
+            return reporter;
         }
-    };
-    let control = Control {
-        fd: Some(control),
-        cancel_on_exit: spec.cancel_on_exit,
     };
     let owner = Owner {
         id: spec.job_id.clone(),
         adopt_from: Some(spec.gateway_instance.clone()),
     };
-    run(&store, &spec, control, reporter, &owner, Some(&dir));
-    0
+    run(store, spec, control, reporter, &owner, Some(&dir))
 }
 
 /// The supervisor could not even start: say why to the gateway, which fails the job.
@@ -135,11 +167,11 @@ pub(crate) struct Owner {
 pub(crate) fn run(
     store: &Arc<Store>,
     spec: &RunSpec,
-    mut control: Control,
+    control: &mut Control,
     reporter: Reporter,
     owner: &Owner,
     wake_dir: Option<&Path>,
-) {
+) -> Reporter {
     let limits = SlotLimits {
         max_running: spec.max_running.max(1),
         max_per_provider: spec.max_running_per_provider.max(1),
@@ -155,25 +187,22 @@ pub(crate) fn run(
         store,
         spec,
         limits,
-        &mut control,
+        control,
         owner,
         &mut recorder.reporter,
         wake_dir,
     );
     match waited {
-        Ok(()) => run_admitted(&mut recorder, spec, &mut control),
-        Err(Some(conclusion)) => {
-            recorder.conclude(JobStatus::Queued, &conclusion, None);
-            return;
+        Ok(()) => {
+            run_admitted(&mut recorder, spec, control);
+            if let Some(dir) = wake_dir {
+                slot::wake_admissible(store, limits, dir);
+            }
         }
-        Err(None) => {
-            report_stored(store, &spec.job_id, &mut recorder.reporter);
-            return;
-        }
+        Err(Some(conclusion)) => recorder.conclude(JobStatus::Queued, &conclusion, None),
+        Err(None) => report_stored(store, &spec.job_id, &mut recorder.reporter),
     }
-    if let Some(dir) = wake_dir {
-        slot::wake_admissible(store, limits, dir);
-    }
+    recorder.into_reporter()
 }
 
 fn run_admitted(recorder: &mut Recorder, spec: &RunSpec, control: &mut Control) {

@@ -110,6 +110,11 @@ impl Recorder {
         }
     }
 
+    /// The reporter back, for the supervisor's next job.
+    pub(crate) fn into_reporter(self) -> Reporter {
+        self.reporter
+    }
+
     pub(crate) fn store(&self) -> &Store {
         &self.store
     }

@@ -110,13 +110,13 @@ pub(super) fn wait(
         }
         if ready[1].readable {
             match control.read() {
-                ControlSignal::Cancel if control.fd.is_some() => {
+                ControlSignal::Cancel => {
                     return Err(Some(conclusion::canceled(conclusion::CANCELED_BY_REQUEST)));
                 }
-                ControlSignal::Cancel => {
+                ControlSignal::ExitCancel => {
                     return Err(Some(conclusion::canceled(conclusion::CANCELED_AT_EXIT)));
                 }
-                ControlSignal::Nothing | ControlSignal::GatewayGone => {}
+                ControlSignal::Nothing => {}
             }
         }
         if reconciled.elapsed() >= RECONCILE_EVERY {

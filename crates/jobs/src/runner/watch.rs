@@ -36,9 +36,17 @@ pub(crate) struct Control {
 
 pub(crate) enum ControlSignal {
     Nothing,
+    /// `llm_job_cancel` and the like, from the gateway that started the job.
     Cancel,
-    GatewayGone,
+    /// The gateway is exiting (its pipe closed, or it said so) and `on_exit = cancel`.
+    ExitCancel,
 }
+
+/// The control byte that cancels the job.
+pub(crate) const CANCEL_BYTE: u8 = b'c';
+/// The control byte a gateway sends when it exits with `on_exit = cancel` (its pipe may stay
+/// open a moment longer, or be shared with the supervisor's next job).
+pub(crate) const EXIT_BYTE: u8 = b'x';
 
 impl Control {
     /// Reads what is ready on the control pipe (call only when `poll` says it is readable).
@@ -46,17 +54,19 @@ impl Control {
         let Some(file) = self.fd.as_mut() else {
             return ControlSignal::Nothing;
         };
-        let mut byte = [0_u8; 64];
-        match file.read(&mut byte) {
+        let mut bytes = [0_u8; 64];
+        let exiting = match file.read(&mut bytes) {
             Ok(0) | Err(_) => {
                 self.fd = None;
-                if self.cancel_on_exit {
-                    ControlSignal::Cancel
-                } else {
-                    ControlSignal::GatewayGone
-                }
+                true
             }
-            Ok(_) => ControlSignal::Cancel,
+            Ok(count) if bytes[..count].contains(&CANCEL_BYTE) => return ControlSignal::Cancel,
+            Ok(count) => bytes[..count].contains(&EXIT_BYTE),
+        };
+        if exiting && self.cancel_on_exit {
+            ControlSignal::ExitCancel
+        } else {
+            ControlSignal::Nothing
         }
     }
 
@@ -152,15 +162,11 @@ pub(crate) fn watch(
         }
         if ready[2].readable {
             match control.read() {
-                ControlSignal::Cancel if running => {
-                    let why = if control.fd.is_none() {
-                        Cause::GatewayExit
-                    } else {
-                        Cause::Cancel
-                    };
-                    stop(why, &mut cause, &mut kill_at);
+                ControlSignal::Cancel if running => stop(Cause::Cancel, &mut cause, &mut kill_at),
+                ControlSignal::ExitCancel if running => {
+                    stop(Cause::GatewayExit, &mut cause, &mut kill_at);
                 }
-                _ => {}
+                ControlSignal::Cancel | ControlSignal::ExitCancel | ControlSignal::Nothing => {}
             }
         }
         if exit.is_none()

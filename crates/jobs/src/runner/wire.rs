@@ -52,6 +52,9 @@ pub(crate) enum Report {
         error: String,
     },
     End(Box<Ending>),
+    /// The supervisor is done with the job (final row written or given up) and reads the next
+    /// spec: the gateway may hand it another job.
+    Idle,
 }
 
 /// The final state, sent after the store has it (or failed to take it).
@@ -75,16 +78,20 @@ pub(crate) fn encode_spec(spec: &RunSpec) -> Result<Vec<u8>, serde_json::Error> 
     Ok(framed)
 }
 
-/// Reads one spec written by [`encode_spec`], and not a byte more.
-pub(crate) fn read_spec(input: &mut impl Read) -> Result<RunSpec, String> {
+/// Reads the next spec written by [`encode_spec`], and not a byte more. `Ok(None)`: the pipe
+/// closed before a new spec began (the gateway is gone or has no more work). A cancel byte
+/// that raced the end of the previous job is skipped.
+pub(crate) fn read_spec(input: &mut impl Read) -> Result<Option<RunSpec>, String> {
     let mut length = Vec::new();
     let mut byte = [0_u8; 1];
     loop {
         match input.read(&mut byte) {
-            Ok(0) => return Err("no run spec on stdin".to_owned()),
-            Ok(_) if byte[0] == b'\n' => break,
-            Ok(_) if length.len() < 20 => length.push(byte[0]),
-            Ok(_) => return Err("the run spec's length line is too long".to_owned()),
+            Ok(0) if length.is_empty() => return Ok(None),
+            Ok(0) => return Err("the run spec was cut off".to_owned()),
+            Ok(_) if byte[0] == b'\n' && !length.is_empty() => break,
+            Ok(_) if byte[0].is_ascii_digit() && length.len() < 20 => length.push(byte[0]),
+            Ok(_) if length.is_empty() => {} // a control byte that raced the last job's end
+            Ok(_) => return Err("the run spec's length line is not a number".to_owned()),
             Err(error) if error.kind() == std::io::ErrorKind::Interrupted => {}
             Err(error) => return Err(format!("cannot read the run spec: {error}")),
         }
@@ -97,7 +104,9 @@ pub(crate) fn read_spec(input: &mut impl Read) -> Result<RunSpec, String> {
     input
         .read_exact(&mut json)
         .map_err(|error| format!("cannot read the run spec: {error}"))?;
-    serde_json::from_slice(&json).map_err(|error| format!("bad run spec: {error}"))
+    serde_json::from_slice(&json)
+        .map(Some)
+        .map_err(|error| format!("bad run spec: {error}"))
 }
 
 /// Report lines to the gateway; after the first failed write (the gateway is gone) it stays
@@ -170,15 +179,21 @@ mod tests {
                 export_file: None,
             },
         };
-        let mut bytes = encode_spec(&spec).unwrap();
+        let mut bytes = b"cc".to_vec(); // stale cancels before a spec are skipped
+        bytes.extend(encode_spec(&spec).unwrap());
         bytes.push(b'c');
         let mut reader = std::io::Cursor::new(bytes);
-        let read = read_spec(&mut reader).unwrap();
+        let read = read_spec(&mut reader).unwrap().unwrap();
         assert_eq!(read.spec, spec.spec);
         assert_eq!(read.job_id, "job");
         let mut rest = Vec::new();
         reader.read_to_end(&mut rest).unwrap();
         assert_eq!(rest, b"c");
-        assert!(read_spec(&mut std::io::Cursor::new(b"x\n{}".to_vec())).is_err());
+        assert!(read_spec(&mut std::io::Cursor::new(b"12x\n{}".to_vec())).is_err());
+        assert!(
+            read_spec(&mut std::io::Cursor::new(Vec::new()))
+                .unwrap()
+                .is_none()
+        );
     }
 }
