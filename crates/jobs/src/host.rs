@@ -225,11 +225,11 @@ async fn start_process(
     // An idle supervisor first; one that died meanwhile is retired and a fresh one started.
     let mut worker = match inner.workers.take() {
         Some(idle) => idle,
-        None => Worker::spawn(supervisor)?,
+        None => spawn_worker(supervisor).await?,
     };
     if worker.send(framed.clone()).await.is_err() {
         worker.retire();
-        worker = Worker::spawn(supervisor)?;
+        worker = spawn_worker(supervisor).await?;
         worker
             .send(framed)
             .await
@@ -241,12 +241,24 @@ async fn start_process(
         let idle = apply_reports(&live, &mut worker.reports).await;
         settle(&inner, &live).await;
         if idle && !inner.is_closing() {
-            inner.workers.put(worker, inner.config.max_running.max(1));
+            let keep = inner.config.max_running.max(1);
+            inner
+                .workers
+                .put(worker, keep, keep + inner.config.max_queued);
         } else {
             worker.retire();
         }
     });
     Ok(())
+}
+
+/// A new supervisor process, spawned off the async threads (a spawn blocks for a moment, and
+/// an async start should not wait behind it).
+async fn spawn_worker(supervisor: &SupervisorCommand) -> Result<Worker, String> {
+    let supervisor = supervisor.clone();
+    tokio::task::spawn_blocking(move || Worker::spawn(&supervisor))
+        .await
+        .map_err(|error| format!("cannot start the job's supervisor: {error}"))?
 }
 
 fn start_thread(inner: &Arc<Inner>, live: &Arc<LiveJob>, spec: RunSpec) -> Result<(), String> {

@@ -8,6 +8,7 @@ use std::io::Write;
 use std::os::fd::OwnedFd;
 use std::os::unix::process::CommandExt;
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use tokio::io::{BufReader, Lines};
 
@@ -81,39 +82,53 @@ impl Worker {
     }
 }
 
-/// Idle supervisors, most recent last.
+/// How long supervisors beyond `max_running` stay idle before they are let go (they were
+/// needed for a burst of queued jobs; each holds about 1 MB of its own memory).
+const BURST_IDLE: Duration = Duration::from_secs(30);
+
+/// Idle supervisors with the time each became idle, most recent last.
 #[derive(Debug, Default)]
 pub(crate) struct Workers {
-    idle: Mutex<Vec<Worker>>,
+    idle: Mutex<Vec<(Worker, Instant)>>,
 }
 
 impl Workers {
-    fn idle(&self) -> std::sync::MutexGuard<'_, Vec<Worker>> {
+    fn idle(&self) -> std::sync::MutexGuard<'_, Vec<(Worker, Instant)>> {
         self.idle
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// An idle worker, if any.
+    /// An idle worker, if any (the most recently idle: its caches are warm).
     pub(crate) fn take(&self) -> Option<Worker> {
-        self.idle().pop()
+        self.idle().pop().map(|(worker, _)| worker)
     }
 
-    /// Keeps `worker` for the next job, unless `keep` idle ones are kept already.
-    pub(crate) fn put(&self, worker: Worker, keep: usize) {
+    /// Keeps `worker` for the next job: up to `keep` of them, and up to `burst` while they were
+    /// idle less than [`BURST_IDLE`] (the oldest beyond `keep` go first).
+    pub(crate) fn put(&self, worker: Worker, keep: usize, burst: usize) {
+        let now = Instant::now();
         let mut idle = self.idle();
-        if idle.len() < keep {
-            idle.push(worker);
-        } else {
-            drop(idle);
+        idle.push((worker, now));
+        let mut gone = Vec::new();
+        while idle.len() > burst
+            || (idle.len() > keep
+                && idle
+                    .first()
+                    .is_some_and(|(_, since)| now.duration_since(*since) > BURST_IDLE))
+        {
+            gone.push(idle.remove(0).0);
+        }
+        drop(idle);
+        for worker in gone {
             worker.retire();
         }
     }
 
     /// Retires every idle worker (the gateway is shutting down).
     pub(crate) fn retire_all(&self) {
-        let idle: Vec<Worker> = std::mem::take(&mut *self.idle());
-        for worker in idle {
+        let idle = std::mem::take(&mut *self.idle());
+        for (worker, _) in idle {
             worker.retire();
         }
     }
