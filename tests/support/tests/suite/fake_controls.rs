@@ -236,11 +236,16 @@ fn grandchild_outlives_the_fake_and_holds_stdout() {
         .grandchild_pid
         .expect("grandchild_pid in the log line");
     assert!(alive(grandchild), "the grandchild outlives its parent");
-    let cmdline = std::fs::read(format!("/proc/{grandchild}/cmdline")).unwrap();
-    assert!(
-        String::from_utf8_lossy(&cmdline).contains("__fake-agent-sleep"),
-        "a re-exec of the fake, no shell"
-    );
+    // The grandchild may not have finished its exec yet (its cmdline is still the parent's).
+    let re_exec = || {
+        std::fs::read(format!("/proc/{grandchild}/cmdline"))
+            .is_ok_and(|cmdline| String::from_utf8_lossy(&cmdline).contains("__fake-agent-sleep"))
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while !re_exec() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    assert!(re_exec(), "a re-exec of the fake, no shell");
     signal(grandchild, libc::SIGKILL);
     let mut out = String::new();
     child
