@@ -95,7 +95,10 @@ impl Store {
     }
 
     /// Moves queued job `id` to `running` (owned by `owner`, started now) when a slot is free
-    /// for it and no older queued job comes first.
+    /// for it and no older queued job comes first. The answer is worked out under a read first,
+    /// which never waits on a writer: many queued supervisors asking at once would otherwise
+    /// queue for the write lock only to hear "full". Only a job that gets a slot takes the
+    /// write lock, and checks again under it.
     pub fn claim_slot(
         &self,
         id: &str,
@@ -104,42 +107,21 @@ impl Store {
         now_ms: i64,
     ) -> Result<Claim, StoreError> {
         let mut conn = self.conn();
+        match evaluate(&conn, id, limits)? {
+            Claim::Admitted => {}
+            other @ (Claim::Full(_) | Claim::Gone(_)) => return Ok(other),
+        }
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let found: Option<(String, String, i64)> = tx
-            .row(
-                "SELECT status, provider, created_at FROM jobs WHERE id = ?1",
-                [id],
-                |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
-            )
-            .optional()?;
-        let Some((status, provider, created_at)) = found else {
-            return Ok(Claim::Gone(None));
-        };
-        let status = crate::jobs::parse_status(&status)?;
-        if status != JobStatus::Queued {
-            return Ok(Claim::Gone(Some(status)));
-        }
-        let running = running_by_provider(&tx)?;
-        let ahead = queued_up_to(&tx, created_at, id)?;
-        if !dispatch(&running, &ahead, limits).contains(&id) {
-            let queued: i64 = tx.row(
-                "SELECT count(*) FROM jobs WHERE status = 'queued'",
-                [],
-                |row| row.get(0),
+        let claim = evaluate(&tx, id, limits)?;
+        if claim == Claim::Admitted {
+            tx.run(
+                "UPDATE jobs SET status = 'running', started_at = ?3, owner_instance = ?2
+                 WHERE id = ?1 AND status = 'queued'",
+                params![id, owner, now_ms],
             )?;
-            return Ok(Claim::Full(Load {
-                running: running.values().sum(),
-                provider_running: running.get(&provider).copied().unwrap_or(0),
-                queued: usize::try_from(queued).unwrap_or(0),
-            }));
+            tx.commit()?;
         }
-        tx.run(
-            "UPDATE jobs SET status = 'running', started_at = ?3, owner_instance = ?2
-             WHERE id = ?1 AND status = 'queued'",
-            params![id, owner, now_ms],
-        )?;
-        tx.commit()?;
-        Ok(Claim::Admitted)
+        Ok(claim)
     }
 
     /// Queued jobs that would get a slot now, oldest first (to wake their supervisors).
@@ -174,6 +156,43 @@ impl Store {
         )?;
         Ok(changed == 1)
     }
+}
+
+/// Whether queued job `id` would get a slot now (`Admitted` here changes nothing yet).
+fn evaluate(
+    conn: &rusqlite::Connection,
+    id: &str,
+    limits: SlotLimits,
+) -> Result<Claim, StoreError> {
+    let found: Option<(String, String, i64)> = conn
+        .row(
+            "SELECT status, provider, created_at FROM jobs WHERE id = ?1",
+            [id],
+            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+        )
+        .optional()?;
+    let Some((status, provider, created_at)) = found else {
+        return Ok(Claim::Gone(None));
+    };
+    let status = crate::jobs::parse_status(&status)?;
+    if status != JobStatus::Queued {
+        return Ok(Claim::Gone(Some(status)));
+    }
+    let running = running_by_provider(conn)?;
+    let ahead = queued_up_to(conn, created_at, id)?;
+    if dispatch(&running, &ahead, limits).contains(&id) {
+        return Ok(Claim::Admitted);
+    }
+    let queued: i64 = conn.row(
+        "SELECT count(*) FROM jobs WHERE status = 'queued'",
+        [],
+        |row| row.get(0),
+    )?;
+    Ok(Claim::Full(Load {
+        running: running.values().sum(),
+        provider_running: running.get(&provider).copied().unwrap_or(0),
+        queued: usize::try_from(queued).unwrap_or(0),
+    }))
 }
 
 fn running_by_provider(conn: &rusqlite::Connection) -> Result<HashMap<String, usize>, StoreError> {
