@@ -12,13 +12,12 @@ use std::os::fd::OwnedFd;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use gateway_core::{JobStatus, RunOutcome};
-use gateway_store::{JobFinish, now_ms};
 use tokio::io::{AsyncBufReadExt, BufReader, Lines};
 use tokio::sync::{broadcast, watch};
 
 use crate::runner::wire::{Ending, Report, Reporter, RunSpec, encode_spec};
 use crate::runner::{self, Control};
-use crate::service::{Inner, blocking};
+use crate::service::{Inner, blocking, unstarted};
 use crate::workers::Worker;
 use crate::{JobSnapshot, ProgressEvent, SupervisorCommand, reconcile};
 
@@ -33,7 +32,11 @@ const KEEP_FINISHED_UNSTORED: std::time::Duration = std::time::Duration::from_se
 #[derive(Debug, Clone)]
 pub(crate) enum Hosting {
     /// A detached supervisor process per job.
-    Process(SupervisorCommand),
+    Process {
+        supervisor: SupervisorCommand,
+        /// The keeper in front of each CLI, found once ([`SupervisorCommand::keeper`]).
+        keeper: SupervisorCommand,
+    },
     /// A gateway thread per job; the CLI runs under the keeper when one is given.
     Thread { keeper: Option<SupervisorCommand> },
 }
@@ -210,7 +213,7 @@ pub(crate) async fn start(
     spec: RunSpec,
 ) -> Result<(), String> {
     match hosting {
-        Hosting::Process(command) => start_process(inner, live, command, &spec).await,
+        Hosting::Process { supervisor, .. } => start_process(inner, live, supervisor, &spec).await,
         Hosting::Thread { .. } => start_thread(inner, live, spec),
     }
 }
@@ -358,19 +361,10 @@ pub(crate) async fn settle_lost(inner: &Arc<Inner>, live: &LiveJob, reported: Op
     let record = blocking(&inner.store, move |store| {
         if let Some(job) = store.job(&id)? {
             if job.status == JobStatus::Queued && job.owner_instance == gateway {
-                let finish = JobFinish {
-                    status: JobStatus::Failed,
-                    exit_code: None,
-                    error: Some(reported.unwrap_or_else(|| {
-                        "the job's supervisor exited before it started the job".to_owned()
-                    })),
-                    error_category: Some("spawn".to_owned()),
-                    finished_at_ms: now_ms(),
-                    output_truncated: false,
-                    outcome: None,
-                    retention_days: days,
-                };
-                store.finish_job(&id, JobStatus::Queued, &finish)?;
+                let error = reported.unwrap_or_else(|| {
+                    "the job's supervisor exited before it started the job".to_owned()
+                });
+                store.finish_job(&id, JobStatus::Queued, &unstarted(error, "spawn", days))?;
             } else if let Some(dir) = &dir {
                 reconcile::reconcile_store(store, dir, &gateway, days)?;
             }
@@ -381,17 +375,8 @@ pub(crate) async fn settle_lost(inner: &Arc<Inner>, live: &LiveJob, reported: Op
     if let Ok(Some(record)) = record
         && record.status.is_terminal()
     {
-        {
-            live.end(Ending {
-                status: record.status,
-                exit_code: record.exit_code,
-                error: record.error,
-                finished_at_ms: record.finished_at_ms.unwrap_or_else(now_ms),
-                outcome: record.outcome,
-                unstored_tails: None,
-            });
-            return;
-        }
+        live.end(Ending::from_record(record));
+        return;
     }
     live.state.send_modify(|state| state.ended = true);
 }

@@ -120,8 +120,13 @@ impl Inner {
                     None => None,
                 };
                 match (supervisor, &self.config.db_path) {
-                    (Some(supervisor), Some(_)) => Hosting::Process(supervisor),
-                    (keeper, _) => Hosting::Thread { keeper },
+                    (Some(supervisor), Some(_)) => Hosting::Process {
+                        keeper: supervisor.keeper(),
+                        supervisor,
+                    },
+                    (supervisor, _) => Hosting::Thread {
+                        keeper: supervisor.as_ref().map(crate::SupervisorCommand::keeper),
+                    },
                 }
             })
             .await
@@ -321,8 +326,8 @@ impl JobService {
         }
         let hosting = inner.hosting().await.clone();
         let keeper = match &hosting {
-            Hosting::Process(supervisor) => Some(supervisor.keeper()),
-            Hosting::Thread { keeper } => keeper.as_ref().map(crate::SupervisorCommand::keeper),
+            Hosting::Process { keeper, .. } => Some(keeper.clone()),
+            Hosting::Thread { keeper } => keeper.clone(),
         };
         let cancel_on_exit = inner.cancels_on_exit().await;
         let spec = inner.run_spec(&job, &request, cancel_on_exit, keeper);
@@ -352,16 +357,11 @@ impl JobService {
 
     /// Ends a job that never reached a supervisor (CAS from `queued`).
     async fn fail_unstarted(&self, id: &str, message: &str, category: &str) {
-        let finish = JobFinish {
-            status: JobStatus::Failed,
-            exit_code: None,
-            error: Some(message.to_owned()),
-            error_category: Some(category.to_owned()),
-            finished_at_ms: now_ms(),
-            output_truncated: false,
-            outcome: None,
-            retention_days: self.inner.config.retention_days,
-        };
+        let finish = unstarted(
+            message.to_owned(),
+            category,
+            self.inner.config.retention_days,
+        );
         let id = id.to_owned();
         let _ = blocking(&self.inner.store, move |store| {
             store.finish_job(&id, JobStatus::Queued, &finish)
@@ -680,12 +680,26 @@ impl JobService {
 
     /// Whether jobs run under detached supervisor processes (for `doctor`).
     pub async fn supervised(&self) -> bool {
-        matches!(self.inner.hosting().await, Hosting::Process(_))
+        matches!(self.inner.hosting().await, Hosting::Process { .. })
     }
 
     /// Whether `shutdown` was called.
     pub fn is_closing(&self) -> bool {
         self.inner.closing.load(Ordering::SeqCst)
+    }
+}
+
+/// The final row of a job that failed before any supervisor started it.
+pub(crate) fn unstarted(error: String, category: &str, retention_days: u32) -> JobFinish {
+    JobFinish {
+        status: JobStatus::Failed,
+        exit_code: None,
+        error: Some(error),
+        error_category: Some(category.to_owned()),
+        finished_at_ms: now_ms(),
+        output_truncated: false,
+        outcome: None,
+        retention_days,
     }
 }
 

@@ -141,14 +141,7 @@ fn refuse(reporter: &mut Reporter, problem: String) {
 
 fn report_stored(store: &Store, job_id: &str, reporter: &mut Reporter) {
     if let Ok(Some(record)) = store.job(job_id) {
-        reporter.send(&Report::End(Box::new(Ending {
-            status: record.status,
-            exit_code: record.exit_code,
-            error: record.error,
-            finished_at_ms: record.finished_at_ms.unwrap_or_else(now_ms),
-            outcome: record.outcome,
-            unstored_tails: None,
-        })));
+        reporter.send(&Report::End(Box::new(Ending::from_record(record))));
         reporter.flush();
     }
 }

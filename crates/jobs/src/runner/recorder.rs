@@ -288,13 +288,6 @@ impl Recorder {
     /// The row as another writer ended it (a cancel won the race).
     fn stored_ending(&self) -> Option<Ending> {
         let record = self.store.job(&self.job_id).ok().flatten()?;
-        Some(Ending {
-            status: record.status,
-            exit_code: record.exit_code,
-            error: record.error,
-            finished_at_ms: record.finished_at_ms.unwrap_or_else(now_ms),
-            outcome: record.outcome,
-            unstored_tails: None,
-        })
+        Some(Ending::from_record(record))
     }
 }

@@ -69,6 +69,21 @@ pub(crate) struct Ending {
     pub(crate) unstored_tails: Option<[String; 2]>,
 }
 
+impl Ending {
+    /// The final state as the store has it (another writer ended the job, or its supervisor
+    /// is gone).
+    pub(crate) fn from_record(record: gateway_store::JobRecord) -> Ending {
+        Ending {
+            status: record.status,
+            exit_code: record.exit_code,
+            error: record.error,
+            finished_at_ms: record.finished_at_ms.unwrap_or_else(gateway_store::now_ms),
+            outcome: record.outcome,
+            unstored_tails: None,
+        }
+    }
+}
+
 /// Writes `spec` as `<length>\n<json>` so the reader can take exactly the spec and leave the
 /// rest of the pipe for control bytes.
 pub(crate) fn encode_spec(spec: &RunSpec) -> Result<Vec<u8>, serde_json::Error> {
