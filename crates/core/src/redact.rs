@@ -10,6 +10,10 @@ use std::sync::{LazyLock, OnceLock};
 
 use regex::{Captures, Regex, RegexSet};
 
+mod stream;
+
+pub use stream::StreamRedactor;
+
 /// One kind of secret: the marker says `[REDACTED:<kind>]`.
 struct Rule {
     kind: &'static str,
@@ -30,6 +34,12 @@ fn token_like(secret: &str) -> bool {
         && secret
             .chars()
             .any(|c| c.is_ascii_digit() || "-._~+/=".contains(c))
+}
+
+/// `name: value` is also how prose and YAML talk about tokens (`token: 12`), so the value
+/// must look machine-made, as after `Bearer`.
+fn value_like(secret: &str) -> bool {
+    not_marker(secret) && token_like(secret)
 }
 
 /// Assignment values: anything but an empty value or a marker we already wrote.
@@ -86,9 +96,27 @@ const RULES: &[Rule] = &[
     },
     Rule {
         kind: "github_token",
-        pattern: r"(?-u:\b)gh[pousr]_[A-Za-z0-9]{30,}",
+        pattern: r"(?-u:\b)(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{22,})",
         group: 0,
         accept: any,
+    },
+    Rule {
+        kind: "stripe_key",
+        pattern: r"(?-u:\b)[sr]k_(?:live|test)_[A-Za-z0-9]{16,}",
+        group: 0,
+        accept: any,
+    },
+    Rule {
+        kind: "huggingface_token",
+        pattern: r"(?-u:\b)hf_[A-Za-z0-9]{30,}",
+        group: 0,
+        accept: any,
+    },
+    Rule {
+        kind: "aws_secret",
+        pattern: r#"(?i)(?-u:\b)aws_secret_access_key[ \t]*[=:][ \t]*["']?([A-Za-z0-9/+=]{30,})"#,
+        group: 1,
+        accept: not_marker,
     },
     Rule {
         kind: "slack_token",
@@ -122,13 +150,19 @@ const RULES: &[Rule] = &[
     },
     Rule {
         kind: "secret_assignment",
-        pattern: r"(?i)(?-u:\b)(?:password|passwd|api[_\-]?key|secret|token|access[_\-]?token|auth[_\-]?token|client[_\-]?secret)=([^ \t\r\n\x0B\x0C\x22'&,;]+)",
+        pattern: r"(?i)(?-u:\b)(?:password|passwd|pwd|api[_\-]?key|secret|token|access[_\-]?token|auth[_\-]?token|client[_\-]?secret)=([^ \t\r\n\x0B\x0C\x22'&,;]+)",
         group: 1,
         accept: not_marker,
     },
     Rule {
         kind: "secret_assignment",
-        pattern: r#"(?i)"(?:password|passwd|api[_\-]?key|secret|token|access[_\-]?token|auth[_\-]?token|client[_\-]?secret)"[ \t\r\n\x0B\x0C]*:[ \t\r\n\x0B\x0C]*"([^"]+)""#,
+        pattern: r"(?i)(?-u:\b)(?:password|passwd|pwd|api[_\-]?key|secret|token|access[_\-]?token|auth[_\-]?token|client[_\-]?secret):[ \t]*([^ \t\r\n\x0B\x0C\x22'&,;]+)",
+        group: 1,
+        accept: value_like,
+    },
+    Rule {
+        kind: "secret_assignment",
+        pattern: r#"(?i)"(?:password|passwd|pwd|api[_\-]?key|secret|token|access[_\-]?token|auth[_\-]?token|client[_\-]?secret)"[ \t\r\n\x0B\x0C]*:[ \t\r\n\x0B\x0C]*"([^"]+)""#,
         group: 1,
         accept: not_marker,
     },
@@ -152,6 +186,10 @@ const TRIGGERS: &[&str] = &[
     "ghu_",
     "ghs_",
     "ghr_",
+    "github_pat_",
+    "k_live_",
+    "k_test_",
+    "hf_",
     "xox",
     "eyJ",
     "earer",
@@ -167,14 +205,23 @@ const TRIGGERS: &[&str] = &[
 const TRIGGERS_ANY_CASE: &[&str] = &[
     "password=",
     "passwd=",
+    "pwd=",
     "key=",
     "secret=",
     "token=",
+    "password:",
+    "passwd:",
+    "pwd:",
+    "key:",
+    "secret:",
+    "token:",
     "password\"",
     "passwd\"",
+    "pwd\"",
     "key\"",
     "secret\"",
     "token\"",
+    "aws_secret_access_key",
 ];
 
 static PREFILTER: LazyLock<Option<[aho_corasick::AhoCorasick; 2]>> = LazyLock::new(|| {
@@ -191,6 +238,37 @@ fn may_hold_secret(text: &str) -> bool {
     PREFILTER
         .as_ref()
         .is_none_or(|[exact, any_case]| exact.is_match(text) || any_case.is_match(text))
+}
+
+/// Byte offsets in `text` where a trigger literal starts: a secret can only be there or a
+/// little before (the variable name in front of `_TOKEN`, the scheme before `://`).
+fn trigger_starts(text: &str) -> Vec<usize> {
+    let Some([exact, any_case]) = PREFILTER.as_ref() else {
+        return vec![0];
+    };
+    let mut starts: Vec<usize> = exact
+        .find_iter(text)
+        .chain(any_case.find_iter(text))
+        .map(|found| found.start())
+        .collect();
+    starts.sort_unstable();
+    starts
+}
+
+/// Byte ranges of `text` that some rule matches, whether or not its check accepts the match
+/// (a refused match may still grow into a secret as more text arrives).
+fn rule_spans(text: &str) -> Vec<std::ops::Range<usize>> {
+    let compiled = &*COMPILED;
+    let mut spans = Vec::new();
+    for index in compiled.set.matches(text).iter() {
+        let Some((rule, regex)) = compiled.rules.get(index) else {
+            continue;
+        };
+        if let Some(regex) = regex.get_or_init(|| Regex::new(rule.pattern).ok()) {
+            spans.extend(regex.find_iter(text).map(|found| found.range()));
+        }
+    }
+    spans
 }
 
 struct Compiled {

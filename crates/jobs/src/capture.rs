@@ -1,11 +1,13 @@
 //! Turning a child's byte stream into stored text with bounded memory.
 //!
 //! Bytes are decoded as UTF-8 on line boundaries (a character split across reads is kept whole;
-//! invalid bytes become U+FFFD), so redaction sees whole lines and a secret is never cut in two
-//! by a flush. A line longer than [`FORCE_SPLIT`] is cut at a character boundary. What is
-//! decoded goes to a batch for the store and to a bounded tail kept in memory; stdout lines also
-//! go to the parser through a [`LineBuffer`], which bounds a huge line and keeps it valid JSON.
+//! invalid bytes become U+FFFD). A line longer than [`FORCE_SPLIT`] is cut at a character
+//! boundary. What is decoded goes through a [`StreamRedactor`] to a batch for the store (so a
+//! secret cut in two by a read, a long line or a flush is still redacted whole) and to a
+//! bounded tail kept in memory; stdout lines also go to the parser through a [`LineBuffer`],
+//! which bounds a huge line and keeps it valid JSON.
 
+use gateway_core::redact::StreamRedactor;
 use gateway_provider::bounded::LineBuffer;
 use gateway_store::{OutputChunk, Stream};
 
@@ -20,6 +22,8 @@ const TAIL_CHARS: usize = 64 * 1024;
 pub(crate) struct StreamCapture {
     stream: Stream,
     pending: Vec<u8>,
+    /// `None` when redaction is off.
+    redactor: Option<StreamRedactor>,
     batch: String,
     batch_bytes: u64,
     tail: String,
@@ -30,10 +34,11 @@ pub(crate) struct StreamCapture {
 }
 
 impl StreamCapture {
-    pub(crate) fn new(stream: Stream) -> StreamCapture {
+    pub(crate) fn new(stream: Stream, redact: bool) -> StreamCapture {
         StreamCapture {
             stream,
             pending: Vec::new(),
+            redactor: redact.then(StreamRedactor::default),
             batch: String::new(),
             batch_bytes: 0,
             tail: String::new(),
@@ -60,6 +65,9 @@ impl StreamCapture {
     pub(crate) fn finish(&mut self) -> Vec<String> {
         let raw = std::mem::take(&mut self.pending);
         let mut lines = self.accept(&raw);
+        if let Some(redactor) = self.redactor.as_mut() {
+            redactor.finish(&mut self.batch);
+        }
         if !self.line.is_empty() {
             lines.push(self.line.take());
         }
@@ -71,7 +79,10 @@ impl StreamCapture {
             return Vec::new();
         }
         let text = String::from_utf8_lossy(raw);
-        self.batch.push_str(&text);
+        match self.redactor.as_mut() {
+            Some(redactor) => redactor.push(&text, &mut self.batch),
+            None => self.batch.push_str(&text),
+        }
         self.batch_bytes += raw.len() as u64;
         self.push_tail(&text);
         let mut lines = Vec::new();
@@ -156,7 +167,7 @@ mod tests {
 
     #[test]
     fn characters_split_across_reads_stay_whole_and_invalid_bytes_are_replaced() {
-        let mut capture = StreamCapture::new(Stream::Stdout);
+        let mut capture = StreamCapture::new(Stream::Stdout, false);
         let bytes = "héllo\nwörld\n".as_bytes();
         let mut lines = capture.push(&bytes[..2]);
         lines.extend(capture.push(&bytes[2..9]));
@@ -174,7 +185,7 @@ mod tests {
 
     #[test]
     fn a_long_line_without_newline_is_flushed_at_a_character_boundary() {
-        let mut capture = StreamCapture::new(Stream::Stdout);
+        let mut capture = StreamCapture::new(Stream::Stdout, false);
         let text = "é".repeat(FORCE_SPLIT); // 2 bytes each
         let bytes = text.as_bytes();
         assert!(capture.push(&bytes[..FORCE_SPLIT + 1]).is_empty());
@@ -190,7 +201,7 @@ mod tests {
 
     #[test]
     fn a_huge_json_line_reaches_the_parser_bounded_and_still_json() {
-        let mut capture = StreamCapture::new(Stream::Stdout);
+        let mut capture = StreamCapture::new(Stream::Stdout, false);
         assert!(
             capture
                 .push(b"{\"type\":\"result\",\"result\":\"")

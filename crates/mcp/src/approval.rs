@@ -4,13 +4,17 @@
 //! refused unless `LLM_GATEWAY_APPROVAL_ALLOW_BYPASS=1`, whatever the score. Decisions are
 //! recorded with the prompt's SHA-256, never the prompt.
 //!
-//! Pure: the options arrive as their wire JSON, so the rules read the same camelCase names the
-//! caller sent, for every provider.
+//! Pure: the options arrive as canonical wire JSON (parsed, then serialized again), and which of
+//! them widen a CLI's permissions is one table per provider ([`widening`]).
 
+mod widening;
+
+use gateway_core::provider::ProviderId;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::wire::ApprovalPolicy;
+use widening::Widening;
 
 /// Words in a prompt that suggest destructive or exfiltrating intent (+3 once).
 const SENSITIVE_WORDS: [&str; 8] = [
@@ -39,8 +43,9 @@ pub struct Decision {
 /// What the request asked for, as the rules see it.
 #[derive(Debug, Clone, Copy)]
 pub struct Request<'a> {
+    pub provider: ProviderId,
     pub prompt: &'a str,
-    /// The provider options as wire JSON (camelCase keys).
+    /// The provider options as canonical wire JSON (camelCase keys, aliases resolved).
     pub options: &'a Map<String, Value>,
     /// A session is being resumed (sessionId without createNewSession, or resumeLatest).
     pub resumes_session: bool,
@@ -49,7 +54,8 @@ pub struct Request<'a> {
 /// Scores `request` and decides under `policy`.
 pub fn decide(request: Request<'_>, policy: ApprovalPolicy, allow_bypass: bool) -> Decision {
     let options = request.options;
-    let bypass = asks_bypass(options);
+    let widenings = widening::widenings(request.provider, options);
+    let bypass = widenings.contains(&Widening::Bypass);
     let full_auto = is_true(options, "fullAuto");
     let mut reasons = Vec::new();
     if bypass {
@@ -58,14 +64,11 @@ pub fn decide(request: Request<'_>, policy: ApprovalPolicy, allow_bypass: bool) 
     if request.resumes_session {
         reasons.push("native_resume");
     }
-    if has_value(options, "settings") {
-        reasons.push("settings");
-    }
-    if has_value(options, "pluginDir") || has_value(options, "pluginUrl") {
-        reasons.push("plugins");
-    }
-    if has_value(options, "addDir") || has_value(options, "includeDirs") {
-        reasons.push("add_dir");
+    for widening in &widenings {
+        match widening {
+            Widening::Bypass => {}
+            Widening::Posture(reason) => reasons.push(*reason),
+        }
     }
     // One +3 for any unverified posture, as the reference scores it.
     let mut score = if reasons.is_empty() { 0 } else { 3 };
@@ -94,39 +97,8 @@ pub fn decide(request: Request<'_>, policy: ApprovalPolicy, allow_bypass: bool) 
     }
 }
 
-/// Any option that switches the CLI's own permission checks off.
-fn asks_bypass(options: &Map<String, Value>) -> bool {
-    let flags = [
-        "dangerouslySkipPermissions",
-        "dangerouslyBypassApprovalsAndSandbox",
-        "yolo",
-        "alwaysApprove",
-    ];
-    flags.iter().any(|flag| is_true(options, flag))
-        || is_string(options, "permissionMode", &["bypassPermissions"])
-        || is_string(options, "approvalMode", &["yolo"])
-        || is_string(options, "sandboxMode", &["danger-full-access"])
-}
-
 fn is_true(options: &Map<String, Value>, key: &str) -> bool {
     options.get(key).and_then(Value::as_bool).unwrap_or(false)
-}
-
-fn is_string(options: &Map<String, Value>, key: &str, values: &[&str]) -> bool {
-    options
-        .get(key)
-        .and_then(Value::as_str)
-        .is_some_and(|value| values.contains(&value))
-}
-
-fn has_value(options: &Map<String, Value>, key: &str) -> bool {
-    match options.get(key) {
-        None | Some(Value::Null) => false,
-        Some(Value::Array(items)) => !items.is_empty(),
-        Some(Value::String(text)) => !text.is_empty(),
-        Some(Value::Object(map)) => !map.is_empty(),
-        Some(_) => true,
-    }
 }
 
 #[cfg(test)]
@@ -142,8 +114,9 @@ mod tests {
         }
     }
 
-    /// (prompt, options, resumes, policy, allow_bypass, approved, score, reasons)
+    /// (provider, prompt, options, resumes, policy, allow_bypass, approved, score, reasons)
     type Case = (
+        ProviderId,
         &'static str,
         Value,
         bool,
@@ -159,6 +132,7 @@ mod tests {
         use ApprovalPolicy::*;
         let cases: Vec<Case> = vec![
             (
+                ProviderId::Claude,
                 "review this",
                 json!({}),
                 false,
@@ -169,6 +143,7 @@ mod tests {
                 vec![],
             ),
             (
+                ProviderId::Claude,
                 "review this",
                 json!({"dangerouslySkipPermissions": true}),
                 true,
@@ -179,6 +154,7 @@ mod tests {
                 vec!["permission_bypass", "native_resume"],
             ),
             (
+                ProviderId::Claude,
                 "review this",
                 json!({"dangerouslySkipPermissions": true}),
                 false,
@@ -189,6 +165,7 @@ mod tests {
                 vec!["permission_bypass"],
             ),
             (
+                ProviderId::Codex,
                 "review this",
                 json!({"fullAuto": true}),
                 false,
@@ -199,6 +176,7 @@ mod tests {
                 vec!["full_auto"],
             ),
             (
+                ProviderId::Codex,
                 "review this",
                 json!({"fullAuto": true}),
                 false,
@@ -209,8 +187,9 @@ mod tests {
                 vec!["full_auto"],
             ),
             (
+                ProviderId::Codex,
                 "review this",
-                json!({"fullAuto": true, "sandboxMode": "danger-full-access"}),
+                json!({"fullAuto": true, "sandbox": "danger-full-access"}),
                 false,
                 Permissive,
                 true,
@@ -219,6 +198,7 @@ mod tests {
                 vec!["permission_bypass", "full_auto"],
             ),
             (
+                ProviderId::Claude,
                 "wipe the password file",
                 json!({}),
                 false,
@@ -229,8 +209,9 @@ mod tests {
                 vec!["sensitive_prompt"],
             ),
             (
+                ProviderId::Claude,
                 "wipe the password file",
-                json!({"addDir": ["/x"]}),
+                json!({"addDirs": ["/x"]}),
                 false,
                 Balanced,
                 false,
@@ -239,8 +220,9 @@ mod tests {
                 vec!["add_dir", "sensitive_prompt"],
             ),
             (
+                ProviderId::Claude,
                 "wipe it",
-                json!({"addDir": []}),
+                json!({"addDirs": []}),
                 false,
                 Balanced,
                 false,
@@ -249,6 +231,7 @@ mod tests {
                 vec!["sensitive_prompt"],
             ),
             (
+                ProviderId::Claude,
                 "hi",
                 json!({"permissionMode": "plan"}),
                 false,
@@ -259,6 +242,7 @@ mod tests {
                 vec![],
             ),
             (
+                ProviderId::Gemini,
                 "hi",
                 json!({"approvalMode": "yolo"}),
                 false,
@@ -269,10 +253,11 @@ mod tests {
                 vec!["permission_bypass"],
             ),
         ];
-        for (prompt, opts, resumes, policy, allow, approved, score, reasons) in cases {
+        for (provider, prompt, opts, resumes, policy, allow, approved, score, reasons) in cases {
             let opts = options(opts);
             let decision = decide(
                 Request {
+                    provider,
                     prompt,
                     options: &opts,
                     resumes_session: resumes,

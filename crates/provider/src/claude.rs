@@ -390,12 +390,15 @@ fn push_tools_and_mcp(args: &mut Vec<String>, options: &ClaudeOptions) -> Result
         }
         args.extend(tools.iter().cloned());
     }
-    for (index, config) in options.mcp_config.iter().enumerate() {
-        validate_flag_text(&format!("mcpConfig[{index}]"), config)?;
-    }
-    if !options.mcp_config.is_empty() {
+    let configs = options
+        .mcp_config
+        .iter()
+        .enumerate()
+        .map(|(index, config)| path_or_json(&format!("mcpConfig[{index}]"), config))
+        .collect::<Result<Vec<_>, _>>()?;
+    if !configs.is_empty() {
         args.push("--mcp-config".to_owned());
-        args.extend(options.mcp_config.iter().cloned());
+        args.extend(configs);
     }
     push_switch(args, "--strict-mcp-config", options.strict_mcp_config);
     if let Some(agent) = &options.agent {
@@ -489,8 +492,8 @@ fn push_environment(args: &mut Vec<String>, options: &ClaudeOptions) -> Result<(
         push_pair(args, "--name", name);
     }
     if let Some(settings) = &options.settings {
-        validate_flag_text("settings", settings)?;
-        push_pair(args, "--settings", settings);
+        let settings = path_or_json("settings", settings)?;
+        push_pair(args, "--settings", &settings);
     }
     if let Some(sources) = &options.setting_sources {
         validate_setting_sources(sources)?;
@@ -602,20 +605,15 @@ fn push_path(
     Ok(())
 }
 
-/// A file path or inline JSON that travels as its own argv element: within the argv size limit
-/// and not flag-like (line breaks are fine inside JSON).
-pub(crate) fn validate_flag_text(param: &str, value: &str) -> Result<(), BuildError> {
-    validate_text(param, value)?;
-    if value.trim().is_empty() {
-        return Err(BuildError::new(param, "must not be empty"));
+/// A file path or inline JSON that travels as its own argv element, as that element: JSON is
+/// compacted (its line breaks become `\n` escapes or go), a path follows the value rules, so
+/// no argv element carries a line break.
+pub(crate) fn path_or_json(param: &str, value: &str) -> Result<String, BuildError> {
+    if value.trim_start().starts_with('{') {
+        return json_object_text(param, &Value::String(value.to_owned()));
     }
-    if value.trim_start().starts_with('-') {
-        return Err(BuildError::new(
-            param,
-            "must not start with '-' (it would be read as a flag)",
-        ));
-    }
-    Ok(())
+    validate_value(param, value)?;
+    Ok(value.to_owned())
 }
 
 /// JSON given as an object, or as text holding one; returned as compact JSON text.

@@ -27,13 +27,16 @@ pub use spec::{CommandSpec, PromptVia};
 /// Builds the command for `request`, validating every caller value that becomes argv.
 pub fn build(request: &RunRequest) -> Result<CommandSpec, BuildError> {
     request::validate_common(request)?;
-    match &request.options {
+    let spec = match &request.options {
         ProviderOptions::Claude(options) => claude::build(request, options),
         ProviderOptions::Codex(options) => codex::build(request, options),
         ProviderOptions::Gemini(options) => gemini::build(request, options),
         ProviderOptions::Grok(options) => grok::build(request, options),
         ProviderOptions::Mistral(options) => vibe::build(request, options),
-    }
+    }?;
+    // Each list is checked on its own (naming it); many lists together can still be too much.
+    request::check_argv_total("the request's options together", &spec.args)?;
+    Ok(spec)
 }
 
 /// A fresh parser for the output of `spec` (provider and output format decide the shape).

@@ -11,6 +11,36 @@ pub const MAX_PROMPT_BYTES: usize = 4 * 1024 * 1024;
 /// travel in argv and is larger gets a clear error instead of an `E2BIG` at spawn.
 pub const MAX_ARGV_VALUE_BYTES: usize = 128 * 1024 - 1;
 
+/// The most a whole command line may take, counted as the kernel does (each argument's bytes,
+/// its NUL and its pointer). Linux allows a quarter of the stack limit (2 MiB by default) for
+/// argv and the environment together; half of that leaves the environment room.
+pub const MAX_ARGV_TOTAL_BYTES: usize = 1024 * 1024;
+
+/// What `args` costs against [`MAX_ARGV_TOTAL_BYTES`].
+pub fn argv_bytes<'a>(args: impl IntoIterator<Item = &'a String>) -> usize {
+    args.into_iter()
+        .map(|arg| arg.len() + 1 + std::mem::size_of::<usize>())
+        .sum()
+}
+
+/// Refuses a command line the OS would refuse at spawn (`E2BIG`), naming `param`.
+pub fn check_argv_total<'a>(
+    param: &str,
+    args: impl IntoIterator<Item = &'a String>,
+) -> Result<(), BuildError> {
+    let total = argv_bytes(args);
+    if total > MAX_ARGV_TOTAL_BYTES {
+        return Err(BuildError::new(
+            param,
+            format!(
+                "makes the command line {total} bytes; the OS allows about {MAX_ARGV_TOTAL_BYTES} \
+                 (shorten it, or put the material in a file under workingDir and refer to it)"
+            ),
+        ));
+    }
+    Ok(())
+}
+
 /// Which conversation the run belongs to.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "mode", content = "id")]
@@ -157,6 +187,7 @@ pub fn validate_value(param: &str, value: &str) -> Result<(), BuildError> {
 
 /// [`validate_value`] for each element of a list parameter, naming the index.
 pub fn validate_list(param: &str, values: &[String]) -> Result<(), BuildError> {
+    check_argv_total(param, values)?;
     for (index, value) in values.iter().enumerate() {
         validate_value(&format!("{param}[{index}]"), value)?;
     }

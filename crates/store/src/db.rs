@@ -33,23 +33,116 @@ pub(crate) fn open_file(path: &Path) -> Result<Connection, StoreError> {
             return Err(fail(format!("{} is not a directory", dir.display())));
         }
     }
-    // Create the file ourselves so it is 0600 from the first byte; SQLite gives the -wal and
-    // -shm files the same mode as the database file.
-    OpenOptions::new()
-        .create(true)
-        .append(true)
-        .mode(0o600)
-        .open(path)
-        .map_err(|error| fail(format!("cannot create the file: {error}")))?;
-    let metadata = std::fs::metadata(path).map_err(|error| fail(error.to_string()))?;
-    if metadata.permissions().mode() & 0o077 != 0 {
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
-            .map_err(|error| fail(format!("cannot make the file private: {error}")))?;
+    match inspect(path).map_err(fail)? {
+        Existing::Missing => create_private(path).map_err(fail)?,
+        existing => writable(&existing).map_err(fail)?,
     }
     let mut conn = Connection::open(path).map_err(|error| fail(error.to_string()))?;
     configure(&conn, true).map_err(|error| fail(error.to_string()))?;
     migrations::migrate(&mut conn).map_err(|error| fail(format!("migration failed: {error}")))?;
     Ok(conn)
+}
+
+/// The first 16 bytes of every SQLite database file.
+const SQLITE_HEADER: &[u8; 16] = b"SQLite format 3\0";
+
+/// What is at a database path, found out before anything is created, opened or changed there.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Existing {
+    Missing,
+    /// An empty file: ours when it is private (another process just created it and has not
+    /// written the header yet), a mistake otherwise.
+    Empty {
+        private: bool,
+    },
+    /// A SQLite file; `private` when no other user may read it.
+    Database {
+        private: bool,
+    },
+}
+
+/// Refuses a path that holds something other than a SQLite database (a directory, an empty or
+/// foreign file) with a message that says what to do, so the gateway never changes the mode
+/// of, or writes `-wal`/`-shm` files beside, a file it did not create.
+pub(crate) fn inspect(path: &Path) -> Result<Existing, String> {
+    let metadata = match std::fs::metadata(path) {
+        Ok(metadata) => metadata,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(Existing::Missing),
+        Err(error) => return Err(format!("cannot read it: {error}")),
+    };
+    if metadata.is_dir() {
+        return Err(
+            "it is a directory; give the path of a database file inside it, such as logs.db"
+                .to_owned(),
+        );
+    }
+    if !metadata.is_file() {
+        return Err("it is not a regular file".to_owned());
+    }
+    let mut header = [0u8; 16];
+    let read = std::fs::File::open(path)
+        .and_then(|mut file| read_up_to(&mut file, &mut header))
+        .map_err(|error| format!("cannot read it: {error}"))?;
+    let private = metadata.permissions().mode() & 0o077 == 0;
+    if read == 0 {
+        return Ok(Existing::Empty { private });
+    }
+    if read < header.len() || &header != SQLITE_HEADER {
+        return Err("it is not a SQLite database (the gateway leaves files it did not create untouched); choose another path".to_owned());
+    }
+    Ok(Existing::Database { private })
+}
+
+fn read_up_to(file: &mut std::fs::File, buf: &mut [u8]) -> std::io::Result<usize> {
+    use std::io::Read;
+    let mut filled = 0;
+    while filled < buf.len() {
+        match file.read(&mut buf[filled..])? {
+            0 => break,
+            count => filled += count,
+        }
+    }
+    Ok(filled)
+}
+
+/// Whether an existing file may be opened for writing as the database.
+fn writable(existing: &Existing) -> Result<(), String> {
+    match existing {
+        Existing::Missing
+        | Existing::Empty { private: true }
+        | Existing::Database { private: true } => Ok(()),
+        Existing::Empty { private: false } => Err(EMPTY.to_owned()),
+        // Not ours to change: the gateway creates its files 0600, so someone else opened this
+        // one up. Say so, and leave it as it is.
+        Existing::Database { private: false } => {
+            tracing::warn!(
+                "the database file is readable by other users; `chmod 600` it to keep prompts and answers private"
+            );
+            Ok(())
+        }
+    }
+}
+
+/// Why an empty file is refused.
+pub(crate) const EMPTY: &str =
+    "it is an empty file, not a database; delete it or choose another path";
+
+/// Creates the file 0600 from its first byte (SQLite gives the `-wal` and `-shm` files the
+/// same mode). Never truncates: a file that appeared meanwhile is inspected again.
+fn create_private(path: &Path) -> Result<(), String> {
+    match OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+    {
+        Ok(_) => Ok(()),
+        Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => {
+            // Another process created it first: fine when it is a database or becoming one.
+            inspect(path).and_then(|existing| writable(&existing))
+        }
+        Err(error) => Err(format!("cannot create the file: {error}")),
+    }
 }
 
 pub(crate) fn open_memory() -> Result<Connection, StoreError> {

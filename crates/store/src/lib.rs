@@ -99,6 +99,12 @@ impl Store {
         })
     }
 
+    /// Whether text columns are redacted on write (streams that arrive in pieces must be
+    /// redacted before they are cut into chunks: see `gateway_core::redact::StreamRedactor`).
+    pub fn redacts(&self) -> bool {
+        self.redact
+    }
+
     /// The database file, or `None` when in memory.
     pub fn path(&self) -> Option<&Path> {
         self.path.as_deref()

@@ -325,13 +325,15 @@ fn is_id_prefix(text: &str) -> bool {
 impl ReadStore {
     /// Opens `path` read-only. `Ok(None)`: no file there (no gateway has run with this path).
     pub fn open(path: &Path) -> Result<Option<ReadStore>, StoreError> {
-        if !path.exists() {
-            return Ok(None);
-        }
         let fail = |reason: String| StoreError::Open {
             path: path.to_path_buf(),
             reason,
         };
+        match crate::db::inspect(path).map_err(fail)? {
+            crate::db::Existing::Missing => return Ok(None),
+            crate::db::Existing::Empty { .. } => return Err(fail(crate::db::EMPTY.to_owned())),
+            crate::db::Existing::Database { .. } => {}
+        }
         let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let conn =
             Connection::open_with_flags(path, flags).map_err(|error| fail(error.to_string()))?;

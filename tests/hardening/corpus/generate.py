@@ -35,8 +35,7 @@ for provider, params in LISTS.items():
         add(f"{provider}.{param}.dash", t, {param: ["-rf"]}, param)
         add(f"{provider}.{param}.double-dash", t, {param: ["ok", "--dangerously-skip-permissions"]}, param)
         add(f"{provider}.{param}.nul", t, {param: ["a\u0000b"]}, param)
-        if param != "mcpConfig":  # inline MCP config JSON may span lines
-            add(f"{provider}.{param}.newline", t, {param: ["a\nb"]}, param)
+        add(f"{provider}.{param}.newline", t, {param: ["a\nb"]}, param)
         add(f"{provider}.{param}.wrong-type", t, {param: "not-a-list"}, param)
 
 for index, provider in enumerate(PROVIDERS):
@@ -74,6 +73,27 @@ add("gemini.sessionId.64KiB", "gemini_request", {"sessionId": {"$repeat": "z", "
 add("claude.maxTurns.huge", "claude_request", {"maxTurns": 10**30}, "maxTurns")
 add("mistral.maxPrice.string", "mistral_request", {"maxPrice": "free"}, "maxPrice")
 add("codex.configOverrides.newline", "codex_request", {"configOverrides": {"model": "x\nsandbox_mode=danger"}}, "configOverrides")
+# The whole command line over the OS limit, one list at a time (E2BIG at spawn before).
+add("claude.allowedTools.4MB-argv", "claude_request", {"allowedTools": {"$repeat_list": "x" * 100, "count": 40000}}, "allowedTools")
+add("claude.settings.newline", "claude_request", {"settings": "a\nb"}, "settings")
+# Every route that switches a CLI's own permission checks off is refused under mcp_managed.
+BYPASS = [
+    ("claude", {"dangerouslySkipPermissions": True}),
+    ("claude", {"permissionMode": "bypassPermissions"}),
+    ("codex", {"dangerouslyBypassApprovalsAndSandbox": True}),
+    ("codex", {"sandbox": "danger-full-access"}),
+    ("codex", {"configOverrides": {"sandbox_mode": "danger-full-access", "approval_policy": "never"}}),
+    ("codex", {"dangerouslyBypassHookTrust": True}),
+    ("gemini", {"yolo": True}),
+    ("gemini", {"approvalMode": "yolo"}),
+    ("grok", {"alwaysApprove": True}),
+    ("grok", {"permissionMode": "bypassPermissions"}),
+    ("mistral", {"autoApprove": True}),
+    ("mistral", {"agent": "auto-approve"}),
+]
+for index, (provider, args) in enumerate(BYPASS):
+    add(f"{provider}.approval-bypass.{index}", tool(provider, index),
+        {"approvalStrategy": "mcp_managed", "approvalPolicy": "permissive", **args}, "permission_bypass")
 add("codex.configOverrides.dash-key", "codex_request", {"configOverrides": {"-c": "x"}}, "configOverrides")
 
 out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "bad-input.json")

@@ -91,12 +91,13 @@ impl Recorder {
         cap_bytes: u64,
         retention_days: u32,
     ) -> Recorder {
+        let redact = store.redacts();
         Recorder {
             store,
             job_id,
             reporter,
-            stdout: StreamCapture::new(Stream::Stdout),
-            stderr: StreamCapture::new(Stream::Stderr),
+            stdout: StreamCapture::new(Stream::Stdout, redact),
+            stderr: StreamCapture::new(Stream::Stderr, redact),
             cap_bytes,
             retention_days,
             events: Vec::new(),

@@ -15,6 +15,7 @@ use rmcp::handler::server::router::tool::ToolRouter;
 use rmcp::model::{ContentBlock, JsonObject, Resource};
 use rmcp::service::RequestContext;
 use schemars::JsonSchema;
+use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 use tokio::sync::broadcast;
@@ -117,13 +118,14 @@ fn pair(provider: ProviderId) -> Pair {
 struct ProviderCall {
     common: CommonParams,
     options: ProviderOptions,
-    /// The provider options as sent (camelCase), for the approval rules.
+    /// The provider options parsed and serialized again (canonical camelCase names, aliases
+    /// resolved), for the approval rules: a spelling the rules do not know cannot slip past.
     options_json: Map<String, Value>,
 }
 
 fn add<O>(router: &mut ToolRouter<Server>, pair: Pair, wrap: fn(O) -> ProviderOptions)
 where
-    O: DeserializeOwned + JsonSchema + Send + 'static,
+    O: DeserializeOwned + Serialize + JsonSchema + Send + 'static,
 {
     let input = schema::merged_input_schema::<CommonParams, O>();
     let common_names = Arc::new(schema::property_names(
@@ -153,7 +155,7 @@ where
 
 /// Splits the arguments into the common part and the provider's part, each deserialized on
 /// its own so type errors name the parameter.
-fn parse_call<O: DeserializeOwned>(
+fn parse_call<O: DeserializeOwned + Serialize>(
     tool: &str,
     args: JsonObject,
     common_names: &BTreeSet<String>,
@@ -165,11 +167,18 @@ fn parse_call<O: DeserializeOwned>(
         .into_iter()
         .partition(|(key, _)| common_names.contains(key));
     let common: CommonParams = schema::deserialize(common)?;
-    let parsed: O = schema::deserialize(options.clone())?;
+    let parsed: O = schema::deserialize(options)?;
+    // Options are structs, so this is always an object; were it not, an empty map would
+    // approve too much: fail closed.
+    let Ok(Value::Object(options_json)) = serde_json::to_value(&parsed) else {
+        return Err(ToolError::internal(format!(
+            "{tool}: the provider options could not be checked"
+        )));
+    };
     Ok(ProviderCall {
         common,
         options: wrap(parsed),
-        options_json: options,
+        options_json,
     })
 }
 
@@ -378,6 +387,7 @@ async fn check_approval(
         SessionMode::Resume(_) | SessionMode::ResumeLatest
     );
     let request = approval::Request {
+        provider,
         prompt: &common.prompt,
         options: options_json,
         resumes_session: resumes,

@@ -138,7 +138,7 @@ pub(super) fn spec_for(options: ProviderOptions) -> CommandSpec {
     build(&request(options)).unwrap()
 }
 
-fn claude(options: ClaudeOptions) -> RunRequest {
+pub(super) fn claude(options: ClaudeOptions) -> RunRequest {
     request(ProviderOptions::Claude(options))
 }
 

@@ -1,3 +1,4 @@
+mod argv;
 mod claude;
 mod codex;
 mod gemini;

@@ -112,3 +112,102 @@ fn a_read_only_directory_is_a_clear_error() {
         "{message}"
     );
 }
+
+/// Files beside `path` that SQLite would create.
+fn sidecars(path: &std::path::Path) -> Vec<std::path::PathBuf> {
+    ["-wal", "-shm", "-journal"]
+        .iter()
+        .map(|suffix| {
+            let mut name = path.as_os_str().to_owned();
+            name.push(suffix);
+            std::path::PathBuf::from(name)
+        })
+        .filter(|sidecar| sidecar.exists())
+        .collect()
+}
+
+/// A foreign file (here a copy of a passwd file, world-readable) is refused before anything
+/// touches it: its mode, its bytes and its directory stay as they were, writing or reading.
+#[test]
+fn a_foreign_file_is_refused_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("passwd");
+    let content = b"root:x:0:0:root:/root:/bin/bash\n";
+    std::fs::write(&path, content).unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let error = Store::open(&StoreOptions {
+        path: Some(path.clone()),
+        redact: true,
+    })
+    .unwrap_err();
+    assert!(
+        error.to_string().contains("not a SQLite database"),
+        "{error}"
+    );
+    let error = gateway_store::query::ReadStore::open(&path).unwrap_err();
+    assert!(
+        error.to_string().contains("not a SQLite database"),
+        "{error}"
+    );
+    let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o644);
+    assert_eq!(std::fs::read(&path).unwrap(), content);
+    assert_eq!(sidecars(&path), Vec::<std::path::PathBuf>::new());
+}
+
+/// A gateway database someone made readable to others is used but not chmod'ed.
+#[test]
+fn a_database_someone_opened_up_keeps_its_mode() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("logs.db");
+    let options = StoreOptions {
+        path: Some(path.clone()),
+        redact: true,
+    };
+    drop(Store::open(&options).unwrap());
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o640)).unwrap();
+    drop(Store::open(&options).unwrap());
+    let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o640);
+}
+
+/// A directory or an empty file given as the database: a message that says what to do.
+#[test]
+fn a_directory_or_empty_file_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let empty = dir.path().join("empty.db");
+    std::fs::write(&empty, b"").unwrap();
+    std::fs::set_permissions(&empty, std::fs::Permissions::from_mode(0o644)).unwrap();
+    for (path, says) in [
+        (dir.path().to_path_buf(), "is a directory"),
+        (empty.clone(), "empty file"),
+    ] {
+        let open = Store::open(&StoreOptions {
+            path: Some(path.clone()),
+            redact: true,
+        })
+        .unwrap_err();
+        let read = gateway_store::query::ReadStore::open(&path).unwrap_err();
+        for error in [open.to_string(), read.to_string()] {
+            assert!(error.contains(says), "{error}");
+        }
+    }
+    assert_eq!(std::fs::metadata(&empty).unwrap().len(), 0);
+    assert_eq!(sidecars(&empty), Vec::<std::path::PathBuf>::new());
+}
+
+/// Reading a corrupt database (a SQLite header, then garbage) fails without creating files
+/// beside it.
+#[test]
+fn reading_a_corrupt_database_creates_nothing_beside_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("corrupt.db");
+    let mut bytes = b"SQLite format 3\0".to_vec();
+    bytes.extend(std::iter::repeat_n(0xA5u8, 4096));
+    std::fs::write(&path, &bytes).unwrap();
+    if let Ok(Some(store)) = gateway_store::query::ReadStore::open(&path) {
+        assert!(store.schema_version().is_err());
+    }
+    assert_eq!(sidecars(&path), Vec::<std::path::PathBuf>::new());
+    assert_eq!(std::fs::read(&path).unwrap(), bytes);
+}
