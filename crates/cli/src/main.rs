@@ -3,6 +3,7 @@
 //! needed, 2 usage error (clap), 3 store not found.
 
 mod commands;
+mod logging;
 
 use std::process::ExitCode;
 
@@ -46,7 +47,7 @@ fn main() -> ExitCode {
         std::process::exit(code);
     }
     let cli = Cli::parse();
-    init_tracing();
+    logging::init();
     let command = cli
         .command
         .unwrap_or(Command::Serve(commands::serve::ServeArgs::default()));
@@ -70,17 +71,4 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
-}
-
-/// Logs go to stderr only (stdout is the MCP channel in stdio mode), filtered by
-/// `LLM_GATEWAY_LOG` (default `info`, rmcp at `warn`), without colour when stderr is not a terminal.
-fn init_tracing() {
-    use std::io::IsTerminal;
-    let filter = tracing_subscriber::EnvFilter::try_from_env(gateway_core::env::LOG)
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,rmcp=warn"));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
-        .try_init();
 }

@@ -155,6 +155,7 @@ pub(crate) fn reconcile_store(
             if let Some(pgid) = live_group(&job) {
                 sys::kill_group(pgid, sys::SIGKILL);
             }
+            crate::spawn::remove_private_dirs(&job.id);
             if store.mark_orphaned(&job, retention_days)? {
                 orphaned += 1;
             }

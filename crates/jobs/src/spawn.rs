@@ -40,12 +40,14 @@ pub(crate) struct Prepared {
     export_file: Option<PathBuf>,
     /// Shortly before the spawn: an older export (in a caller's directory) is a previous run's.
     not_before: SystemTime,
-    _private: Option<tempfile::TempDir>,
+    /// Removed on drop; the group keeper removes it if the owner dies first.
+    private: Option<tempfile::TempDir>,
 }
 
 /// Resolves the program and makes the private directory (temp cwd, 0600 prompt file, 0700
-/// output directory).
-pub(crate) fn prepare(spec: &CommandSpec) -> Result<Prepared, SpawnError> {
+/// output directory), named after the job so that whoever finds the job orphaned can remove
+/// it ([`remove_private_dirs`]).
+pub(crate) fn prepare(job_id: &str, spec: &CommandSpec) -> Result<Prepared, SpawnError> {
     // File times come from a coarse kernel clock that may lag `now()` by a tick.
     let not_before = SystemTime::now() - Duration::from_secs(1);
     let path_var = spec
@@ -66,7 +68,7 @@ pub(crate) fn prepare(spec: &CommandSpec) -> Result<Prepared, SpawnError> {
     let private = if needs_private {
         Some(
             tempfile::Builder::new()
-                .prefix("llm-cli-gateway-job-")
+                .prefix(&private_dir_prefix(job_id))
                 .tempdir()
                 .map_err(|error| {
                     SpawnError::Other(format!("cannot create a private temp dir: {error}"))
@@ -111,8 +113,28 @@ pub(crate) fn prepare(spec: &CommandSpec) -> Result<Prepared, SpawnError> {
         cwd,
         export_file: export_file.map(PathBuf::from),
         not_before,
-        _private: private,
+        private,
     })
+}
+
+fn private_dir_prefix(job_id: &str) -> String {
+    format!("llm-cli-gateway-job-{job_id}-")
+}
+
+/// Removes the private directories of `job_id` left in this process's temp dir by an owner
+/// that died (its own drop never ran).
+pub(crate) fn remove_private_dirs(job_id: &str) {
+    let prefix = private_dir_prefix(job_id);
+    let temp = std::env::temp_dir();
+    for entry in std::fs::read_dir(&temp).into_iter().flatten().flatten() {
+        if entry
+            .file_name()
+            .to_str()
+            .is_some_and(|name| name.starts_with(&prefix))
+        {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
 }
 
 /// Replaces `placeholder` with `path` wherever it occurs.
@@ -212,8 +234,11 @@ pub(crate) fn command(
             let mut command = Command::new(&supervisor.program);
             command
                 .args(&supervisor.args)
-                .arg(std::process::id().to_string())
-                .arg("--");
+                .arg(std::process::id().to_string());
+            if let Some(private) = &prepared.private {
+                command.arg("--remove").arg(private.path());
+            }
+            command.arg("--");
             command.arg(&prepared.program);
             command
         }

@@ -21,6 +21,7 @@
 use std::ffi::OsString;
 use std::io::Write;
 use std::os::unix::process::ExitStatusExt;
+use std::path::Path;
 use std::process::{Command, ExitStatus};
 use std::time::{Duration, Instant};
 
@@ -62,17 +63,14 @@ pub fn keeper_main(args: impl Iterator<Item = OsString>) -> i32 {
     keep(args.collect())
 }
 
-/// The group keeper with `args` = `<parent-pid> -- <program> <args…>`; returns the exit code.
+/// The group keeper with `args` = `<parent-pid> [--remove <dir>] -- <program> <args…>`; returns
+/// the exit code. `--remove` names the job's private directory, which the owner removes when
+/// it ends the job; if the owner dies instead, the keeper removes it.
 fn keep(args: Vec<OsString>) -> i32 {
-    let parsed = (|| {
-        let parent: u32 = args.first()?.to_str()?.parse().ok()?;
-        if args.get(1)? != "--" {
-            return None;
-        }
-        Some((parent, args.get(2)?.clone(), &args[3..]))
-    })();
-    let Some((parent, program, rest)) = parsed else {
-        complain("usage: llm-cli-gateway-supervisor (run | <parent-pid> -- <program> [args…])");
+    let Some((parent, remove, program, rest)) = parse_keeper_args(&args) else {
+        complain(
+            "usage: llm-cli-gateway-keeper <parent-pid> [--remove <dir>] -- <program> [args…]",
+        );
         return 2;
     };
     let blocked = match sys::BlockedSignals::block(&[
@@ -93,10 +91,12 @@ fn keep(args: Vec<OsString>) -> i32 {
         complain(&format!("cannot set the parent-death signal: {error}"));
     }
     if std::os::unix::process::parent_id() != parent {
-        return 1; // the owner died before we got here: start nothing
+        // The owner died before we got here: start nothing, leave nothing.
+        remove_private_dir(remove);
+        return 1;
     }
     // std resets SIGPIPE in the child but passes the signal mask on: restore the CLI's.
-    let mut command = Command::new(&program);
+    let mut command = Command::new(program);
     command.args(rest);
     blocked.restore_in_child(&mut command);
     let mut child = match command.spawn() {
@@ -121,14 +121,30 @@ fn keep(args: Vec<OsString>) -> i32 {
             Err(_) => return 1,
         }
         if std::os::unix::process::parent_id() != parent {
-            kill_own_group(&mut child);
+            kill_own_group(&mut child, remove);
             return 1;
         }
     }
 }
 
-/// The owner is gone: SIGTERM the group, give the CLI a moment, then SIGKILL everyone.
-fn kill_own_group(child: &mut std::process::Child) {
+/// `<parent-pid> [--remove <dir>] -- <program> <args…>` split up.
+fn parse_keeper_args(args: &[OsString]) -> Option<(u32, Option<&Path>, &OsString, &[OsString])> {
+    let parent: u32 = args.first()?.to_str()?.parse().ok()?;
+    let (remove, rest) = match args.get(1)?.to_str() {
+        Some("--remove") => (Some(Path::new(args.get(2)?)), &args[3..]),
+        _ => (None, &args[1..]),
+    };
+    if rest.first()? != "--" {
+        return None;
+    }
+    Some((parent, remove, rest.get(1)?, &rest[2..]))
+}
+
+/// The owner is gone: remove the job's private directory (first: a gateway that finds the job
+/// orphaned SIGKILLs this group at once), SIGTERM the group, give the CLI a moment, remove
+/// what it wrote while dying, then SIGKILL everyone (this process too: it is in the group).
+fn kill_own_group(child: &mut std::process::Child, remove: Option<&Path>) {
+    remove_private_dir(remove);
     sys::kill_group(0, sys::SIGTERM);
     let deadline = Instant::now() + ORPHAN_GRACE;
     while Instant::now() < deadline {
@@ -137,7 +153,17 @@ fn kill_own_group(child: &mut std::process::Child) {
         }
         std::thread::sleep(Duration::from_millis(20));
     }
+    remove_private_dir(remove);
     sys::kill_group(0, sys::SIGKILL);
+}
+
+/// Removes the private directory; a second try covers a file a dying process wrote meanwhile.
+fn remove_private_dir(dir: Option<&Path>) {
+    if let Some(dir) = dir
+        && std::fs::remove_dir_all(dir).is_err()
+    {
+        let _ = std::fs::remove_dir_all(dir);
+    }
 }
 
 /// Ends the supervisor the way the CLI ended: same exit code, or death by the same signal.

@@ -3,7 +3,7 @@
 //!
 //! Layout: `server` (the handler), `tools/*` (one router per tool family, composed with `+`),
 //! `wire` + `schema` (parameter/result types and their schemas), `error` (the three outcome
-//! layers), `progress`, `record` (tool-call recording), `approval`, `resources`, `http` and
+//! layers), `progress`, `record` (tool-call recording), `approval`, `resources`, `http`, `stdio` and
 //! [`serve_stdio`]. No SQL and no spawning here: both live behind `gateway-jobs`.
 
 #![deny(clippy::print_stdout, clippy::print_stderr)]
@@ -16,6 +16,7 @@ pub mod record;
 pub mod resources;
 pub mod schema;
 pub mod server;
+pub mod stdio;
 pub mod tools;
 pub mod wire;
 
@@ -27,7 +28,8 @@ use rmcp::ServiceExt;
 /// Serves MCP on stdin/stdout until the client closes stdin (or the service ends), then
 /// returns; the caller shuts the job service down. Nothing but JSON-RPC goes to stdout.
 pub async fn serve_stdio(server: Server) -> std::io::Result<()> {
-    let transport = rmcp::transport::stdio_pipes();
+    let (stdin, stdout) = rmcp::transport::stdio_pipes();
+    let transport = stdio::LineTransport::new(stdin, stdout);
     let running = server
         .serve(transport)
         .await

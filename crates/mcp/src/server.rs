@@ -11,9 +11,10 @@ use gateway_provider::models::ModelRegistry;
 use rmcp::handler::server::router::tool::ToolRouter;
 use rmcp::handler::server::tool::ToolCallContext;
 use rmcp::model::{
-    CallToolRequestParams, CallToolResponse, Implementation, ListResourceTemplatesResult,
-    ListResourcesResult, ListToolsResult, PaginatedRequestParams, ReadResourceRequestParams,
-    ReadResourceResponse, ServerCapabilities, ServerConfig, Tool,
+    CallToolRequestParams, CallToolResponse, CustomRequest, CustomResult, ErrorCode,
+    Implementation, ListResourceTemplatesResult, ListResourcesResult, ListToolsResult,
+    PaginatedRequestParams, ReadResourceRequestParams, ReadResourceResponse, ServerCapabilities,
+    ServerConfig, Tool,
 };
 use rmcp::service::RequestContext;
 use rmcp::{ErrorData, RoleServer, ServerHandler};
@@ -236,6 +237,17 @@ impl ServerHandler for Server {
         ))
     }
 
+    /// rmcp hands over as "custom" every request it could not parse, including a standard one
+    /// whose params are malformed (`tools/call` with `arguments: [1, 2]`): that is invalid
+    /// params (-32602), not an unknown method.
+    async fn on_custom_request(
+        &self,
+        request: CustomRequest,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<CustomResult, ErrorData> {
+        Err(custom_request_error(&request))
+    }
+
     async fn read_resource(
         &self,
         request: ReadResourceRequestParams,
@@ -244,5 +256,74 @@ impl ServerHandler for Server {
         crate::resources::read(self, &request.uri)
             .await
             .map(ReadResourceResponse::Complete)
+    }
+}
+
+/// Requests a client may send a server (MCP 2025-11-25 and the tasks extension).
+const STANDARD_METHODS: &[&str] = &[
+    "initialize",
+    "ping",
+    "tools/list",
+    "tools/call",
+    "resources/list",
+    "resources/templates/list",
+    "resources/read",
+    "resources/subscribe",
+    "resources/unsubscribe",
+    "prompts/list",
+    "prompts/get",
+    "completion/complete",
+    "logging/setLevel",
+    "tasks/get",
+    "tasks/result",
+    "tasks/list",
+    "tasks/cancel",
+];
+
+/// The error for a request rmcp could not type: invalid params for a standard method (saying
+/// what is wrong where it can), method not found otherwise.
+fn custom_request_error(request: &CustomRequest) -> ErrorData {
+    let method = request.method.as_str();
+    if !STANDARD_METHODS.contains(&method) {
+        return ErrorData::new(ErrorCode::METHOD_NOT_FOUND, method.to_owned(), None);
+    }
+    let detail = match (method, request.params_as::<CallToolRequestParams>()) {
+        ("tools/call", Err(error)) => format!(": {error}"),
+        _ => String::new(),
+    };
+    ErrorData::invalid_params(
+        format!(
+            "invalid params for `{method}`{detail} (see the method's schema in the MCP specification)"
+        ),
+        None,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn malformed_standard_requests_are_invalid_params_and_others_unknown() {
+        let cases = [
+            (
+                "tools/call",
+                Some(serde_json::json!({"name": "x", "arguments": [1, 2]})),
+                -32602,
+                "invalid type: sequence",
+            ),
+            (
+                "resources/read",
+                Some(serde_json::json!({"uri": 7})),
+                -32602,
+                "resources/read",
+            ),
+            ("no/such", None, -32601, "no/such"),
+        ];
+        for (method, params, code, says) in cases {
+            let error = custom_request_error(&CustomRequest::new(method, params));
+            assert_eq!(error.code.0, code, "{method}");
+            assert!(error.message.contains(says), "{method}: {}", error.message);
+        }
     }
 }

@@ -255,7 +255,8 @@ fn run_admitted(recorder: &mut Recorder, spec: &RunSpec, control: &mut Control) 
 
 /// Prepares the private directory and starts the keeper (or the CLI) in a new process group.
 fn start(spec: &RunSpec) -> Result<(Child, spawn::Prepared), Conclusion> {
-    let prepared = spawn::prepare(&spec.spec).map_err(spawn_failure(&spec.spec.program))?;
+    let prepared =
+        spawn::prepare(&spec.job_id, &spec.spec).map_err(spawn_failure(&spec.spec.program))?;
     let command = spawn::command(
         &spec.spec,
         &prepared,

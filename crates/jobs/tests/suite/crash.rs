@@ -134,7 +134,18 @@ async fn sigkill_of_the_supervisor_kills_the_job_tree_and_the_job_reads_orphaned
     )
     .await;
     // parent = the CLI (sh); its parent is the group keeper, whose parent is the supervisor.
-    let supervisor = parent_of(parent_of(pids[1]));
+    let keeper = parent_of(pids[1]);
+    let supervisor = parent_of(keeper);
+    // The CLI runs in the job's private directory (`…/llm-cli-gateway-job-XXXX/work`).
+    let private = std::fs::read_link(format!("/proc/{}/cwd", pids[1]))
+        .unwrap()
+        .parent()
+        .unwrap()
+        .to_path_buf();
+    assert!(
+        private.to_string_lossy().contains("llm-cli-gateway-job-"),
+        "{private:?}"
+    );
     assert_ne!(supervisor, i32::try_from(gateway.id()).unwrap());
     // Output is durable within 1 s of arriving (spec §2.8).
     tokio::time::sleep(Duration::from_millis(1_200)).await;
@@ -142,12 +153,16 @@ async fn sigkill_of_the_supervisor_kills_the_job_tree_and_the_job_reads_orphaned
         .args(["-9", &supervisor.to_string()])
         .status()
         .unwrap();
-    for pid in &pids {
+    for pid in pids.iter().chain([&keeper]) {
         assert!(
             gone_within(*pid, Duration::from_secs(2)).await,
             "pid {pid} outlived its supervisor by 2 s"
         );
     }
+    assert!(
+        !private.exists(),
+        "{private:?} left behind by the dead supervisor"
+    );
     let next = JobService::start(config(dir.path())).await.unwrap();
     let snapshot = next.status(&job_id).await.unwrap().unwrap();
     assert_eq!(snapshot.status, JobStatus::Orphaned);

@@ -6,3 +6,4 @@ mod python_sdk;
 mod real_clis;
 mod records;
 mod stdio;
+mod stdio_bad_input;
