@@ -257,7 +257,7 @@ fn read_verdict(
     }
 }
 
-fn run_status(outputs: &[ModelOutput], judge_pending: bool) -> RunStatus {
+pub(crate) fn run_status(outputs: &[ModelOutput], judge_pending: bool) -> RunStatus {
     let dispatched = outputs
         .iter()
         .any(|output| output.status != SeatStatus::Skipped);

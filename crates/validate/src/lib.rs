@@ -19,6 +19,7 @@ pub mod records;
 pub mod render;
 pub mod report;
 pub mod request;
+pub mod review;
 pub mod seat;
 pub mod synthesis;
 pub mod validator;
