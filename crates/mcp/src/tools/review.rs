@@ -14,7 +14,7 @@ use gateway_validate::review::report::ReviewReport;
 use gateway_validate::{SeatChoice, SeatProgress, Validator};
 use rmcp::RoleServer;
 use rmcp::handler::server::router::tool::ToolRouter;
-use rmcp::model::ProgressNotificationParam;
+use rmcp::model::{ProgressNotificationParam, ProgressToken};
 use rmcp::service::RequestContext;
 use schemars::JsonSchema;
 use serde::Deserialize;
@@ -28,7 +28,7 @@ pub fn router() -> ToolRouter<Server> {
     ToolRouter::new().with_route(route(
         ToolSpec::new(
             "review_changes",
-            "Several models review a git diff (working tree, staged, range or base) read-only; review-report.v1: findings merged with corroboration counts, failed seats, verdicts.",
+            "Several models review a git diff of workingDir (required; working tree, staged, range or base) read-only; review-report.v1: findings merged with corroboration counts, failed seats, verdicts.",
         ),
         review_changes,
     ))
@@ -129,17 +129,34 @@ async fn wait_review(
                 cancel_run(validator, id).await;
                 return Err(ToolError::Fixable(format!("request canceled by the client; review {id} canceled")));
             }
-            report = &mut waiting => return report.map_err(tool_error),
+            report = &mut waiting => {
+                // Seats that finished with the last one still get their notification.
+                while let Ok(event) = receiver.try_recv() {
+                    notify(context, token.as_ref(), &mut sent, event.message()).await;
+                }
+                return report.map_err(tool_error);
+            }
             Some(event) = receiver.recv() => event.message(),
             _ = heartbeat.tick() => "models still reviewing".to_owned(),
         };
-        if let Some(token) = &token {
-            sent += 1;
-            let param = ProgressNotificationParam::new(token.clone(), f64::from(sent))
-                .with_message(message);
-            if let Err(error) = context.peer.notify_progress(param).await {
-                tracing::debug!(%error, "progress notification not delivered");
-            }
-        }
+        notify(context, token.as_ref(), &mut sent, message).await;
+    }
+}
+
+/// One progress notification, when the call carries a progress token.
+async fn notify(
+    context: &RequestContext<RoleServer>,
+    token: Option<&ProgressToken>,
+    sent: &mut u32,
+    message: String,
+) {
+    let Some(token) = token else {
+        return;
+    };
+    *sent += 1;
+    let param =
+        ProgressNotificationParam::new(token.clone(), f64::from(*sent)).with_message(message);
+    if let Err(error) = context.peer.notify_progress(param).await {
+        tracing::debug!(%error, "progress notification not delivered");
     }
 }

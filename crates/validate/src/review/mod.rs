@@ -213,6 +213,17 @@ fn git_error(error: GitError, spec: &ReviewSpec) -> ValidateError {
         GitError::NotADirectory { dir } => {
             request("workingDir", format!("`{dir}` is not a directory"))
         }
+        GitError::Failed { stderr, .. }
+            if stderr.to_ascii_lowercase().contains("not a git repository") =>
+        {
+            request(
+                "workingDir",
+                format!(
+                    "`{}` is not a git repository (or inside one)",
+                    spec.working_dir
+                ),
+            )
+        }
         GitError::Failed { stderr, .. } => request(
             target_param(&spec.target),
             format!(

@@ -5,4 +5,5 @@ mod inspector;
 mod python_sdk;
 mod real_clis;
 mod records;
+mod review;
 mod stdio;
