@@ -38,6 +38,8 @@ enum Command {
     Schema(commands::schema::SchemaArgs),
     /// Ask several models the same question in read-only mode and report how they agree.
     Validate(commands::validate::ValidateArgs),
+    /// Have several models review a git diff read-only; findings merged with corroboration.
+    Review(commands::review::ReviewArgs),
 }
 
 fn main() -> ExitCode {
@@ -60,6 +62,7 @@ fn main() -> ExitCode {
         Command::Logs(args) => commands::logs::run(args),
         Command::Schema(args) => commands::schema::run(args),
         Command::Validate(args) => commands::validate::run(args),
+        Command::Review(args) => commands::review::run(args),
     };
     match result {
         Ok(code) => code,

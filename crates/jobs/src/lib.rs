@@ -10,6 +10,7 @@
 
 mod capture;
 mod config;
+pub mod git;
 mod host;
 pub mod probe;
 mod reconcile;

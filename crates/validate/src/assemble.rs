@@ -5,23 +5,25 @@
 //! The rules, in short:
 //! * a seat that is skipped, pending, failed, canceled, orphaned or answered empty is a
 //!   **material signal**: silence is never agreement;
-//! * answering seats are compared on the *stance* of their [`VerdictClass`]; approve and approve
-//!   with changes share a stance (a `verdict_nuance`, not material); any other difference is a
-//!   `verdict_conflict`; a verdict we cannot classify is material too (except for `ask_model`,
-//!   whose raw answers carry no verdict);
-//! * confidence: `none` without a usable answer, `low` on material disagreement, `medium` with
-//!   exactly one usable answer, `high` otherwise (the reference's rules, on classes).
-
-use std::collections::BTreeSet;
+//! * a verdict is stated (a `Verdict:` line), inferred (an explicit verdict word in the first
+//!   sentence, [`crate::infer`]) or judged (read by the synthesis judge); anything else is
+//!   unresolved, a material signal, never a disagreement;
+//! * what the verdicts say together, every sentence and count, comes from
+//!   [`crate::conclusion`]: agreement or disagreement only over two or more comparable verdicts;
+//! * confidence: `none` without a usable answer, `low` with any material signal, `medium` with
+//!   exactly one usable answer, `high` otherwise.
 
 use gateway_core::{JobStatus, ProviderId};
 
-use crate::answer::{RATIONALE_MAX_CHARS, cut, parse_answer};
+use crate::answer::{RATIONALE_MAX_CHARS, VERDICT_MAX_CHARS, cut, parse_answer};
+use crate::conclusion::conclude;
+use crate::infer::{first_sentence, infer_verdict};
 use crate::report::{
-    Confidence, Disagreements, ModelOutput, RawJobReference, RunStatus, SCHEMA_VERSION, SeatStatus,
-    Signal, SignalKind, Synthesis, ValidationReport,
+    Disagreements, ModelOutput, RawJobReference, RunStatus, SCHEMA_VERSION, SeatStatus, Synthesis,
+    ValidationReport, VerdictSource,
 };
 use crate::request::{Intent, OriginalRequest};
+use crate::synthesis::judged_verdicts;
 use crate::verdict::{VerdictClass, classify};
 
 /// Longest answer text carried inline in a report.
@@ -71,19 +73,12 @@ pub struct Seat {
 
 /// Builds the report from the header, the seats (in the order asked) and the synthesis part.
 pub fn assemble(header: &RunHeader, seats: &[Seat], synthesis: Synthesis) -> ValidationReport {
-    let outputs: Vec<ModelOutput> = seats
+    let mut outputs: Vec<ModelOutput> = seats
         .iter()
         .map(|seat| model_output(seat, header.intent))
         .collect();
-    let signals = signals(&outputs, header.intent);
-    let has_material_disagreement = signals.iter().any(|signal| signal.material);
-    let usable = outputs.iter().filter(|output| is_usable(output)).count();
-    let confidence = match (usable, has_material_disagreement) {
-        (0, _) => Confidence::None,
-        (_, true) => Confidence::Low,
-        (1, false) => Confidence::Medium,
-        (_, false) => Confidence::High,
-    };
+    apply_judged(&mut outputs, &synthesis, header.intent);
+    let conclusion = conclude(&outputs, header.intent);
     let judge_pending = matches!(synthesis.status, crate::report::SynthesisStatus::Running);
     let status = run_status(&outputs, judge_pending);
     let mut job_ids: Vec<String> = outputs
@@ -105,17 +100,37 @@ pub fn assemble(header: &RunHeader, seats: &[Seat], synthesis: Synthesis) -> Val
         original_request: header.request.clone(),
         model_list: seats.iter().map(|seat| seat.provider).collect(),
         read_only: header.read_only,
-        final_recommendation: recommendation(&outputs, &signals, header.intent),
+        final_recommendation: conclusion.recommendation,
         limitations: limitations(&outputs, header),
         disagreements: Disagreements {
-            has_material_disagreement,
-            summary: summary(&signals),
-            signals,
+            has_material_disagreement: conclusion.has_material_disagreement,
+            summary: conclusion.summary,
+            signals: conclusion.signals,
         },
+        verdicts: conclusion.tally,
         per_model_outputs: outputs,
-        confidence,
+        confidence: conclusion.confidence,
         job_ids,
         synthesis,
+    }
+}
+
+/// Gives each unresolved seat the verdict the synthesis judge read for it, marked `judged`.
+fn apply_judged(outputs: &mut [ModelOutput], synthesis: &Synthesis, intent: Intent) {
+    let Some(response) = synthesis.response.as_deref() else {
+        return;
+    };
+    for (provider, class) in judged_verdicts(response, intent) {
+        let unresolved = outputs.iter_mut().find(|output| {
+            output.provider == provider
+                && is_usable(output)
+                && output.verdict_source.is_none()
+                && synthesis.included.contains(&provider)
+        });
+        if let Some(output) = unresolved {
+            output.verdict_class = Some(class);
+            output.verdict_source = Some(VerdictSource::Judged);
+        }
     }
 }
 
@@ -131,6 +146,7 @@ pub(crate) fn model_output(seat: &Seat, intent: Intent) -> ModelOutput {
         status: SeatStatus::Skipped,
         verdict: None,
         verdict_class: None,
+        verdict_source: None,
         rationale: None,
         risks: Vec::new(),
         next_step: None,
@@ -205,27 +221,43 @@ fn fill_finished(output: &mut ModelOutput, status: JobStatus, text: &str, intent
         return;
     }
     let parsed = parse_answer(text);
-    if let Some(verdict) = &parsed.verdict {
-        output.verdict = Some(verdict.clone());
+    let (verdict, class, source) = read_verdict(parsed.verdict.as_deref(), text, intent);
+    if let Some(verdict) = verdict {
+        output.verdict = Some(verdict);
     }
-    output.verdict_class = match intent {
-        Intent::AskModel => parsed
-            .verdict
-            .as_deref()
-            .map(|verdict| classify(verdict, intent)),
-        Intent::Validate | Intent::SecondOpinion | Intent::RedTeam | Intent::Consensus => Some(
-            parsed
-                .verdict
-                .as_deref()
-                .map_or(VerdictClass::Other, |verdict| classify(verdict, intent)),
-        ),
-    };
+    output.verdict_class = class;
+    output.verdict_source = source;
     output.rationale = parsed.rationale;
     output.risks = parsed.risks;
     output.next_step = parsed.next_step;
 }
 
-fn run_status(outputs: &[ModelOutput], judge_pending: bool) -> RunStatus {
+/// The verdict text, class and source of a completed answer: the stated `Verdict:` line when
+/// there is one, else an inference from the first sentence (not for `ask_model`), else
+/// [`VerdictClass::Other`] for reviewer intents (no source: nothing comparable).
+fn read_verdict(
+    stated: Option<&str>,
+    text: &str,
+    intent: Intent,
+) -> (Option<String>, Option<VerdictClass>, Option<VerdictSource>) {
+    if let Some(verdict) = stated {
+        let class = classify(verdict, intent);
+        let source = (class != VerdictClass::Other).then_some(VerdictSource::Stated);
+        return (Some(verdict.to_owned()), Some(class), source);
+    }
+    if let Some(class) = infer_verdict(text, intent) {
+        let sentence = first_sentence(text).map(|sentence| cut(&sentence, VERDICT_MAX_CHARS));
+        return (sentence, Some(class), Some(VerdictSource::Inferred));
+    }
+    match intent {
+        Intent::AskModel => (None, None, None),
+        Intent::Validate | Intent::SecondOpinion | Intent::RedTeam | Intent::Consensus => {
+            (None, Some(VerdictClass::Other), None)
+        }
+    }
+}
+
+pub(crate) fn run_status(outputs: &[ModelOutput], judge_pending: bool) -> RunStatus {
     let dispatched = outputs
         .iter()
         .any(|output| output.status != SeatStatus::Skipped);
@@ -241,210 +273,6 @@ fn run_status(outputs: &[ModelOutput], judge_pending: bool) -> RunStatus {
         (true, true, true) => RunStatus::Partial,
         (true, true, false) => RunStatus::Running,
         (true, false, _) => RunStatus::Completed,
-    }
-}
-
-fn signals(outputs: &[ModelOutput], intent: Intent) -> Vec<Signal> {
-    let mut signals: Vec<Signal> = Vec::new();
-    let usable = outputs.iter().filter(|output| is_usable(output));
-    let mut compared: Vec<&ModelOutput> = Vec::new();
-    for output in usable {
-        match output.verdict_class {
-            Some(VerdictClass::Other) if intent != Intent::AskModel => signals.push(Signal {
-                kind: SignalKind::UnclassifiedVerdict,
-                material: true,
-                providers: vec![output.provider],
-                message: match output.verdict.as_deref() {
-                    Some("answered") | None => format!("{} gave no verdict line", output.provider),
-                    Some(verdict) => format!(
-                        "{}'s verdict {verdict:?} could not be classified",
-                        output.provider
-                    ),
-                },
-            }),
-            Some(VerdictClass::Other) | None => {}
-            Some(_) => compared.push(output),
-        }
-    }
-    let stances: BTreeSet<&str> = compared
-        .iter()
-        .filter_map(|output| output.verdict_class.map(|class| class.stance().as_str()))
-        .collect();
-    let listing = compared
-        .iter()
-        .map(|output| {
-            format!(
-                "{}: {}",
-                output.provider,
-                output.verdict_class.map_or("?", VerdictClass::as_str)
-            )
-        })
-        .collect::<Vec<_>>()
-        .join(", ");
-    let providers = || compared.iter().map(|output| output.provider).collect();
-    if stances.len() > 1 {
-        signals.push(Signal {
-            kind: SignalKind::VerdictConflict,
-            material: true,
-            providers: providers(),
-            message: format!("verdicts differ ({listing})"),
-        });
-    } else if compared
-        .windows(2)
-        .any(|pair| pair[0].verdict_class != pair[1].verdict_class)
-    {
-        signals.push(Signal {
-            kind: SignalKind::VerdictNuance,
-            material: false,
-            providers: providers(),
-            message: format!("same stance, different strength ({listing})"),
-        });
-    }
-    signals.extend(outputs.iter().filter_map(seat_signal));
-    signals
-}
-
-fn seat_signal(output: &ModelOutput) -> Option<Signal> {
-    let provider = output.provider;
-    let detail = output
-        .error
-        .as_deref()
-        .map(|error| format!(": {}", cut(error, 200)))
-        .unwrap_or_default();
-    let (kind, message) = match output.status {
-        SeatStatus::Completed if output.empty_output => (
-            SignalKind::EmptyOutput,
-            format!("{provider} answered with empty output"),
-        ),
-        SeatStatus::Completed => return None,
-        SeatStatus::Running => (
-            SignalKind::SeatPending,
-            format!("{provider} has not answered yet"),
-        ),
-        SeatStatus::Failed => {
-            let code = output
-                .exit_code
-                .map(|code| format!(" (exit {code})"))
-                .unwrap_or_default();
-            (
-                SignalKind::SeatFailed,
-                format!("{provider} failed{code}{detail}"),
-            )
-        }
-        SeatStatus::Canceled => (SignalKind::SeatCanceled, format!("{provider} was canceled")),
-        SeatStatus::Orphaned => (
-            SignalKind::SeatOrphaned,
-            format!("{provider} was cut off when its gateway stopped"),
-        ),
-        SeatStatus::Skipped => (
-            SignalKind::SeatSkipped,
-            format!("{provider} was not run{detail}"),
-        ),
-    };
-    Some(Signal {
-        kind,
-        material: true,
-        providers: vec![provider],
-        message,
-    })
-}
-
-fn summary(signals: &[Signal]) -> String {
-    let material: Vec<&str> = signals
-        .iter()
-        .filter(|signal| signal.material)
-        .map(|signal| signal.message.as_str())
-        .collect();
-    if material.is_empty() {
-        return "No material disagreement.".to_owned();
-    }
-    format!("Material disagreement: {}.", material.join("; "))
-}
-
-fn recommendation(outputs: &[ModelOutput], signals: &[Signal], intent: Intent) -> String {
-    let pending = outputs
-        .iter()
-        .filter(|output| output.status == SeatStatus::Running)
-        .count();
-    let usable: Vec<&ModelOutput> = outputs.iter().filter(|output| is_usable(output)).collect();
-    if pending > 0 {
-        return format!(
-            "Waiting for {pending} of {} models; call job_status with this validationId for the final report.",
-            outputs.len()
-        );
-    }
-    if usable.is_empty() {
-        return "No model gave a usable answer; check the seats' errors (or run `llm-cli-gateway doctor`) before relying on anything here.".to_owned();
-    }
-    if intent == Intent::AskModel {
-        return format!(
-            "See {}'s answer.",
-            usable
-                .iter()
-                .map(|output| output.provider.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
-    }
-    if let Some(conflict) = signals
-        .iter()
-        .find(|signal| signal.kind == SignalKind::VerdictConflict)
-    {
-        return format!(
-            "The models disagree: {}. Read each rationale, or call synthesize_validation for a judge's view, before acting.",
-            conflict.message
-        );
-    }
-    let shared = usable.iter().find_map(|output| {
-        output
-            .verdict_class
-            .filter(|class| *class != VerdictClass::Other)
-    });
-    let mut text = match shared {
-        Some(class) => format!(
-            "{} of {} models: {}.",
-            usable.len(),
-            outputs.len(),
-            stance_label(&usable, class)
-        ),
-        None => format!(
-            "{} of {} models answered, but no verdict could be compared.",
-            usable.len(),
-            outputs.len()
-        ),
-    };
-    let missing = outputs.len() - usable.len();
-    if missing > 0 {
-        text.push_str(&format!(
-            " {missing} seat(s) gave no usable answer; weigh this accordingly."
-        ));
-    }
-    if let Some((provider, step)) = usable.iter().find_map(|output| {
-        output
-            .next_step
-            .as_ref()
-            .map(|step| (output.provider, step))
-    }) {
-        text.push_str(&format!(
-            " Suggested next step ({provider}): {}",
-            cut(step, 300)
-        ));
-    }
-    text
-}
-
-fn stance_label(usable: &[&ModelOutput], class: VerdictClass) -> String {
-    let with_changes: Vec<&str> = usable
-        .iter()
-        .filter(|output| output.verdict_class == Some(VerdictClass::ApproveWithChanges))
-        .map(|output| output.provider.as_str())
-        .collect();
-    match class.stance() {
-        VerdictClass::Approve if with_changes.is_empty() => "approve".to_owned(),
-        VerdictClass::Approve => {
-            format!("approve (changes suggested by {})", with_changes.join(", "))
-        }
-        other => other.as_str().to_owned(),
     }
 }
 

@@ -5,7 +5,7 @@ use gateway_core::ProviderId::{self, Claude, Codex, Gemini};
 use pretty_assertions::assert_eq;
 
 use super::*;
-use crate::report::{SignalKind as K, SynthesisStatus};
+use crate::report::{Confidence, SignalKind as K, SynthesisStatus};
 
 fn header(intent: Intent) -> RunHeader {
     RunHeader {
@@ -94,7 +94,7 @@ fn pending(provider: ProviderId) -> Seat {
     }
 }
 
-/// (case, intent, seats, run status, material?, confidence, signal kinds)
+/// (case, intent, seats, run status, material disagreement?, confidence, signal kinds)
 type Case = (
     &'static str,
     Intent,
@@ -156,54 +156,54 @@ fn report_rules_table() {
             Validate,
             vec![says(Claude, "Approve"), empty(Codex)],
             Completed,
-            true,
+            false,
             Low,
-            vec![K::EmptyOutput],
+            vec![K::NotComparable, K::EmptyOutput],
         ),
         (
             "a failed seat is a signal",
             Validate,
             vec![says(Claude, "Approve"), failed(Codex)],
             Completed,
-            true,
+            false,
             Low,
-            vec![K::SeatFailed],
+            vec![K::NotComparable, K::SeatFailed],
         ),
         (
             "a skipped seat is a signal and partial while running",
             Validate,
             vec![pending(Claude), skipped(Gemini)],
             Partial,
-            true,
+            false,
             NoConfidence,
-            vec![K::SeatPending, K::SeatSkipped],
+            vec![K::NotComparable, K::SeatPending, K::SeatSkipped],
         ),
         (
             "running",
             Validate,
             vec![pending(Claude), says(Codex, "Approve")],
             Running,
-            true,
+            false,
             Low,
-            vec![K::SeatPending],
+            vec![K::NotComparable, K::SeatPending],
         ),
         (
             "nothing dispatched",
             Validate,
             vec![skipped(Claude), skipped(Codex)],
             NotStarted,
-            true,
+            false,
             NoConfidence,
-            vec![K::SeatSkipped, K::SeatSkipped],
+            vec![K::NotComparable, K::SeatSkipped, K::SeatSkipped],
         ),
         (
             "all failed",
             Validate,
             vec![failed(Claude), failed(Codex)],
             Completed,
-            true,
+            false,
             NoConfidence,
-            vec![K::SeatFailed, K::SeatFailed],
+            vec![K::NotComparable, K::SeatFailed, K::SeatFailed],
         ),
         (
             "one seat answers",
@@ -222,18 +222,18 @@ fn report_rules_table() {
                 finished(Codex, JobStatus::Completed, "I think so.", None, Some(0)),
             ],
             Completed,
-            true,
+            false,
             Low,
-            vec![K::UnclassifiedVerdict],
+            vec![K::UnclassifiedVerdict, K::NotComparable],
         ),
         (
             "unreadable verdict",
             Validate,
             vec![says(Claude, "Approve"), says(Codex, "42")],
             Completed,
-            true,
+            false,
             Low,
-            vec![K::UnclassifiedVerdict],
+            vec![K::UnclassifiedVerdict, K::NotComparable],
         ),
         (
             "consensus true vs mostly true",
@@ -271,9 +271,9 @@ fn report_rules_table() {
                 says(Gemini, "Approve"),
             ],
             Completed,
-            true,
+            false,
             Low,
-            vec![K::SeatCanceled, K::SeatOrphaned],
+            vec![K::NotComparable, K::SeatCanceled, K::SeatOrphaned],
         ),
     ];
     for (name, intent, seats, status, material, confidence, kinds) in cases {

@@ -91,7 +91,7 @@ impl Validator {
         if record.kind != RunKind::Validation {
             return Err(RequestError::new(
                 "validationId",
-                format!("`{}` is a comparison, not a validation run", record.id),
+                format!("`{}` is not a validation run", record.id),
             )
             .into());
         }
@@ -126,6 +126,7 @@ impl Validator {
                 read_only: spec.read_only.unwrap_or(true),
                 force_refresh: spec.force_refresh,
                 origin_tool: spec.origin_tool.clone(),
+                prompt_on_argv: true,
             };
             self.dispatch_one(&dispatch, &choice).await?
         };
@@ -174,6 +175,7 @@ impl Validator {
                 read_only: spec.read_only.unwrap_or(true),
                 force_refresh: spec.force_refresh,
                 origin_tool: spec.origin_tool.clone(),
+                prompt_on_argv: true,
             };
             self.dispatch_one(&dispatch, &choice).await?
         };
@@ -197,6 +199,7 @@ impl Validator {
             answers: spec.answers,
             local_comparison: local,
             last_report: None,
+            review: None,
         };
         self.put(&record).await?;
         self.compare_report(&record).await

@@ -10,6 +10,8 @@
 pub mod answer;
 pub mod assemble;
 pub mod compare;
+pub mod conclusion;
+pub mod infer;
 pub mod judge;
 pub mod lookup;
 pub mod prompt;
@@ -17,6 +19,7 @@ pub mod records;
 pub mod render;
 pub mod report;
 pub mod request;
+pub mod review;
 pub mod seat;
 pub mod synthesis;
 pub mod validator;
@@ -25,7 +28,10 @@ pub mod verdict;
 pub use judge::{CompareReport, CompareSpec, SynthesizeSpec};
 pub use lookup::{ResultView, SeatResult, StatusView};
 pub use records::{RunRecords, StoreRunRecords};
-pub use report::{Confidence, ModelOutput, RunStatus, SeatStatus, ValidationReport};
+pub use report::{
+    Confidence, ModelOutput, RunStatus, SeatStatus, TallyOutcome, ValidationReport, VerdictSource,
+    VerdictTally,
+};
 pub use request::{Intent, OriginalRequest, RiskLevel};
 pub use validator::{RunSpec, SeatChoice, SeatProgress, ValidateError, Validator, ValidatorConfig};
 pub use verdict::VerdictClass;

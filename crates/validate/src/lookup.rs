@@ -19,6 +19,7 @@ use crate::validator::{ValidateError, Validator, state_of};
 pub enum StatusView {
     Validation(Box<ValidationReport>),
     Comparison(Box<CompareReport>),
+    Review(Box<crate::review::report::ReviewReport>),
     /// One seat's (or judge's) job, read like a report seat.
     Job(Box<ModelOutput>),
 }
@@ -89,6 +90,7 @@ impl Validator {
             RunKind::Comparison => {
                 StatusView::Comparison(Box::new(self.compare_report(record).await?))
             }
+            RunKind::Review => StatusView::Review(Box::new(self.review_report(record).await?)),
         })
     }
 
@@ -162,9 +164,9 @@ impl Validator {
     }
 }
 
-/// `validation-<run id>-<provider>` (or `synthesis-`/`comparison-`) → the run id.
+/// `validation-<run id>-<provider>` (or `synthesis-`/`comparison-`/`review-`) → the run id.
 fn run_id_of(correlation_id: &str) -> Option<String> {
-    let rest = ["validation-", "synthesis-", "comparison-"]
+    let rest = ["validation-", "synthesis-", "comparison-", "review-"]
         .iter()
         .find_map(|prefix| correlation_id.strip_prefix(prefix))?;
     let (run, _provider) = rest.rsplit_once('-')?;

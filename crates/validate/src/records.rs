@@ -23,6 +23,7 @@ use crate::request::{Intent, OriginalRequest};
 pub enum RunKind {
     Validation,
     Comparison,
+    Review,
 }
 
 /// One seat (or the judge) as dispatched.
@@ -68,6 +69,9 @@ pub struct RunRecord {
     pub local_comparison: Option<Comparison>,
     /// The last report assembled; shown when the seats' jobs are gone (retention).
     pub last_report: Option<ValidationReport>,
+    /// What a review run reviewed (review runs).
+    #[serde(default)]
+    pub review: Option<crate::review::ReviewRecord>,
 }
 
 /// A failure to read or write run records.
@@ -114,6 +118,7 @@ impl RunKind {
         match self {
             RunKind::Validation => "validation",
             RunKind::Comparison => "comparison",
+            RunKind::Review => "review",
         }
     }
 }
@@ -173,6 +178,7 @@ mod tests {
             answers: Vec::new(),
             local_comparison: None,
             last_report: None,
+            review: None,
         }
     }
 

@@ -52,10 +52,11 @@ pub fn render_report(report: &ValidationReport) -> String {
 
 fn render_seat(out: &mut String, output: &ModelOutput) {
     let verdict = output.verdict.as_deref().unwrap_or("(empty answer)");
-    let class = output
-        .verdict_class
-        .map(|class| format!(" [{}]", class.as_str()))
-        .unwrap_or_default();
+    let class = match (output.verdict_class, output.verdict_source) {
+        (Some(class), Some(source)) => format!(" [{}, {}]", class.as_str(), source.as_str()),
+        (Some(_), None) => " [not comparable]".to_owned(),
+        (None, _) => String::new(),
+    };
     let _ = writeln!(
         out,
         "{:<8} {:<9} {}{class}",

@@ -32,6 +32,9 @@ pub struct ValidationReport {
     /// New: whether seats ran in their read-only modes.
     pub read_only: bool,
     pub per_model_outputs: Vec<ModelOutput>,
+    /// New: who holds which verdict, counted over the seats asked.
+    #[serde(default)]
+    pub verdicts: VerdictTally,
     pub disagreements: Disagreements,
     pub final_recommendation: String,
     pub confidence: Confidence,
@@ -98,11 +101,15 @@ pub struct ModelOutput {
     pub provider: ProviderId,
     pub model: Option<String>,
     pub status: SeatStatus,
-    /// The verdict line; else `answered` (an answer without one), `pending`, `failed`,
-    /// `canceled`, `orphaned` or `not_run`; `null` for an empty answer.
+    /// The verdict line (or the first sentence a verdict was inferred from); else `answered`
+    /// (an answer without one), `pending`, `failed`, `canceled`, `orphaned` or `not_run`;
+    /// `null` for an empty answer.
     pub verdict: Option<String>,
     /// New: what the verdict means, for completed non-empty answers.
     pub verdict_class: Option<VerdictClass>,
+    /// New: how `verdictClass` was read; `null` when there is no comparable verdict.
+    #[serde(default)]
+    pub verdict_source: Option<VerdictSource>,
     pub rationale: Option<String>,
     pub risks: Vec<String>,
     /// New: the seat's suggested next step.
@@ -118,6 +125,109 @@ pub struct ModelOutput {
     /// A completed seat that said nothing (never counted as agreement).
     pub empty_output: bool,
     pub raw_job_reference: Option<RawJobReference>,
+}
+
+/// How a seat's verdict class was obtained; reports show it so that a reader can weigh it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum VerdictSource {
+    /// From the answer's `Verdict:` line.
+    Stated,
+    /// From an explicit verdict word in the first sentence of an answer without a verdict line.
+    Inferred,
+    /// Read by the synthesis judge from an answer that had neither.
+    Judged,
+}
+
+impl VerdictSource {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            VerdictSource::Stated => "stated",
+            VerdictSource::Inferred => "inferred",
+            VerdictSource::Judged => "judged",
+        }
+    }
+}
+
+/// Who holds which verdict. Every count in the report's sentences comes from here.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct VerdictTally {
+    /// Seats asked, skipped ones included: the `M` of every "N of M".
+    pub asked: usize,
+    /// Seats whose verdict can be compared (stated, inferred or judged).
+    pub comparable: usize,
+    /// Comparable seats by verdict class, in order of first appearance.
+    pub groups: Vec<VerdictGroup>,
+    /// Seats that answered without a verdict that can be compared.
+    pub unresolved: Vec<Unresolved>,
+    /// Seats without a usable answer (pending, failed, canceled, orphaned, skipped, empty).
+    pub not_answered: Vec<ProviderId>,
+    pub outcome: TallyOutcome,
+}
+
+/// The seats that hold one verdict class.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct VerdictGroup {
+    pub class: VerdictClass,
+    pub seats: Vec<TalliedSeat>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct TalliedSeat {
+    pub provider: ProviderId,
+    pub source: VerdictSource,
+}
+
+/// An answer whose verdict could not be compared, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct Unresolved {
+    pub provider: ProviderId,
+    /// "gave no verdict line; its answer begins "Yes, it is safe …"" or
+    /// "gave the verdict "42", which could not be classified".
+    pub reason: String,
+}
+
+/// What the comparable verdicts say together.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum TallyOutcome {
+    /// Two or more comparable verdicts, all of one class.
+    Agree,
+    /// Two or more, one stance, different strength (approve and approve with changes).
+    SameStance,
+    /// Two or more whose stances differ.
+    Conflict,
+    /// Several seats asked, fewer than two comparable verdicts: nothing can be said about
+    /// agreement.
+    #[default]
+    NotComparable,
+    /// One seat asked, and it gave a comparable verdict.
+    Single,
+    /// `ask_model`: answers carry no verdicts.
+    NotApplicable,
+}
+
+impl TallyOutcome {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            TallyOutcome::Agree => "agree",
+            TallyOutcome::SameStance => "same_stance",
+            TallyOutcome::Conflict => "conflict",
+            TallyOutcome::NotComparable => "not_comparable",
+            TallyOutcome::Single => "single",
+            TallyOutcome::NotApplicable => "not_applicable",
+        }
+    }
 }
 
 /// Where to follow a job.
@@ -146,7 +256,8 @@ impl RawJobReference {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Disagreements {
-    /// True when any signal is material.
+    /// True only when two or more comparable verdicts differ in stance. Missing or unreadable
+    /// answers are signals that lower `confidence`, never "disagreement".
     pub has_material_disagreement: bool,
     pub summary: String,
     pub signals: Vec<Signal>,
@@ -158,7 +269,8 @@ pub struct Disagreements {
 #[serde(rename_all = "camelCase")]
 pub struct Signal {
     pub kind: SignalKind,
-    /// Whether it makes the disagreement material (only `verdict_nuance` does not).
+    /// Whether it must be weighed before acting (lowers `confidence`; only `verdict_nuance`
+    /// does not).
     pub material: bool,
     pub providers: Vec<ProviderId>,
     pub message: String,
@@ -174,6 +286,8 @@ pub enum SignalKind {
     VerdictNuance,
     /// A verdict that could not be classified, or no verdict line at all.
     UnclassifiedVerdict,
+    /// New: several seats asked, fewer than two comparable verdicts.
+    NotComparable,
     EmptyOutput,
     SeatFailed,
     SeatCanceled,

@@ -3,10 +3,16 @@
 //! Only completed, non-empty answers are evidence; every other seat is listed in `leftOut`
 //! with its reason, so the synthesis never silently counts a missing reviewer.
 
+use gateway_core::ProviderId;
+
 use crate::assemble::{RESPONSE_MAX_CHARS, is_usable};
 use crate::prompt::fenced;
 use crate::report::{LeftOut, ModelOutput, SeatStatus};
 use crate::request::{Intent, OriginalRequest};
+use crate::verdict::{VerdictClass, classify};
+
+/// The heading under which the judge reads verdicts for answers that gave none.
+const VERDICTS_HEADING: &str = "Verdicts:";
 
 /// Splits seat outputs into the judge's evidence and the left-out list.
 pub fn select_evidence(outputs: &[ModelOutput]) -> (Vec<&ModelOutput>, Vec<LeftOut>) {
@@ -82,5 +88,49 @@ pub fn synthesis_prompt(
          Confidence: low, medium or high, with one sentence on why.\n\
          Limitations: what this synthesis cannot tell (missing reviewers, thin evidence).",
     );
+    prompt.push_str(&verdicts_request(intent, included));
     prompt
+}
+
+/// Asks the judge to read a verdict for each included answer that has no comparable one.
+fn verdicts_request(intent: Intent, included: &[&ModelOutput]) -> String {
+    let unresolved: Vec<&str> = included
+        .iter()
+        .filter(|output| output.verdict_source.is_none())
+        .map(|output| output.provider.as_str())
+        .collect();
+    if unresolved.is_empty() || intent == Intent::AskModel {
+        return String::new();
+    }
+    let allowed = match intent {
+        Intent::Consensus => "true, false, uncertain",
+        Intent::Validate | Intent::SecondOpinion | Intent::RedTeam | Intent::AskModel => {
+            "approve, approve with changes, reject, uncertain"
+        }
+    };
+    format!(
+        "\n{VERDICTS_HEADING} these reviewers gave no verdict of their own: {}. After Limitations, \
+         write the heading \"{VERDICTS_HEADING}\" and under it one line per reviewer, \
+         `<reviewer>: <verdict>`, the verdict being one of {allowed}, as that reviewer's own \
+         words support it; write `<reviewer>: unclear` when they do not settle it.",
+        unresolved.join(", ")
+    )
+}
+
+/// The verdicts a judge read under its `Verdicts:` heading (`claude: approve` lines), for the
+/// providers it names; unclear or unknown lines are left out.
+pub fn judged_verdicts(response: &str, intent: Intent) -> Vec<(ProviderId, VerdictClass)> {
+    let Some((_, after)) = response.rsplit_once(VERDICTS_HEADING) else {
+        return Vec::new();
+    };
+    after
+        .lines()
+        .filter_map(|line| {
+            let line = line.trim().trim_start_matches(['-', '*', ' ']);
+            let (name, verdict) = line.split_once(':')?;
+            let provider: ProviderId = name.trim().trim_matches(['*', '`']).parse().ok()?;
+            let class = classify(verdict, intent);
+            (class != VerdictClass::Other).then_some((provider, class))
+        })
+        .collect()
 }

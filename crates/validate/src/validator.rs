@@ -141,6 +141,9 @@ pub enum ValidateError {
     /// The job service refused every submission for a reason that is not per seat.
     #[error(transparent)]
     Submit(#[from] SubmitError),
+    /// `git diff` could not run or finish (not a caller mistake: those are `Request`).
+    #[error(transparent)]
+    Git(#[from] gateway_jobs::git::GitError),
 }
 
 impl ValidateError {
@@ -152,7 +155,7 @@ impl ValidateError {
                 error,
                 SubmitError::WorkingDir(_) | SubmitError::IdempotencyConflict { .. }
             ),
-            ValidateError::Records(_) | ValidateError::Jobs(_) => false,
+            ValidateError::Records(_) | ValidateError::Jobs(_) | ValidateError::Git(_) => false,
         }
     }
 }
@@ -197,6 +200,7 @@ impl Validator {
             read_only,
             force_refresh: spec.force_refresh,
             origin_tool: spec.origin_tool.clone(),
+            prompt_on_argv: true,
         };
         let seats = self.dispatch_all(&dispatch, &choices).await?;
         let record = RunRecord {
@@ -211,6 +215,7 @@ impl Validator {
             answers: Vec::new(),
             local_comparison: None,
             last_report: None,
+            review: None,
         };
         self.put(&record).await?;
         self.validation_report(&record).await
@@ -264,7 +269,10 @@ impl Validator {
         Ok(())
     }
 
-    fn resolve_seats(&self, asked: &[SeatChoice]) -> Result<Vec<SeatChoice>, ValidateError> {
+    pub(crate) fn resolve_seats(
+        &self,
+        asked: &[SeatChoice],
+    ) -> Result<Vec<SeatChoice>, ValidateError> {
         if asked.is_empty() {
             let installed: Vec<SeatChoice> = DEFAULT_PROVIDERS
                 .into_iter()
@@ -326,7 +334,7 @@ impl Validator {
         which::which_in(program, path, cwd).is_ok()
     }
 
-    async fn dispatch_all(
+    pub(crate) async fn dispatch_all(
         &self,
         dispatch: &Dispatch,
         choices: &[SeatChoice],
@@ -383,6 +391,12 @@ impl Validator {
             Ok(spec) => spec,
             Err(error) => return Ok(skipped(format!("the command could not be built: {error}"))),
         };
+        if !dispatch.prompt_on_argv && spec.prompt_via == gateway_provider::PromptVia::Argv {
+            return Ok(skipped(format!(
+                "`{}` takes its prompt on the command line, where this run's material must not go; use a backend that reads stdin (for gemini: LLM_GATEWAY_GEMINI_BACKEND=gemini)",
+                spec.program
+            )));
+        }
         if !self.is_installed(&spec.program) {
             return Ok(skipped(format!(
                 "`{}` is not installed (not found on PATH); run `llm-cli-gateway doctor`",
@@ -532,13 +546,15 @@ impl Validator {
 #[derive(Debug, Clone)]
 pub(crate) struct Dispatch {
     pub(crate) run_id: String,
-    /// `validation`, `synthesis` or `comparison`: correlation ids read `<prefix>-<run>-<provider>`.
+    /// `validation`, `synthesis`, `comparison` or `review`: correlation ids read `<prefix>-<run>-<provider>`.
     pub(crate) correlation_prefix: &'static str,
     pub(crate) prompt: String,
     pub(crate) working_dir: Option<String>,
     pub(crate) read_only: bool,
     pub(crate) force_refresh: bool,
     pub(crate) origin_tool: String,
+    /// Whether the prompt may travel as an argv value (agy); false for diffs under review.
+    pub(crate) prompt_on_argv: bool,
 }
 
 /// A job snapshot as a seat state.

@@ -53,7 +53,7 @@ impl VerdictClass {
 }
 
 /// Words that negate the phrase right after them ("do **not** approve", "**not** correct").
-const NEGATORS: &[&str] = &[
+pub(crate) const NEGATORS: &[&str] = &[
     "not",
     "don't",
     "dont",
@@ -81,7 +81,7 @@ const SOFTENERS: &[&str] = &[
 ];
 
 /// Words after an approval that attach conditions to it ("approve **with** nits", "LGTM **once** CI passes").
-const QUALIFIERS: &[&str] = &[
+pub(crate) const QUALIFIERS: &[&str] = &[
     "with",
     "but",
     "after",
@@ -96,7 +96,7 @@ const QUALIFIERS: &[&str] = &[
 ];
 
 /// Words after a qualifier that cancel it ("approve with no changes").
-const NO_CONDITION: &[&str] = &["no", "none", "zero", "nothing"];
+pub(crate) const NO_CONDITION: &[&str] = &["no", "none", "zero", "nothing"];
 
 /// Known phrases (space-separated words) and what they mean. Order does not matter: position in
 /// the verdict, then phrase length, decide.
@@ -269,7 +269,7 @@ pub fn normalized_text(verdict: &str) -> String {
     words(verdict).join(" ")
 }
 
-fn words(text: &str) -> Vec<String> {
+pub(crate) fn words(text: &str) -> Vec<String> {
     text.to_lowercase()
         .replace(['\u{2019}', '\u{2018}'], "'")
         .split(|c: char| !(c.is_alphanumeric() || c == '\'' || c == '%'))

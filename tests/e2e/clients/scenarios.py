@@ -143,7 +143,37 @@ async def records(c):
     }
 
 
+async def validate_mixed(c):
+    """Issue 19's first case: a stated approve, a prose approval with changes, a prose reject."""
+    return view(await c.call_tool("validate_with_models", {
+        "question": "Is it safe to retry the payment call on 502?", "models": ["claude", "codex", "gemini"]}))
+
+
+async def review(c):
+    """review_changes on the repository in E2E_REVIEW_REPO, then job_status and bad input."""
+    repo = os.environ["E2E_REVIEW_REPO"]
+    seen = []
+
+    async def on_progress(value, total, message):
+        seen.append(message)
+
+    result = view(await c.call_tool("review_changes", {
+        "workingDir": repo, "models": ["claude", "codex", "gemini", "grok"], "focus": "double charging"},
+        progress_callback=on_progress))
+    review_id = (result["structured"] or {}).get("reviewId")
+    status = view(await c.call_tool("job_status", {"jobId": review_id})) if review_id else None
+    return {
+        "result": result, "progress": seen, "status": status,
+        "badRange": view(await c.call_tool("review_changes", {"workingDir": repo, "range": "no-such-rev..HEAD"})),
+        "flagLike": view(await c.call_tool("review_changes", {"workingDir": repo, "range": "--output=/tmp/x"})),
+        "tooBig": view(await c.call_tool("review_changes", {"workingDir": repo, "maxDiffBytes": 1000, "paths": ["big.txt"]})),
+        "notRepo": view(await c.call_tool("review_changes", {"workingDir": os.path.dirname(repo) + "/not-a-repo"})),
+    }
+
+
 SCENARIOS = {
+    "validate_mixed": validate_mixed,
+    "review": review,
     "records": records,
     "surface": surface,
     "dry_run": dry_run,

@@ -3,8 +3,9 @@
 //! report for people, or the `llm-cli-gateway.v1.validate` envelope whose `data` is the
 //! `validation-report.v1`.
 //!
-//! Exit codes: 0 the models agree (no material disagreement), 1 they disagree, a seat failed or
-//! was skipped, nothing usable came back, or the wait ran out; 2 bad arguments.
+//! Exit codes: 0 the models agree (no material signal), 1 they disagree, their verdicts are not
+//! comparable, a seat failed or was skipped, nothing usable came back, or the wait ran out;
+//! 2 bad arguments.
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -277,8 +278,13 @@ fn print_report(report: &ValidationReport, json: bool) -> anyhow::Result<ExitCod
         write!(stdout, "{}", render_report(report))?;
     }
     stdout.flush()?;
-    let agreed =
-        report.status == RunStatus::Completed && !report.disagreements.has_material_disagreement;
+    // Exit 0 only when nothing needs weighing: no conflict, no missing or unreadable answer.
+    let agreed = report.status == RunStatus::Completed
+        && !report
+            .disagreements
+            .signals
+            .iter()
+            .any(|signal| signal.material);
     Ok(if agreed {
         ExitCode::SUCCESS
     } else {

@@ -7,6 +7,7 @@
 pub mod admin;
 pub mod jobs;
 pub mod providers;
+pub mod review;
 pub mod sessions;
 pub mod validate;
 
@@ -31,7 +32,12 @@ use crate::server::Server;
 
 /// The whole default surface.
 pub fn router() -> ToolRouter<Server> {
-    providers::router() + jobs::router() + sessions::router() + admin::router() + validate::router()
+    providers::router()
+        + jobs::router()
+        + sessions::router()
+        + admin::router()
+        + validate::router()
+        + review::router()
 }
 
 /// Parses a tool's raw arguments.

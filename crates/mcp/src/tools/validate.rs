@@ -33,7 +33,7 @@ use crate::tools::{ToolSpec, check_range, route, structured};
 const MAX_WAIT_MS: u64 = 600_000;
 const DEFAULT_MAX_CHARS: u64 = 200_000;
 /// Heartbeat while seats think silently (Claude Code resets its tool time-out on progress).
-const HEARTBEAT: Duration = Duration::from_secs(15);
+pub(crate) const HEARTBEAT: Duration = Duration::from_secs(15);
 
 pub fn router() -> ToolRouter<Server> {
     ToolRouter::new()
@@ -50,7 +50,7 @@ pub fn router() -> ToolRouter<Server> {
             ToolSpec::new("synthesize_validation", "A judge synthesises a run's completed, non-empty answers (report.synthesis)."),
             synthesize_validation,
         ))
-        .with_route(route(ToolSpec::new("job_status", "Report of a validation/comparison run (validationId), or one seat job (jobId).").read_only(), job_status))
+        .with_route(route(ToolSpec::new("job_status", "Report of a validation/comparison/review run (validationId, reviewId), or one seat job (jobId).").read_only(), job_status))
         .with_route(route(ToolSpec::new("job_result", "Whole answers of a run's seats (optionally one provider) or of one seat job.").read_only(), job_result))
 }
 
@@ -346,6 +346,7 @@ async fn job_status(
     {
         StatusView::Validation(report) => report_result(&report),
         StatusView::Comparison(report) => comparison_result(&report),
+        StatusView::Review(report) => crate::tools::review::review_result(&report),
         StatusView::Job(seat) => {
             let text = format!(
                 "{} job {}: {}{}",
@@ -473,15 +474,18 @@ async fn wait_with_progress(
     }
 }
 
-async fn cancel_run(validator: &Validator, id: &str) {
-    if let Ok(report) = validator.report(id).await {
-        for job_id in &report.job_ids {
-            let _ = validator.jobs().cancel(job_id).await;
-        }
+pub(crate) async fn cancel_run(validator: &Validator, id: &str) {
+    let job_ids = match validator.status_of(id).await {
+        Ok(StatusView::Validation(report)) => report.job_ids,
+        Ok(StatusView::Review(report)) => report.job_ids,
+        Ok(StatusView::Comparison(_) | StatusView::Job(_)) | Err(_) => Vec::new(),
+    };
+    for job_id in &job_ids {
+        let _ = validator.jobs().cancel(job_id).await;
     }
 }
 
-fn wait_of(server: &Server, seats: &SeatParams) -> Result<Duration, ToolError> {
+pub(crate) fn wait_of(server: &Server, seats: &SeatParams) -> Result<Duration, ToolError> {
     check_range("waitMs", seats.wait_ms, 0, MAX_WAIT_MS)?;
     Ok(seats
         .wait_ms
@@ -510,7 +514,7 @@ fn comparison_result(report: &CompareReport) -> ToolResult {
     structured(text, report)
 }
 
-fn tool_error(error: ValidateError) -> ToolError {
+pub(crate) fn tool_error(error: ValidateError) -> ToolError {
     match &error {
         ValidateError::NotFound(id) => ToolError::Fixable(format!(
             "Job not found: `{id}`. Pass a validationId/comparisonId from a report, or a seat's jobId."
@@ -522,7 +526,7 @@ fn tool_error(error: ValidateError) -> ToolError {
 
 /// The validator of `server`'s job service, made once per job service; its runs live in that
 /// service's database (`validation_runs`), so every session and process sees them.
-fn validator(server: &Server) -> Validator {
+pub(crate) fn validator(server: &Server) -> Validator {
     static VALIDATORS: OnceLock<Mutex<HashMap<String, Validator>>> = OnceLock::new();
     let jobs = server.jobs();
     let mut map = VALIDATORS

@@ -83,7 +83,13 @@ async fn a_run_cut_by_a_restart_reports_its_seats_as_such() {
             "{output:?}"
         );
     }
-    assert!(report.disagreements.has_material_disagreement);
+    // Nobody answered: nothing disagreed, and nothing can be relied on.
+    assert!(!report.disagreements.has_material_disagreement);
+    assert_eq!(
+        report.verdicts.not_answered.len(),
+        report.per_model_outputs.len()
+    );
+    assert_eq!(report.confidence, gateway_validate::Confidence::None);
 }
 
 #[tokio::test]

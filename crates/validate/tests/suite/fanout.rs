@@ -4,7 +4,9 @@ use std::time::Instant;
 
 use gateway_core::ProviderId::{Claude, Codex, Gemini, Grok, Mistral};
 use gateway_validate::report::SignalKind;
-use gateway_validate::{Confidence, Intent, OriginalRequest, RunStatus, SeatStatus, VerdictClass};
+use gateway_validate::{
+    Confidence, Intent, OriginalRequest, RunStatus, SeatStatus, VerdictClass, VerdictSource,
+};
 use pretty_assertions::assert_eq;
 
 use super::harness::{Harness, answer, question_request};
@@ -113,6 +115,54 @@ async fn approve_versus_reject_is_a_material_disagreement() {
     );
 }
 
+/// Issue 19's first case through real jobs: a stated approval, a prose approval with changes
+/// and a prose rejection are three different verdicts, not "3 of 3 approve".
+#[tokio::test]
+async fn prose_verdicts_are_inferred_and_counted_per_seat() {
+    let harness = Harness::new(&[
+        (
+            "FAKE_AGENT_RESPONSE_CLAUDE",
+            "Verdict: APPROVE\nRationale: keys are stored first.",
+        ),
+        (
+            "FAKE_AGENT_RESPONSE_CODEX",
+            "I would approve this with minor changes: cap the retries.",
+        ),
+        (
+            "FAKE_AGENT_RESPONSE_GEMINI",
+            "REJECT. Retrying on 502 can double-charge.",
+        ),
+    ])
+    .await;
+    let (report, _) = harness
+        .validate("Retry on 502?", &[Claude, Codex, Gemini])
+        .await;
+    let read: Vec<(Option<VerdictClass>, Option<VerdictSource>)> = report
+        .per_model_outputs
+        .iter()
+        .map(|output| (output.verdict_class, output.verdict_source))
+        .collect();
+    assert_eq!(
+        read,
+        vec![
+            (Some(VerdictClass::Approve), Some(VerdictSource::Stated)),
+            (
+                Some(VerdictClass::ApproveWithChanges),
+                Some(VerdictSource::Inferred)
+            ),
+            (Some(VerdictClass::Reject), Some(VerdictSource::Inferred)),
+        ]
+    );
+    assert_eq!(report.confidence, Confidence::Low);
+    assert!(report.disagreements.has_material_disagreement);
+    assert_eq!(
+        report.final_recommendation,
+        "The models disagree: 1 of 3 approve: claude; 1 of 3 approve with changes: codex (inferred); \
+         1 of 3 reject: gemini (inferred). Read each rationale, or call synthesize_validation for a \
+         judge's view, before acting."
+    );
+}
+
 #[tokio::test]
 async fn empty_failed_and_missing_seats_are_signals_not_aborts() {
     let approve = answer("Approve");
@@ -148,6 +198,7 @@ async fn empty_failed_and_missing_seats_are_signals_not_aborts() {
     assert_eq!(
         kinds,
         vec![
+            SignalKind::NotComparable,
             SignalKind::EmptyOutput,
             SignalKind::SeatSkipped,
             SignalKind::SeatFailed

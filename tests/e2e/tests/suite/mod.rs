@@ -5,5 +5,6 @@ mod inspector;
 mod python_sdk;
 mod real_clis;
 mod records;
+mod review;
 mod stdio;
 mod stdio_bad_input;

@@ -19,7 +19,7 @@ fn world() -> World {
 }
 
 /// The whole default surface (spec §3), validation tools included.
-const TOOLS: [&str; 35] = [
+const TOOLS: [&str; 36] = [
     "approval_list",
     "ask_model",
     "claude_request",
@@ -46,6 +46,7 @@ const TOOLS: [&str; 35] = [
     "mistral_request",
     "mistral_request_async",
     "red_team_review",
+    "review_changes",
     "second_opinion",
     "session_clear_all",
     "session_create",

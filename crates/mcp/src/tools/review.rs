@@ -1,0 +1,162 @@
+//! `review_changes`: several models review a git diff of `workingDir` at once (read-only), and
+//! the `review-report.v1` merges their findings with corroboration counts. A thin wrapper over
+//! [`gateway_validate::Validator::start_review`]: the run starts, the call waits at most `waitMs`
+//! with one progress notification per finished seat, and a run that outlives the wait is
+//! returned as it stands (`job_status` with its `reviewId` continues).
+
+use std::time::Duration;
+
+use gateway_core::ProviderId;
+use gateway_validate::review::ReviewSpec;
+use gateway_validate::review::diff::DiffTarget;
+use gateway_validate::review::render::render_review;
+use gateway_validate::review::report::ReviewReport;
+use gateway_validate::{SeatChoice, SeatProgress, Validator};
+use rmcp::RoleServer;
+use rmcp::handler::server::router::tool::ToolRouter;
+use rmcp::model::{ProgressNotificationParam, ProgressToken};
+use rmcp::service::RequestContext;
+use schemars::JsonSchema;
+use serde::Deserialize;
+
+use crate::error::{ToolError, ToolResult};
+use crate::server::Server;
+use crate::tools::validate::{HEARTBEAT, SeatParams, cancel_run, tool_error, validator, wait_of};
+use crate::tools::{ToolSpec, route, structured};
+
+pub fn router() -> ToolRouter<Server> {
+    ToolRouter::new().with_route(route(
+        ToolSpec::new(
+            "review_changes",
+            "Several models review a git diff of workingDir (required; working tree, staged, range or base) read-only; review-report.v1: findings merged with corroboration counts, failed seats, verdicts.",
+        ),
+        review_changes,
+    ))
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ReviewParams {
+    /// Only staged changes.
+    #[serde(default)]
+    pub staged: bool,
+    /// Commit range, e.g. `main..HEAD`.
+    pub range: Option<String>,
+    /// Review HEAD's commits since this branch (`base...HEAD`).
+    pub base: Option<String>,
+    /// Limit the diff to these paths.
+    pub paths: Option<Vec<String>>,
+    /// Default: installed of claude, codex, gemini.
+    pub models: Option<Vec<ProviderId>>,
+    /// What to look for.
+    pub focus: Option<String>,
+    /// Diff size limit (1000–2000000, default 400000).
+    pub max_diff_bytes: Option<u64>,
+    /// The repository (required); seats run there read-only. `readOnly` cannot be turned off.
+    #[serde(flatten)]
+    pub seats: SeatParams,
+}
+
+async fn review_changes(
+    server: Server,
+    params: ReviewParams,
+    context: RequestContext<RoleServer>,
+) -> ToolResult {
+    let wait = wait_of(&server, &params.seats)?;
+    if params.seats.read_only == Some(false) {
+        return Err(ToolError::param(
+            "readOnly",
+            "review seats are always read-only",
+        ));
+    }
+    let Some(working_dir) = params.seats.working_dir.clone() else {
+        return Err(ToolError::param(
+            "workingDir",
+            "is required: the git repository to review",
+        ));
+    };
+    let target = DiffTarget::from_params(params.staged, params.range, params.base)
+        .map_err(|error| ToolError::Fixable(error.to_string()))?;
+    let spec = ReviewSpec {
+        working_dir,
+        target,
+        paths: params.paths.unwrap_or_default(),
+        focus: params.focus,
+        seats: params
+            .models
+            .unwrap_or_default()
+            .into_iter()
+            .map(SeatChoice::provider)
+            .collect(),
+        max_diff_bytes: params
+            .max_diff_bytes
+            .map(|bytes| usize::try_from(bytes).unwrap_or(usize::MAX)),
+        force_refresh: params.seats.force_refresh,
+        origin_tool: "review_changes".to_owned(),
+    };
+    let validator = validator(&server);
+    let started = validator.start_review(spec).await.map_err(tool_error)?;
+    let report = wait_review(&validator, &started.review_id, wait, &context).await?;
+    review_result(&report)
+}
+
+/// The report as text plus `structuredContent` (also used by `job_status`).
+pub(crate) fn review_result(report: &ReviewReport) -> ToolResult {
+    structured(render_review(report), report)
+}
+
+/// Waits for review `id` with a progress notification per finished seat (and a heartbeat);
+/// a client cancellation cancels the seats.
+async fn wait_review(
+    validator: &Validator,
+    id: &str,
+    wait: Duration,
+    context: &RequestContext<RoleServer>,
+) -> Result<ReviewReport, ToolError> {
+    let (sender, mut receiver) = tokio::sync::mpsc::unbounded_channel::<SeatProgress>();
+    let on_progress = move |event: SeatProgress| {
+        let _ = sender.send(event);
+    };
+    let waiting = validator.wait_review(id, wait, &on_progress);
+    tokio::pin!(waiting);
+    let token = context.meta.get_progress_token();
+    let mut sent = 0_u32;
+    let mut heartbeat = tokio::time::interval(HEARTBEAT);
+    heartbeat.tick().await;
+    loop {
+        let message = tokio::select! {
+            () = context.ct.cancelled() => {
+                cancel_run(validator, id).await;
+                return Err(ToolError::Fixable(format!("request canceled by the client; review {id} canceled")));
+            }
+            report = &mut waiting => {
+                // Seats that finished with the last one still get their notification.
+                while let Ok(event) = receiver.try_recv() {
+                    notify(context, token.as_ref(), &mut sent, event.message()).await;
+                }
+                return report.map_err(tool_error);
+            }
+            Some(event) = receiver.recv() => event.message(),
+            _ = heartbeat.tick() => "models still reviewing".to_owned(),
+        };
+        notify(context, token.as_ref(), &mut sent, message).await;
+    }
+}
+
+/// One progress notification, when the call carries a progress token.
+async fn notify(
+    context: &RequestContext<RoleServer>,
+    token: Option<&ProgressToken>,
+    sent: &mut u32,
+    message: String,
+) {
+    let Some(token) = token else {
+        return;
+    };
+    *sent += 1;
+    let param =
+        ProgressNotificationParam::new(token.clone(), f64::from(*sent)).with_message(message);
+    if let Err(error) = context.peer.notify_progress(param).await {
+        tracing::debug!(%error, "progress notification not delivered");
+    }
+}
