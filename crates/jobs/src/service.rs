@@ -20,14 +20,14 @@ use gateway_store::{
 };
 use tokio::sync::broadcast;
 
+use crate::cancel::{self, Canceled};
 use crate::host::{self, Hosting, LiveJob};
 use crate::reconcile::{Background, InstanceLock};
 use crate::runner::wire::RunSpec;
-use crate::runner::{CANCELED_BY_REQUEST, KILL_GRACE};
 use crate::{
     CancelOutcome, DedupedFrom, JobResult, JobSnapshot, JobsConfig, JobsError, OnExit,
     OutputPaging, ProgressEvent, Records, StreamPage, SubmitError, SubmitRequest, Submitted,
-    default_idle_timeout, sys,
+    default_idle_timeout,
 };
 
 /// How often a wait on a job without a live view re-reads the store.
@@ -579,20 +579,13 @@ impl JobService {
         let id = job_id.to_owned();
         let days = self.inner.config.retention_days;
         let outcome = blocking(&self.inner.store, move |store| {
-            mark_canceled(store, &id, days)
+            cancel::cancel_job(store, &id, days)
         })
         .await?;
-        let record = match outcome {
-            Marked::Canceled(record) => record,
-            Marked::NotFound => return Ok(CancelOutcome::NotFound),
-            Marked::AlreadyFinished(status) => return Ok(CancelOutcome::AlreadyFinished(status)),
-        };
-        if let Some(pgid) = crate::reconcile::live_group(&record) {
-            sys::kill_group(pgid, sys::SIGTERM);
-            tokio::spawn(async move {
-                tokio::time::sleep(KILL_GRACE).await;
-                sys::kill_group(pgid, sys::SIGKILL);
-            });
+        match outcome {
+            Canceled::Canceled { .. } => {}
+            Canceled::NotFound => return Ok(CancelOutcome::NotFound),
+            Canceled::AlreadyFinished(status) => return Ok(CancelOutcome::AlreadyFinished(status)),
         }
         // A job of ours whose supervisor was not listening yet: it finds the row canceled when
         // it starts; wait for that, so this process's view agrees.
@@ -701,42 +694,6 @@ pub(crate) fn unstarted(error: String, category: &str, retention_days: u32) -> J
         outcome: None,
         retention_days,
     }
-}
-
-/// What a cancel found.
-enum Marked {
-    Canceled(Box<JobRecord>),
-    AlreadyFinished(JobStatus),
-    NotFound,
-}
-
-/// The store half of a cancel: CAS to `canceled`, retried when the job moved meanwhile
-/// (queued → running).
-fn mark_canceled(store: &Store, id: &str, retention_days: u32) -> Result<Marked, StoreError> {
-    for _ in 0..3 {
-        let Some(record) = store.job(id)? else {
-            return Ok(Marked::NotFound);
-        };
-        if record.status.is_terminal() {
-            return Ok(Marked::AlreadyFinished(record.status));
-        }
-        let finish = JobFinish {
-            status: JobStatus::Canceled,
-            exit_code: None,
-            error: Some(CANCELED_BY_REQUEST.to_owned()),
-            error_category: Some("canceled".to_owned()),
-            finished_at_ms: now_ms(),
-            output_truncated: false,
-            outcome: None,
-            retention_days,
-        };
-        if store.finish_job(id, record.status, &finish)? {
-            return Ok(Marked::Canceled(Box::new(record)));
-        }
-    }
-    Ok(store.job(id)?.map_or(Marked::NotFound, |record| {
-        Marked::AlreadyFinished(record.status)
-    }))
 }
 
 /// `workingDir` must exist and be a directory; checked before anything is recorded.
