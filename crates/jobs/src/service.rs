@@ -271,9 +271,21 @@ impl JobService {
             window_ms,
             force_refresh: request.force_refresh,
         };
+        let limits = gateway_store::SlotLimits {
+            max_running: inner.config.max_running.max(1),
+            max_per_provider: inner.config.max_running_per_provider.max(1),
+        };
         let for_store = job.clone();
-        let outcome = blocking(&inner.store, move |store| {
-            store.submit_job(&for_store, policy)
+        // One trip to the store thread: the insert, and for a new job the load it sees.
+        let (outcome, outlook) = blocking(&inner.store, move |store| {
+            let outcome = store.submit_job(&for_store, policy)?;
+            let outlook = match outcome {
+                SubmitOutcome::Created => Some(store.outlook(&for_store.id, limits)?),
+                SubmitOutcome::Deduplicated { .. } | SubmitOutcome::IdempotencyConflict { .. } => {
+                    None
+                }
+            };
+            Ok((outcome, outlook))
         })
         .await
         .map_err(|error| SubmitError::Store(error.to_string()))?;
@@ -298,20 +310,24 @@ impl JobService {
                     job_id,
                 })
             }
-            SubmitOutcome::Created => self.admit(job, request).await,
+            SubmitOutcome::Created => {
+                let (runs_now, load) = outlook.ok_or_else(|| {
+                    SubmitError::Store("the new job's load was not read".to_owned())
+                })?;
+                self.admit(job, request, runs_now, load).await
+            }
         }
     }
 
-    async fn admit(&self, job: NewJob, request: SubmitRequest) -> Result<Submitted, SubmitError> {
+    /// Hands a new job to a supervisor, unless the queue is full (`load` as the job saw it).
+    async fn admit(
+        &self,
+        job: NewJob,
+        request: SubmitRequest,
+        runs_now: bool,
+        load: gateway_store::Load,
+    ) -> Result<Submitted, SubmitError> {
         let inner = &self.inner;
-        let limits = gateway_store::SlotLimits {
-            max_running: inner.config.max_running.max(1),
-            max_per_provider: inner.config.max_running_per_provider.max(1),
-        };
-        let id = job.id.clone();
-        let (runs_now, load) = blocking(&inner.store, move |store| store.outlook(&id, limits))
-            .await
-            .map_err(|error| SubmitError::Store(error.to_string()))?;
         if !runs_now && load.queued > inner.config.max_queued {
             let message = format!(
                 "the gateway is at capacity for {} ({} running, {} of them {}, {} queued); retry later",
