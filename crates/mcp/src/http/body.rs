@@ -111,6 +111,8 @@ pub(super) enum Refusal {
     Batch,
     /// JSON, but not an object.
     NotObject,
+    /// An object serde could not read (a duplicate `id`): its reason.
+    BadObject(String),
 }
 
 impl Refusal {
@@ -150,6 +152,11 @@ impl Refusal {
                 INVALID_REQUEST,
                 "a JSON-RPC message must be a JSON object".to_owned(),
             ),
+            Refusal::BadObject(reason) => (
+                StatusCode::BAD_REQUEST,
+                INVALID_REQUEST,
+                format!("invalid JSON-RPC message: {reason}"),
+            ),
         };
         let response = rpc_error(status, code, &message, Value::Null);
         match status {
@@ -163,16 +170,14 @@ impl Refusal {
 
 /// The message's id when the body is one JSON object.
 fn classify(bytes: &[u8]) -> Result<Value, Refusal> {
-    let batch = bytes
-        .iter()
-        .find(|byte| !byte.is_ascii_whitespace())
-        .is_some_and(|byte| *byte == b'[');
+    let first = bytes.iter().find(|byte| !byte.is_ascii_whitespace());
     match serde_json::from_slice::<Envelope>(bytes) {
         Err(error) if error.is_syntax() || error.is_eof() || error.is_io() => {
             Err(Refusal::Parse(error.to_string()))
         }
         // serde reads a struct from an array too, so a batch can parse: refuse it either way.
-        _ if batch => Err(Refusal::Batch),
+        _ if first == Some(&b'[') => Err(Refusal::Batch),
+        Err(error) if first == Some(&b'{') => Err(Refusal::BadObject(error.to_string())),
         Err(_) => Err(Refusal::NotObject),
         Ok(envelope) => Ok(recoverable_id(envelope.id)),
     }
@@ -258,7 +263,7 @@ mod tests {
 
     #[tokio::test]
     async fn malformed_json_is_a_parse_error_and_the_rest_invalid_requests() {
-        let cases: [(&[u8], i64); 9] = [
+        let cases: [(&[u8], i64); 10] = [
             (b"{not json", PARSE_ERROR),
             (b"", PARSE_ERROR),
             (b"[{\"id\":1", PARSE_ERROR),
@@ -271,6 +276,7 @@ mod tests {
             (b"[]", INVALID_REQUEST),
             (b"\"ping\"", INVALID_REQUEST),
             (b"null", INVALID_REQUEST),
+            (br#"{"id":1,"id":2}"#, INVALID_REQUEST),
         ];
         for (bytes, code) in cases {
             assert_eq!(
