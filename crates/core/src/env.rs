@@ -33,6 +33,13 @@ pub const GEMINI_BACKEND: &str = "LLM_GATEWAY_GEMINI_BACKEND";
 pub const HTTP_HOST: &str = "LLM_GATEWAY_HTTP_HOST";
 pub const HTTP_PORT: &str = "LLM_GATEWAY_HTTP_PORT";
 pub const HTTP_PATH: &str = "LLM_GATEWAY_HTTP_PATH";
+/// Ms a new HTTP connection has to send a whole request header (default 30,000); also how long
+/// an idle keep-alive connection stays open.
+pub const HTTP_HEADER_TIMEOUT_MS: &str = "LLM_GATEWAY_HTTP_HEADER_TIMEOUT_MS";
+/// Ms an MCP POST has to deliver its whole body once its header is in (default 60,000).
+pub const HTTP_BODY_TIMEOUT_MS: &str = "LLM_GATEWAY_HTTP_BODY_TIMEOUT_MS";
+/// Most open HTTP connections (default 512); at the cap the oldest idle one makes room.
+pub const HTTP_MAX_CONNECTIONS: &str = "LLM_GATEWAY_HTTP_MAX_CONNECTIONS";
 /// Bearer token required on HTTP.
 pub const AUTH_TOKEN: &str = "LLM_GATEWAY_AUTH_TOKEN";
 /// `1` disables HTTP auth; refused unless bound to loopback.

@@ -8,6 +8,7 @@
 //!
 //! Not here: argv building and parsing (`gateway-provider`), SQL (`gateway-store`), MCP.
 
+pub mod cancel;
 mod capture;
 mod config;
 pub mod git;

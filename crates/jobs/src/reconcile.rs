@@ -94,6 +94,16 @@ fn owner_is_gone(dir: &Path, instance: &str) -> bool {
     }
 }
 
+/// Whether gateway `instance` still holds its lock in `dir`, i.e. is alive. Changes nothing
+/// (unlike [`owner_is_gone`], which clears a dead owner's lock file).
+pub(crate) fn owner_holds_lock(dir: &Path, instance: &str) -> bool {
+    let Ok(file) = std::fs::File::open(lock_path(dir, instance)) else {
+        return false;
+    };
+    // An error says nothing either way: assume alive, as `owner_is_gone` does.
+    !matches!(sys::try_lock_exclusive(&file), Ok(true))
+}
+
 /// The job's process group if its leader is still the process we recorded (start time
 /// matches), so we never signal a stranger that reused the pid.
 pub(crate) fn live_group(job: &JobRecord) -> Option<i32> {
@@ -172,7 +182,7 @@ async fn prune(inner: &Arc<Inner>) -> Result<(), JobsError> {
     Ok(())
 }
 
-fn hostname() -> String {
+pub(crate) fn hostname() -> String {
     std::fs::read_to_string("/proc/sys/kernel/hostname")
         .map(|name| name.trim().to_owned())
         .unwrap_or_else(|_| "localhost".to_owned())

@@ -20,14 +20,14 @@ use gateway_store::{
 };
 use tokio::sync::broadcast;
 
+use crate::cancel::{self, Canceled};
 use crate::host::{self, Hosting, LiveJob};
 use crate::reconcile::{Background, InstanceLock};
 use crate::runner::wire::RunSpec;
-use crate::runner::{CANCELED_BY_REQUEST, KILL_GRACE};
 use crate::{
     CancelOutcome, DedupedFrom, JobResult, JobSnapshot, JobsConfig, JobsError, OnExit,
     OutputPaging, ProgressEvent, Records, StreamPage, SubmitError, SubmitRequest, Submitted,
-    default_idle_timeout, sys,
+    default_idle_timeout,
 };
 
 /// How often a wait on a job without a live view re-reads the store.
@@ -271,9 +271,21 @@ impl JobService {
             window_ms,
             force_refresh: request.force_refresh,
         };
+        let limits = gateway_store::SlotLimits {
+            max_running: inner.config.max_running.max(1),
+            max_per_provider: inner.config.max_running_per_provider.max(1),
+        };
         let for_store = job.clone();
-        let outcome = blocking(&inner.store, move |store| {
-            store.submit_job(&for_store, policy)
+        // One trip to the store thread: the insert, and for a new job the load it sees.
+        let (outcome, outlook) = blocking(&inner.store, move |store| {
+            let outcome = store.submit_job(&for_store, policy)?;
+            let outlook = match outcome {
+                SubmitOutcome::Created => Some(store.outlook(&for_store.id, limits)?),
+                SubmitOutcome::Deduplicated { .. } | SubmitOutcome::IdempotencyConflict { .. } => {
+                    None
+                }
+            };
+            Ok((outcome, outlook))
         })
         .await
         .map_err(|error| SubmitError::Store(error.to_string()))?;
@@ -298,20 +310,24 @@ impl JobService {
                     job_id,
                 })
             }
-            SubmitOutcome::Created => self.admit(job, request).await,
+            SubmitOutcome::Created => {
+                let (runs_now, load) = outlook.ok_or_else(|| {
+                    SubmitError::Store("the new job's load was not read".to_owned())
+                })?;
+                self.admit(job, request, runs_now, load).await
+            }
         }
     }
 
-    async fn admit(&self, job: NewJob, request: SubmitRequest) -> Result<Submitted, SubmitError> {
+    /// Hands a new job to a supervisor, unless the queue is full (`load` as the job saw it).
+    async fn admit(
+        &self,
+        job: NewJob,
+        request: SubmitRequest,
+        runs_now: bool,
+        load: gateway_store::Load,
+    ) -> Result<Submitted, SubmitError> {
         let inner = &self.inner;
-        let limits = gateway_store::SlotLimits {
-            max_running: inner.config.max_running.max(1),
-            max_per_provider: inner.config.max_running_per_provider.max(1),
-        };
-        let id = job.id.clone();
-        let (runs_now, load) = blocking(&inner.store, move |store| store.outlook(&id, limits))
-            .await
-            .map_err(|error| SubmitError::Store(error.to_string()))?;
         if !runs_now && load.queued > inner.config.max_queued {
             let message = format!(
                 "the gateway is at capacity for {} ({} running, {} of them {}, {} queued); retry later",
@@ -579,20 +595,13 @@ impl JobService {
         let id = job_id.to_owned();
         let days = self.inner.config.retention_days;
         let outcome = blocking(&self.inner.store, move |store| {
-            mark_canceled(store, &id, days)
+            cancel::cancel_job(store, &id, days)
         })
         .await?;
-        let record = match outcome {
-            Marked::Canceled(record) => record,
-            Marked::NotFound => return Ok(CancelOutcome::NotFound),
-            Marked::AlreadyFinished(status) => return Ok(CancelOutcome::AlreadyFinished(status)),
-        };
-        if let Some(pgid) = crate::reconcile::live_group(&record) {
-            sys::kill_group(pgid, sys::SIGTERM);
-            tokio::spawn(async move {
-                tokio::time::sleep(KILL_GRACE).await;
-                sys::kill_group(pgid, sys::SIGKILL);
-            });
+        match outcome {
+            Canceled::Canceled { .. } => {}
+            Canceled::NotFound => return Ok(CancelOutcome::NotFound),
+            Canceled::AlreadyFinished(status) => return Ok(CancelOutcome::AlreadyFinished(status)),
         }
         // A job of ours whose supervisor was not listening yet: it finds the row canceled when
         // it starts; wait for that, so this process's view agrees.
@@ -701,42 +710,6 @@ pub(crate) fn unstarted(error: String, category: &str, retention_days: u32) -> J
         outcome: None,
         retention_days,
     }
-}
-
-/// What a cancel found.
-enum Marked {
-    Canceled(Box<JobRecord>),
-    AlreadyFinished(JobStatus),
-    NotFound,
-}
-
-/// The store half of a cancel: CAS to `canceled`, retried when the job moved meanwhile
-/// (queued → running).
-fn mark_canceled(store: &Store, id: &str, retention_days: u32) -> Result<Marked, StoreError> {
-    for _ in 0..3 {
-        let Some(record) = store.job(id)? else {
-            return Ok(Marked::NotFound);
-        };
-        if record.status.is_terminal() {
-            return Ok(Marked::AlreadyFinished(record.status));
-        }
-        let finish = JobFinish {
-            status: JobStatus::Canceled,
-            exit_code: None,
-            error: Some(CANCELED_BY_REQUEST.to_owned()),
-            error_category: Some("canceled".to_owned()),
-            finished_at_ms: now_ms(),
-            output_truncated: false,
-            outcome: None,
-            retention_days,
-        };
-        if store.finish_job(id, record.status, &finish)? {
-            return Ok(Marked::Canceled(Box::new(record)));
-        }
-    }
-    Ok(store.job(id)?.map_or(Marked::NotFound, |record| {
-        Marked::AlreadyFinished(record.status)
-    }))
 }
 
 /// `workingDir` must exist and be a directory; checked before anything is recorded.

@@ -182,3 +182,16 @@ pub(crate) fn pidfd_open(pid: u32) -> Option<std::os::fd::OwnedFd> {
     // SAFETY: the kernel just handed us this descriptor; nothing else owns it.
     Some(unsafe { std::os::fd::OwnedFd::from_raw_fd(fd) })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn start_ticks_of_this_process_are_stable_and_a_dead_pid_has_none() {
+        let me = i64::from(std::process::id());
+        assert!(proc_start_ticks(me).is_some());
+        assert_eq!(proc_start_ticks(me), proc_start_ticks(me));
+        assert_eq!(proc_start_ticks(i64::from(i32::MAX)), None);
+    }
+}

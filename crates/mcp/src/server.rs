@@ -36,6 +36,9 @@ pub struct Settings {
     pub approval_policy: ApprovalPolicy,
     /// `LLM_GATEWAY_APPROVAL_ALLOW_BYPASS=1`: the approval manager may accept bypass requests.
     pub approval_allow_bypass: bool,
+    /// `LLM_GATEWAY_GEMINI_BACKEND`, as set: checked by `GeminiBackend::select` per request, so
+    /// a bad value is an error that names the variable.
+    pub gemini_backend: Option<String>,
 }
 
 /// Default sync deadline: below the 60 s tool time-out most clients use.
@@ -51,13 +54,15 @@ impl Default for Settings {
             skills_dir: None,
             approval_policy: ApprovalPolicy::Balanced,
             approval_allow_bypass: false,
+            gemini_backend: None,
         }
     }
 }
 
 impl Settings {
     /// Reads `LLM_GATEWAY_SYNC_DEADLINE_MS`, `LLM_GATEWAY_SKILLS_DIR`,
-    /// `LLM_GATEWAY_APPROVAL_POLICY` and `LLM_GATEWAY_APPROVAL_ALLOW_BYPASS`. Unreadable values
+    /// `LLM_GATEWAY_APPROVAL_POLICY`, `LLM_GATEWAY_APPROVAL_ALLOW_BYPASS` and
+    /// `LLM_GATEWAY_GEMINI_BACKEND`. Unreadable values
     /// fall back to the default with a warning (the server still starts).
     pub fn from_env() -> Settings {
         let var = |name: &str| {
@@ -89,6 +94,7 @@ impl Settings {
         }
         settings.approval_allow_bypass =
             var(env::APPROVAL_ALLOW_BYPASS).is_some_and(|v| v.trim() == "1");
+        settings.gemini_backend = var(env::GEMINI_BACKEND);
         settings
     }
 }

@@ -47,21 +47,26 @@ impl GeminiBackend {
 
 impl GeminiBackend {
     /// The backend to run: `forced` (the `LLM_GATEWAY_GEMINI_BACKEND` value) when set, else
-    /// Gemini CLI when installed, else agy when installed, else Gemini CLI (so a missing binary
-    /// is reported under the name users expect).
+    /// [`GeminiBackend::detect`]. The one rule for the request tools, validation and doctor.
     pub fn select(
         forced: Option<&str>,
         is_installed: impl Fn(&str) -> bool,
     ) -> Result<GeminiBackend, BuildError> {
-        if let Some(value) = forced.filter(|value| !value.trim().is_empty()) {
-            return value.parse();
+        match forced.filter(|value| !value.trim().is_empty()) {
+            Some(value) => value.parse(),
+            None => Ok(GeminiBackend::detect(is_installed)),
         }
+    }
+
+    /// Gemini CLI when installed, else agy when installed, else Gemini CLI (so a missing
+    /// binary is reported under the name users expect).
+    pub fn detect(is_installed: impl Fn(&str) -> bool) -> GeminiBackend {
         let antigravity = GeminiBackend::Antigravity;
         if !is_installed(GeminiBackend::GeminiCli.program()) && is_installed(antigravity.program())
         {
-            return Ok(antigravity);
+            return antigravity;
         }
-        Ok(GeminiBackend::GeminiCli)
+        GeminiBackend::GeminiCli
     }
 }
 

@@ -452,22 +452,7 @@ impl ReadStore {
 
     /// The registered gateway process `id`, if its row is still there.
     pub fn instance(&self, id: &str) -> Result<Option<InstanceRecord>, StoreError> {
-        Ok(self
-            .conn
-            .query_row(
-                "SELECT id, pid, host, started_at, heartbeat_at FROM instances WHERE id = ?1",
-                [id],
-                |row| {
-                    Ok(InstanceRecord {
-                        id: row.get(0)?,
-                        pid: row.get(1)?,
-                        host: row.get(2)?,
-                        started_at_ms: row.get(3)?,
-                        heartbeat_at_ms: row.get(4)?,
-                    })
-                },
-            )
-            .optional()?)
+        crate::records::instance_in(&self.conn, id)
     }
 
     /// Tool calls: the newest `limit` (newest first), or with `after` those recorded after that

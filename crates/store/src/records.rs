@@ -10,6 +10,7 @@ use crate::model::{
     ApprovalRecord, NewApproval, NewSession, NewToolCall, PruneCounts, RequestRecord,
     SessionRecord, ToolCallRecord,
 };
+use crate::query::InstanceRecord;
 use crate::{Store, StoreError, now_ms};
 
 const REQUEST_COLUMNS: &str = r"id, correlation_id, provider, model, origin_tool, prompt,
@@ -155,6 +156,11 @@ impl Store {
             params![id, now_ms()],
         )?;
         Ok(())
+    }
+
+    /// The registered gateway process `id`, if its row is still there.
+    pub fn instance(&self, id: &str) -> Result<Option<InstanceRecord>, StoreError> {
+        instance_in(&self.conn(), id)
     }
 
     /// Removes an instance row (its process exited or was found dead).
@@ -451,4 +457,26 @@ impl Store {
         tx.commit()?;
         Ok(counts)
     }
+}
+
+/// The one query and row mapping of an instance, for [`Store`] and the read-only store.
+pub(crate) fn instance_in(
+    conn: &rusqlite::Connection,
+    id: &str,
+) -> Result<Option<InstanceRecord>, StoreError> {
+    Ok(conn
+        .row(
+            "SELECT id, pid, host, started_at, heartbeat_at FROM instances WHERE id = ?1",
+            [id],
+            |row| {
+                Ok(InstanceRecord {
+                    id: row.get(0)?,
+                    pid: row.get(1)?,
+                    host: row.get(2)?,
+                    started_at_ms: row.get(3)?,
+                    heartbeat_at_ms: row.get(4)?,
+                })
+            },
+        )
+        .optional()?)
 }

@@ -309,17 +309,11 @@ impl Validator {
         }
     }
 
-    /// The forced backend, else Gemini CLI when installed, else `agy` when installed.
+    /// The forced backend, else [`GeminiBackend::detect`] where the job engine will look.
     fn gemini_backend(&self) -> GeminiBackend {
-        if let Some(forced) = self.config.gemini_backend {
-            return forced;
-        }
-        if !self.is_installed(GeminiBackend::GeminiCli.program())
-            && self.is_installed(GeminiBackend::Antigravity.program())
-        {
-            return GeminiBackend::Antigravity;
-        }
-        GeminiBackend::GeminiCli
+        self.config
+            .gemini_backend
+            .unwrap_or_else(|| GeminiBackend::detect(|program| self.is_installed(program)))
     }
 
     /// Whether `program` can be found where the job engine will look for it.

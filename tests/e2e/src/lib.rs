@@ -144,7 +144,8 @@ pub struct HttpGateway {
 }
 
 impl HttpGateway {
-    fn start(mut command: Command) -> HttpGateway {
+    /// Runs `command` (a `serve --http` one, perhaps wrapped) and waits for its address line.
+    pub fn start(mut command: Command) -> HttpGateway {
         command
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -186,6 +187,23 @@ impl HttpGateway {
 
     pub fn stderr(&self) -> String {
         self.stderr.lock().unwrap().clone()
+    }
+
+    /// Sends SIGTERM and waits for the exit; `None` when still running after `hang_guard`.
+    pub fn terminate(&mut self, hang_guard: Duration) -> Option<std::process::ExitStatus> {
+        let sent = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .expect("run kill");
+        assert!(sent.success(), "kill -TERM failed");
+        let deadline = std::time::Instant::now() + hang_guard;
+        while std::time::Instant::now() < deadline {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return Some(status);
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        None
     }
 }
 
@@ -243,6 +261,23 @@ pub fn http(
     let _ = stream
         .write_all(head.as_bytes())
         .and_then(|()| stream.write_all(body));
+    let mut raw = Vec::new();
+    let mut chunk = [0u8; 16 * 1024];
+    while !complete(&raw) {
+        match stream.read(&mut chunk) {
+            Ok(0) | Err(_) => break,
+            Ok(read) => raw.extend_from_slice(&chunk[..read]),
+        }
+    }
+    parse_response(&raw)
+}
+
+/// Writes `request` as is (a header may declare a body that never comes) and reads the
+/// response, giving up after `hang_guard` (status 0 then: nothing came).
+pub fn raw_http(addr: SocketAddr, request: &[u8], hang_guard: Duration) -> Response {
+    let mut stream = TcpStream::connect(addr).expect("connect");
+    stream.set_read_timeout(Some(hang_guard)).unwrap();
+    let _ = stream.write_all(request);
     let mut raw = Vec::new();
     let mut chunk = [0u8; 16 * 1024];
     while !complete(&raw) {

@@ -12,8 +12,9 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use gateway_core::JobStatus;
+use gateway_jobs::cancel::{Canceled, cancel_job};
 use gateway_store::query::{JobLookup, OutputCursor, ReadStore};
-use gateway_store::{JobFilter, JobFinish, JobRecord, Store, StoreOptions, Stream, now_ms};
+use gateway_store::{JobFilter, JobRecord, Store, StoreOptions, Stream, now_ms};
 use schemars::JsonSchema;
 use serde::Serialize;
 
@@ -24,8 +25,6 @@ use super::output::{
 
 /// How often follow modes re-read the store.
 const POLL: Duration = Duration::from_millis(200);
-/// SIGTERM → SIGKILL grace of a cancel (the same as the engine's).
-const KILL_GRACE: Duration = Duration::from_secs(5);
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct JobsArgs {
@@ -482,62 +481,24 @@ fn cancel(args: &ShowArgs) -> Result<CancelData, Failure> {
         redact: true,
     })?;
     let reader = open_store(&args.common)?;
-    let mut job = lookup(&reader, &args.id)?;
+    let job = lookup(&reader, &args.id)?;
     let config = gateway_jobs::JobsConfig::from_env();
-    // The CAS: at most twice, in case the job moved from queued to running meanwhile.
-    for _ in 0..3 {
-        if job.status.is_terminal() {
-            return Err(Failure::new(
-                "already_finished",
-                format!("job {} already finished: {}", job.id, job.status),
-            ));
-        }
-        let finish = JobFinish {
-            status: JobStatus::Canceled,
-            exit_code: None,
-            error: Some("canceled by request".to_owned()),
-            error_category: Some("canceled".to_owned()),
-            finished_at_ms: now_ms(),
-            output_truncated: false,
-            outcome: None,
-            retention_days: config.retention_days,
-        };
-        if store.finish_job(&job.id, job.status, &finish)? {
-            return Ok(stop_processes(&reader, &job));
-        }
-        job = lookup(&reader, &job.id)?;
-    }
-    Err(Failure::new(
-        "cancel_failed",
-        format!("job {} kept changing state; try again", job.id),
-    ))
-}
-
-/// Signals the recorded group when it is still the job's (same host, same leader start time).
-fn stop_processes(reader: &ReadStore, job: &JobRecord) -> CancelData {
-    let other_host = reader
-        .instance(&job.owner_instance)
-        .ok()
-        .flatten()
-        .is_some_and(|instance| instance.host != process::hostname());
-    let owner = if other_host {
-        "other_host"
-    } else if process::owner_is_alive(reader.path(), &job.owner_instance) {
-        "alive"
-    } else {
-        "gone"
-    };
-    let group = (!other_host).then(|| process::live_group(job)).flatten();
-    let (signaled, killed) = match group {
-        Some((pid, pgid)) => (true, process::terminate(pid, pgid, job.proc_start_ticks)),
-        None => (false, false),
-    };
-    CancelData {
-        job_id: job.id.clone(),
-        status: JobStatus::Canceled.as_str().to_owned(),
-        owner: owner.to_owned(),
-        signaled,
-        killed,
+    match cancel_job(&store, &job.id, config.retention_days)? {
+        Canceled::Canceled { job, stopped } => Ok(CancelData {
+            job_id: job.id,
+            status: JobStatus::Canceled.as_str().to_owned(),
+            owner: stopped.owner.as_str().to_owned(),
+            signaled: stopped.signaled,
+            killed: stopped.killed,
+        }),
+        Canceled::AlreadyFinished(status) => Err(Failure::new(
+            "already_finished",
+            format!("job {} already finished: {status}", job.id),
+        )),
+        Canceled::NotFound => Err(Failure::new(
+            "not_found",
+            format!("job {} is gone (removed by retention meanwhile)", job.id),
+        )),
     }
 }
 
@@ -557,91 +518,6 @@ fn render_cancel(data: &CancelData, style: &Style) -> String {
         data.job_id,
         data.owner
     )
-}
-
-/// Process checks and signals: the few POSIX calls this needs.
-mod process {
-    #![expect(unsafe_code, reason = "kill(2) on a process group; std has no wrapper")]
-
-    use std::path::Path;
-    use std::time::{Duration, Instant};
-
-    use gateway_store::JobRecord;
-
-    use super::KILL_GRACE;
-
-    /// `/proc/<pid>/stat` start time (field 22), which tells a recycled pid from ours; `None`
-    /// when the process is gone or a zombie (it runs nothing any more).
-    pub(super) fn start_ticks(pid: i64) -> Option<i64> {
-        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-        let rest = &stat[stat.rfind(')')? + 1..];
-        let mut fields = rest.split_whitespace();
-        if fields.next()? == "Z" {
-            return None;
-        }
-        fields.nth(18)?.parse().ok()
-    }
-
-    /// The recorded (leader pid, group) when the leader is still the process recorded.
-    pub(super) fn live_group(job: &JobRecord) -> Option<(i64, i32)> {
-        let pid = job.pid?;
-        let recorded = job.proc_start_ticks?;
-        (start_ticks(pid) == Some(recorded))
-            .then(|| {
-                i32::try_from(job.pgid.unwrap_or(pid))
-                    .ok()
-                    .map(|pgid| (pid, pgid))
-            })
-            .flatten()
-    }
-
-    fn kill_group(pgid: i32, signal: i32) -> bool {
-        if pgid <= 1 {
-            return false;
-        }
-        // SAFETY: kill(2) takes plain integers; a negative pid addresses the process group.
-        unsafe { libc::kill(-pgid, signal) == 0 }
-    }
-
-    /// SIGTERM to the group, up to [`KILL_GRACE`] for the leader to go, then SIGKILL to the
-    /// group for whatever is left (grandchildren). Returns whether the leader outlived the grace.
-    pub(super) fn terminate(pid: i64, pgid: i32, ticks: Option<i64>) -> bool {
-        kill_group(pgid, libc::SIGTERM);
-        let deadline = Instant::now() + KILL_GRACE;
-        let mut survived = true;
-        while Instant::now() < deadline {
-            if start_ticks(pid) != ticks {
-                survived = false;
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(25));
-        }
-        kill_group(pgid, libc::SIGKILL);
-        survived
-    }
-
-    /// Whether the gateway process `instance` still holds its lock file, which the engine
-    /// keeps in `instances/` beside the database.
-    pub(super) fn owner_is_alive(db_path: &Path, instance: &str) -> bool {
-        let dir = db_path.parent().unwrap_or_else(|| Path::new("."));
-        let path = dir.join("instances").join(format!("{instance}.lock"));
-        let Ok(file) = std::fs::File::open(&path) else {
-            return false;
-        };
-        match file.try_lock() {
-            Ok(()) => {
-                let _ = file.unlock();
-                false
-            }
-            Err(_) => true,
-        }
-    }
-
-    pub(super) fn hostname() -> String {
-        std::fs::read_to_string("/proc/sys/kernel/hostname")
-            .map(|name| name.trim().to_owned())
-            .unwrap_or_else(|_| "localhost".to_owned())
-    }
 }
 
 #[cfg(test)]
@@ -670,13 +546,5 @@ mod tests {
         assert_eq!(parse_status("running").unwrap(), JobStatus::Running);
         let error = parse_status("done").unwrap_err();
         assert!(error.contains("queued, running, completed"), "{error}");
-    }
-
-    #[test]
-    fn start_ticks_of_this_process_are_stable_and_a_dead_pid_has_none() {
-        let me = i64::from(std::process::id());
-        assert!(process::start_ticks(me).is_some());
-        assert_eq!(process::start_ticks(me), process::start_ticks(me));
-        assert_eq!(process::start_ticks(i64::from(i32::MAX)), None);
     }
 }

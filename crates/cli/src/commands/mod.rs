@@ -6,6 +6,7 @@ pub(crate) mod jobs;
 pub(crate) mod logs;
 pub(crate) mod output;
 pub(crate) mod review;
+pub(crate) mod run_report;
 pub(crate) mod schema;
 pub(crate) mod serve;
 pub(crate) mod usage;

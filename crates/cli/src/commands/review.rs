@@ -12,6 +12,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::run_report::{self, EXIT_FAILURE, EXIT_USAGE};
 use anyhow::Context;
 use gateway_core::ProviderId;
 use gateway_jobs::JobService;
@@ -22,26 +23,8 @@ use gateway_validate::review::report::ReviewReport;
 use gateway_validate::{
     RunStatus, SeatChoice, SeatProgress, StoreRunRecords, ValidateError, Validator, ValidatorConfig,
 };
-use serde::Serialize;
 
 const SCHEMA: &str = "llm-cli-gateway.v1.review";
-const EXIT_FAILURE: u8 = 1;
-const EXIT_USAGE: u8 = 2;
-
-#[derive(Debug, Serialize)]
-struct Envelope<'a> {
-    schema: &'static str,
-    ok: bool,
-    data: Option<&'a ReviewReport>,
-    error: Option<ErrorBody<'a>>,
-}
-
-#[derive(Debug, Serialize)]
-struct ErrorBody<'a> {
-    /// `invalid_argument` or `review_failed`.
-    code: &'a str,
-    message: &'a str,
-}
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct ReviewArgs {
@@ -99,13 +82,15 @@ async fn run_async(args: ReviewArgs) -> anyhow::Result<ExitCode> {
     jobs.shutdown().await;
     match outcome {
         Ok(report) => print_report(&report, args.json),
-        Err(error) if error.is_caller_error() => print_error(
+        Err(error) if error.is_caller_error() => run_report::print_error(
+            SCHEMA,
             "invalid_argument",
             &error.to_string(),
             args.json,
             EXIT_USAGE,
         ),
-        Err(error) => print_error(
+        Err(error) => run_report::print_error(
+            SCHEMA,
             "review_failed",
             &format!("{error:#}"),
             args.json,
@@ -172,42 +157,7 @@ fn progress_line(message: &str) {
 }
 
 fn print_report(report: &ReviewReport, json: bool) -> anyhow::Result<ExitCode> {
-    let mut stdout = std::io::stdout().lock();
-    if json {
-        let envelope = Envelope {
-            schema: SCHEMA,
-            ok: true,
-            data: Some(report),
-            error: None,
-        };
-        serde_json::to_writer_pretty(&mut stdout, &envelope)?;
-        writeln!(stdout)?;
-    } else {
-        write!(stdout, "{}", render_review(report))?;
-    }
-    stdout.flush()?;
     let clean = report.status == RunStatus::Completed
         && !report.signals.iter().any(|signal| signal.material);
-    Ok(if clean {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(EXIT_FAILURE)
-    })
-}
-
-fn print_error(code: &str, message: &str, json: bool, exit: u8) -> anyhow::Result<ExitCode> {
-    if json {
-        let mut stdout = std::io::stdout().lock();
-        let envelope = Envelope {
-            schema: SCHEMA,
-            ok: false,
-            data: None,
-            error: Some(ErrorBody { code, message }),
-        };
-        serde_json::to_writer_pretty(&mut stdout, &envelope)?;
-        writeln!(stdout)?;
-    } else {
-        let _ = writeln!(std::io::stderr().lock(), "error: {message}");
-    }
-    Ok(ExitCode::from(exit))
+    run_report::print_report(SCHEMA, report, render_review, json, clean)
 }

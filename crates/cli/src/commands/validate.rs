@@ -21,29 +21,12 @@ use gateway_validate::{
     StoreRunRecords, ValidateError, ValidationReport, Validator, ValidatorConfig,
 };
 
-use serde::Serialize;
+use super::run_report::{self, EXIT_FAILURE, EXIT_USAGE};
 
 /// `schema` of the `--json` envelope (the observability commands' `llm-cli-gateway.v1.<kind>`).
 const SCHEMA: &str = "llm-cli-gateway.v1.validate";
-const EXIT_FAILURE: u8 = 1;
-const EXIT_USAGE: u8 = 2;
 
 /// The `--json` document: `data` when `ok`, `error` when not.
-#[derive(Debug, Serialize)]
-struct Envelope<'a> {
-    schema: &'static str,
-    ok: bool,
-    data: Option<&'a ValidationReport>,
-    error: Option<ErrorBody<'a>>,
-}
-
-#[derive(Debug, Serialize)]
-struct ErrorBody<'a> {
-    /// `invalid_argument` or `validation_failed`.
-    code: &'a str,
-    message: &'a str,
-}
-
 /// What the run asks; the positional text plays the part each intent needs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub(crate) enum IntentArg {
@@ -124,13 +107,15 @@ async fn run_async(args: ValidateArgs) -> anyhow::Result<ExitCode> {
     jobs.shutdown().await;
     match outcome {
         Ok(report) => print_report(&report, args.json),
-        Err(error) if error.is_caller_error() => print_error(
+        Err(error) if error.is_caller_error() => run_report::print_error(
+            SCHEMA,
             "invalid_argument",
             &error.to_string(),
             args.json,
             EXIT_USAGE,
         ),
-        Err(error) => print_error(
+        Err(error) => run_report::print_error(
+            SCHEMA,
             "validation_failed",
             &format!("{error:#}"),
             args.json,
@@ -264,20 +249,6 @@ fn progress_line(message: &str) {
 }
 
 fn print_report(report: &ValidationReport, json: bool) -> anyhow::Result<ExitCode> {
-    let mut stdout = std::io::stdout().lock();
-    if json {
-        let envelope = Envelope {
-            schema: SCHEMA,
-            ok: true,
-            data: Some(report),
-            error: None,
-        };
-        serde_json::to_writer_pretty(&mut stdout, &envelope)?;
-        writeln!(stdout)?;
-    } else {
-        write!(stdout, "{}", render_report(report))?;
-    }
-    stdout.flush()?;
     // Exit 0 only when nothing needs weighing: no conflict, no missing or unreadable answer.
     let agreed = report.status == RunStatus::Completed
         && !report
@@ -285,26 +256,5 @@ fn print_report(report: &ValidationReport, json: bool) -> anyhow::Result<ExitCod
             .signals
             .iter()
             .any(|signal| signal.material);
-    Ok(if agreed {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(EXIT_FAILURE)
-    })
-}
-
-fn print_error(code: &str, message: &str, json: bool, exit: u8) -> anyhow::Result<ExitCode> {
-    if json {
-        let mut stdout = std::io::stdout().lock();
-        let envelope = Envelope {
-            schema: SCHEMA,
-            ok: false,
-            data: None,
-            error: Some(ErrorBody { code, message }),
-        };
-        serde_json::to_writer_pretty(&mut stdout, &envelope)?;
-        writeln!(stdout)?;
-    } else {
-        let _ = writeln!(std::io::stderr().lock(), "error: {message}");
-    }
-    Ok(ExitCode::from(exit))
+    run_report::print_report(SCHEMA, report, render_report, json, agreed)
 }

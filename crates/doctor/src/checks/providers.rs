@@ -5,6 +5,7 @@
 //! runs every probe at once through `gateway_jobs::probe`; [`assemble`] turns the answers into
 //! [`ProviderCheck`]s.
 
+use gateway_provider::gemini::GeminiBackend;
 use std::path::PathBuf;
 
 use gateway_jobs::probe::{ProbeCommand, ProbeResult, ProbeStatus};
@@ -353,19 +354,15 @@ fn status_verdict(probe: &ProbeResult, json_field: Option<&str>) -> Option<bool>
     }
 }
 
-/// Marks which gemini backend the gateway would run: `LLM_GATEWAY_GEMINI_BACKEND` forces one;
-/// otherwise Gemini CLI when usable, else `agy` when usable, else Gemini CLI.
+/// Marks which gemini backend the gateway would run, by the rule the request tools use
+/// ([`GeminiBackend::select`]), with "installed" meaning usable here. A forced value that is
+/// not a backend leaves Gemini CLI selected (the request tools refuse it at start with a warning).
 fn select_gemini_backend(checks: &mut [ProviderCheck], options: &DoctorOptions) {
     let usable = |binary: &str| checks.iter().any(|c| c.binary == binary && c.usable);
-    let forced = options
-        .var(gateway_core::env::GEMINI_BACKEND)
-        .map(|value| value.trim().to_ascii_lowercase());
-    let chosen = match forced.as_deref() {
-        Some("agy" | "antigravity") => "agy",
-        Some(_) => "gemini",
-        None if !usable("gemini") && usable("agy") => "agy",
-        None => "gemini",
-    };
+    let forced = options.var(gateway_core::env::GEMINI_BACKEND);
+    let chosen = GeminiBackend::select(forced, usable)
+        .unwrap_or(GeminiBackend::GeminiCli)
+        .program();
     for check in checks.iter_mut().filter(|check| check.provider == "gemini") {
         check.selected = Some(check.binary == chosen);
     }

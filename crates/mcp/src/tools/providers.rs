@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use gateway_core::{JobStatus, ProviderId};
 use gateway_jobs::{JobSnapshot, ProgressEvent, SubmitRequest, Submitted};
+use gateway_provider::gemini::GeminiBackend;
 use gateway_provider::{CommandSpec, ProviderOptions, RunRequest, SessionMode};
 use rmcp::RoleServer;
 use rmcp::handler::server::router::tool::ToolRouter;
@@ -192,9 +193,15 @@ async fn run(
 ) -> ToolResult {
     let ProviderCall {
         common,
-        options,
+        mut options,
         options_json,
     } = call;
+    if let ProviderOptions::Gemini(gemini) = &mut options {
+        gemini.backend =
+            GeminiBackend::select(server.settings().gemini_backend.as_deref(), |program| {
+                which::which(program).is_ok()
+            })?;
+    }
     check_range("idleTimeoutMs", common.idle_timeout_ms, 1_000, 3_600_000)?;
     check_range("timeoutMs", common.timeout_ms, 1_000, MAX_TIMEOUT_MS)?;
     let session = resolve_session(&server, provider, &common).await?;

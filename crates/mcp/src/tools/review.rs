@@ -14,14 +14,13 @@ use gateway_validate::review::report::ReviewReport;
 use gateway_validate::{SeatChoice, SeatProgress, Validator};
 use rmcp::RoleServer;
 use rmcp::handler::server::router::tool::ToolRouter;
-use rmcp::model::{ProgressNotificationParam, ProgressToken};
 use rmcp::service::RequestContext;
 use schemars::JsonSchema;
 use serde::Deserialize;
 
 use crate::error::{ToolError, ToolResult};
 use crate::server::Server;
-use crate::tools::validate::{HEARTBEAT, SeatParams, cancel_run, tool_error, validator, wait_of};
+use crate::tools::validate::{SeatParams, follow, tool_error, validator, wait_of};
 use crate::tools::{ToolSpec, route, structured};
 
 pub fn router() -> ToolRouter<Server> {
@@ -113,50 +112,10 @@ async fn wait_review(
     wait: Duration,
     context: &RequestContext<RoleServer>,
 ) -> Result<ReviewReport, ToolError> {
-    let (sender, mut receiver) = tokio::sync::mpsc::unbounded_channel::<SeatProgress>();
+    let (sender, receiver) = tokio::sync::mpsc::unbounded_channel::<SeatProgress>();
     let on_progress = move |event: SeatProgress| {
         let _ = sender.send(event);
     };
     let waiting = validator.wait_review(id, wait, &on_progress);
-    tokio::pin!(waiting);
-    let token = context.meta.get_progress_token();
-    let mut sent = 0_u32;
-    let mut heartbeat = tokio::time::interval(HEARTBEAT);
-    heartbeat.tick().await;
-    loop {
-        let message = tokio::select! {
-            () = context.ct.cancelled() => {
-                cancel_run(validator, id).await;
-                return Err(ToolError::Fixable(format!("request canceled by the client; review {id} canceled")));
-            }
-            report = &mut waiting => {
-                // Seats that finished with the last one still get their notification.
-                while let Ok(event) = receiver.try_recv() {
-                    notify(context, token.as_ref(), &mut sent, event.message()).await;
-                }
-                return report.map_err(tool_error);
-            }
-            Some(event) = receiver.recv() => event.message(),
-            _ = heartbeat.tick() => "models still reviewing".to_owned(),
-        };
-        notify(context, token.as_ref(), &mut sent, message).await;
-    }
-}
-
-/// One progress notification, when the call carries a progress token.
-async fn notify(
-    context: &RequestContext<RoleServer>,
-    token: Option<&ProgressToken>,
-    sent: &mut u32,
-    message: String,
-) {
-    let Some(token) = token else {
-        return;
-    };
-    *sent += 1;
-    let param =
-        ProgressNotificationParam::new(token.clone(), f64::from(*sent)).with_message(message);
-    if let Err(error) = context.peer.notify_progress(param).await {
-        tracing::debug!(%error, "progress notification not delivered");
-    }
+    follow(validator, id, "review", waiting, receiver, context).await
 }

@@ -20,7 +20,7 @@ use gateway_validate::{
 };
 use rmcp::RoleServer;
 use rmcp::handler::server::router::tool::ToolRouter;
-use rmcp::model::ProgressNotificationParam;
+use rmcp::model::{ProgressNotificationParam, ProgressToken};
 use rmcp::service::RequestContext;
 use schemars::JsonSchema;
 use serde::Deserialize;
@@ -443,33 +443,74 @@ async fn wait_with_progress(
     wait: Duration,
     context: &RequestContext<RoleServer>,
 ) -> Result<ValidationReport, ToolError> {
-    let (sender, mut receiver) = tokio::sync::mpsc::unbounded_channel::<SeatProgress>();
+    let (sender, receiver) = tokio::sync::mpsc::unbounded_channel::<SeatProgress>();
     let on_progress = move |event: SeatProgress| {
         let _ = sender.send(event);
     };
     let waiting = validator.wait(id, wait, &on_progress);
+    follow(validator, id, "run", waiting, receiver, context).await
+}
+
+/// Drives `waiting` (a validation run's or a review's wait) to its report while forwarding
+/// the seats' progress from `receiver` as notifications, with a heartbeat while nothing
+/// happens; a client cancellation cancels run `id`. One way for every multi-seat tool.
+pub(crate) async fn follow<T>(
+    validator: &Validator,
+    id: &str,
+    what: &str,
+    waiting: impl Future<Output = Result<T, ValidateError>>,
+    mut receiver: tokio::sync::mpsc::UnboundedReceiver<SeatProgress>,
+    context: &RequestContext<RoleServer>,
+) -> Result<T, ToolError> {
     tokio::pin!(waiting);
-    let token = context.meta.get_progress_token();
-    let mut sent = 0_u32;
+    let mut progress = Progress::new(context);
     let mut heartbeat = tokio::time::interval(HEARTBEAT);
     heartbeat.tick().await;
     loop {
         let message = tokio::select! {
             () = context.ct.cancelled() => {
                 cancel_run(validator, id).await;
-                return Err(ToolError::Fixable(format!("request canceled by the client; run {id} canceled")));
+                return Err(ToolError::Fixable(format!("request canceled by the client; {what} {id} canceled")));
             }
-            report = &mut waiting => return report.map_err(tool_error),
+            report = &mut waiting => {
+                // Seats that finished with the last one still get their notification.
+                while let Ok(event) = receiver.try_recv() {
+                    progress.notify(event.message()).await;
+                }
+                return report.map_err(tool_error);
+            }
             Some(event) = receiver.recv() => event.message(),
             _ = heartbeat.tick() => "models still working".to_owned(),
         };
-        if let Some(token) = &token {
-            sent += 1;
-            let param = ProgressNotificationParam::new(token.clone(), f64::from(sent))
-                .with_message(message);
-            if let Err(error) = context.peer.notify_progress(param).await {
-                tracing::debug!(%error, "progress notification not delivered");
-            }
+        progress.notify(message).await;
+    }
+}
+
+/// Numbered progress notifications, sent only when the call carries a progress token.
+struct Progress<'a> {
+    context: &'a RequestContext<RoleServer>,
+    token: Option<ProgressToken>,
+    sent: u32,
+}
+
+impl<'a> Progress<'a> {
+    fn new(context: &'a RequestContext<RoleServer>) -> Self {
+        Progress {
+            context,
+            token: context.meta.get_progress_token(),
+            sent: 0,
+        }
+    }
+
+    async fn notify(&mut self, message: String) {
+        let Some(token) = &self.token else {
+            return;
+        };
+        self.sent += 1;
+        let param = ProgressNotificationParam::new(token.clone(), f64::from(self.sent))
+            .with_message(message);
+        if let Err(error) = self.context.peer.notify_progress(param).await {
+            tracing::debug!(%error, "progress notification not delivered");
         }
     }
 }

@@ -1,7 +1,9 @@
 //! The HTTP transport's security rules (spec §2.11), checked with a raw HTTP client against
 //! the real binary.
 
-use gateway_e2e::{HttpGateway, MCP_POST, World, http, initialize_body};
+use std::time::Duration;
+
+use gateway_e2e::{HttpGateway, MCP_POST, World, http, initialize_body, raw_http};
 use pretty_assertions::assert_eq;
 
 const TOKEN: &str = "e2e-s3cret-token";
@@ -125,6 +127,113 @@ fn session_cap_answers_429_with_retry_after() {
     );
 }
 
+/// Status, JSON-RPC error code and id of an error answer.
+type RpcError = (u16, i64, serde_json::Value);
+
+fn rpc_error(response: &gateway_e2e::Response) -> RpcError {
+    let json: serde_json::Value = serde_json::from_str(&response.body)
+        .unwrap_or_else(|error| panic!("not JSON ({error}): {response:?}"));
+    assert_eq!(
+        response.header("content-type"),
+        Some("application/json"),
+        "{response:?}"
+    );
+    let code = json["error"]["code"]
+        .as_i64()
+        .unwrap_or_else(|| panic!("no error code: {json}"));
+    (response.status, code, json["id"].clone())
+}
+
+/// The transport spec wants 400 (with a JSON-RPC error) for a body that is not one message;
+/// rmcp said 415, which reads as "wrong content type".
+#[test]
+fn malformed_json_and_batches_get_400_with_a_json_rpc_error() {
+    let (_world, gateway) = gateway();
+    let bearer = bearer();
+    let cases: [(&[u8], RpcError); 4] = [
+        (
+            br#"{"jsonrpc":"2.0","id":1,"#,
+            (400, -32700, serde_json::Value::Null),
+        ),
+        (
+            br#"[{"jsonrpc":"2.0","id":1,"method":"ping"}]"#,
+            (400, -32600, serde_json::Value::Null),
+        ),
+        (br#""ping""#, (400, -32600, serde_json::Value::Null)),
+        (
+            br#"{"jsonrpc":"2.0","id":9,"params":{}}"#,
+            (400, -32600, serde_json::json!(9)),
+        ),
+    ];
+    for (body, expected) in cases {
+        let response = post(&gateway, &[("Authorization", &bearer)], body);
+        assert_eq!(
+            rpc_error(&response),
+            expected,
+            "{}: {response:?}",
+            String::from_utf8_lossy(body)
+        );
+    }
+    let text_headers = [
+        ("Content-Type", "text/plain"),
+        ("Accept", "application/json, text/event-stream"),
+        ("Authorization", bearer.as_str()),
+    ];
+    let body = initialize_body();
+    let text = http(gateway.addr, "POST", "/mcp", &text_headers, body.as_bytes());
+    assert_eq!(
+        text.status, 415,
+        "a wrong content type is still 415: {text:?}"
+    );
+}
+
+/// A POST head with `extra` headers that declares `length` body bytes.
+fn post_head(gateway: &HttpGateway, length: usize) -> String {
+    format!(
+        "POST /mcp HTTP/1.1\r\nHost: {}\r\nAuthorization: {}\r\nContent-Type: application/json\r\n\
+         Accept: application/json, text/event-stream\r\nContent-Length: {length}\r\n\r\n",
+        gateway.addr,
+        bearer()
+    )
+}
+
+/// The header alone says the body is too big: 413 at once, not after waiting for 8 MiB.
+#[test]
+fn a_declared_length_over_the_cap_is_refused_before_the_body_arrives() {
+    let (_world, gateway) = gateway();
+    let head = post_head(&gateway, 8 * 1024 * 1024 + 1);
+    let response = raw_http(gateway.addr, head.as_bytes(), Duration::from_secs(30));
+    assert_eq!(rpc_error(&response).0, 413, "{response:?}");
+    assert!(response.body.contains("8388608"), "{}", response.body);
+}
+
+/// A body that stops coming is answered 408 once the body timeout passes.
+#[test]
+fn a_body_that_never_finishes_gets_408() {
+    let world = World::new()
+        .with("LLM_GATEWAY_AUTH_TOKEN", TOKEN)
+        .with("LLM_GATEWAY_HTTP_BODY_TIMEOUT_MS", "300");
+    let gateway = world.serve_http(&[]);
+    let mut request = post_head(&gateway, 100).into_bytes();
+    request.extend_from_slice(br#"{"jsonrpc":"#);
+    let response = raw_http(gateway.addr, &request, Duration::from_secs(30));
+    assert_eq!(rpc_error(&response).0, 408, "{response:?}");
+}
+
+/// A short token is fine on loopback (local testing), refused elsewhere (see below).
+#[test]
+fn a_short_token_works_on_loopback() {
+    let world = World::new().with("LLM_GATEWAY_AUTH_TOKEN", "short");
+    let gateway = world.serve_http(&[]);
+    let body = initialize_body();
+    let response = post(
+        &gateway,
+        &[("Authorization", "Bearer short")],
+        body.as_bytes(),
+    );
+    assert_eq!(response.status, 200, "{response:?}");
+}
+
 /// Extra environment, bind address, expected complaint.
 type RefusalCase = (
     &'static [(&'static str, &'static str)],
@@ -134,7 +243,7 @@ type RefusalCase = (
 
 #[test]
 fn unsafe_configurations_refuse_to_start() {
-    let cases: [RefusalCase; 3] = [
+    let cases: [RefusalCase; 4] = [
         (&[], "0.0.0.0:0", "without a bearer token"),
         (
             &[("LLM_GATEWAY_AUTH_DISABLED", "1")],
@@ -142,6 +251,11 @@ fn unsafe_configurations_refuse_to_start() {
             "only allowed on a loopback address",
         ),
         (&[], "127.0.0.1:0", "HTTP requires a bearer token"),
+        (
+            &[("LLM_GATEWAY_AUTH_TOKEN", "fifteen-chars!!")],
+            "0.0.0.0:0",
+            "LLM_GATEWAY_AUTH_TOKEN is too short",
+        ),
     ];
     for (env, addr, expected) in cases {
         let mut world = World::new();
