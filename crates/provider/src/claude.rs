@@ -9,18 +9,16 @@
 //! refused by the CLI as uid 0 unless `IS_SANDBOX=1` is in the gateway's own environment; the
 //! builder never sets it, and the CLI's refusal reaches the caller through the stderr tail.
 
-mod stream;
-
-use std::collections::BTreeMap;
-
 use gateway_core::ProviderId;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-pub(crate) use self::stream::{
-    MessagesParser, TextParser, first_key, text_field, tool_summary, usage_of,
+use crate::argv::{
+    exclusive, json_object_text, path_or_json, positive_turns, push_attached, push_pair,
+    push_repeated, push_switch, push_value, push_variadic, require_resume,
+    require_resume_latest_dir,
 };
-use crate::parse::OutputParser;
+use crate::parse::{MessagesParser, OutputParser, TextParser};
 use crate::request::{
     BuildError, RunRequest, SessionMode, validate_list, validate_text, validate_uuid,
     validate_value,
@@ -207,20 +205,10 @@ pub fn build(request: &RunRequest, options: &ClaudeOptions) -> Result<CommandSpe
     push_prompting(&mut args, options)?;
     push_limits(&mut args, options)?;
     push_environment(&mut args, options)?;
-    Ok(CommandSpec {
-        provider: ProviderId::Claude,
-        program: "claude".to_owned(),
-        args,
-        env: BTreeMap::new(),
-        env_remove: Vec::new(),
-        cwd: request.working_dir.clone(),
-        stdin: Some(request.prompt.clone()),
-        prompt_file: None,
-        prompt_via: PromptVia::Stdin,
-        prompt_bytes: request.prompt.len(),
-        output_format: format.as_str().to_owned(),
-        export_file: None,
-    })
+    Ok(
+        CommandSpec::new(ProviderId::Claude, "claude", args, format.as_str())
+            .for_request(request, PromptVia::Stdin),
+    )
 }
 
 /// A fresh parser for `format` (`text`, `json` or `stream-json`; anything else is read as
@@ -262,49 +250,6 @@ fn validate_exclusions(request: &RunRequest, options: &ClaudeOptions) -> Result<
     }
     require_resume("forkSession", options.fork_session, &request.session)?;
     require_resume_latest_dir(request)
-}
-
-/// Rejects `first` and `second` together, naming both.
-pub(crate) fn exclusive(
-    first: &str,
-    has_first: bool,
-    second: &str,
-    has_second: bool,
-) -> Result<(), BuildError> {
-    if has_first && has_second {
-        return Err(BuildError::new(
-            first,
-            format!("cannot be combined with `{second}`; give one of them"),
-        ));
-    }
-    Ok(())
-}
-
-/// Options such as `forkSession` only mean something when a session is resumed.
-pub(crate) fn require_resume(
-    param: &str,
-    enabled: bool,
-    session: &SessionMode,
-) -> Result<(), BuildError> {
-    if enabled && !matches!(session, SessionMode::Resume(_) | SessionMode::ResumeLatest) {
-        return Err(BuildError::new(
-            param,
-            "only applies when resuming: give sessionId (to resume) or resumeLatest",
-        ));
-    }
-    Ok(())
-}
-
-/// "Latest session" is per directory; without `workingDir` the job runs in a fresh temp
-/// directory where no earlier session can exist.
-pub(crate) fn require_resume_latest_dir(request: &RunRequest) -> Result<(), BuildError> {
-    if request.session == SessionMode::ResumeLatest && request.working_dir.is_none() {
-        return Err(BuildError::new(
-            "resumeLatest",
-            "needs workingDir: the latest session is looked up per directory, and without workingDir the CLI runs in a fresh temporary directory",
-        ));
-    }
-    Ok(())
 }
 
 fn push_format_flags(
@@ -401,10 +346,7 @@ fn push_tools_and_mcp(args: &mut Vec<String>, options: &ClaudeOptions) -> Result
         args.extend(configs);
     }
     push_switch(args, "--strict-mcp-config", options.strict_mcp_config);
-    if let Some(agent) = &options.agent {
-        validate_value("agent", agent)?;
-        push_pair(args, "--agent", agent);
-    }
+    push_value(args, "--agent", "agent", options.agent.as_deref())?;
     if let Some(agents) = &options.agents {
         let text = serde_json::to_string(agents).unwrap_or_default();
         validate_text("agents", &text)?;
@@ -420,7 +362,7 @@ fn push_prompting(args: &mut Vec<String>, options: &ClaudeOptions) -> Result<(),
         "systemPrompt",
         options.system_prompt.as_deref(),
     )?;
-    push_path(
+    push_value(
         args,
         "--system-prompt-file",
         "systemPromptFile",
@@ -432,7 +374,7 @@ fn push_prompting(args: &mut Vec<String>, options: &ClaudeOptions) -> Result<(),
         "appendSystemPrompt",
         options.append_system_prompt.as_deref(),
     )?;
-    push_path(
+    push_value(
         args,
         "--append-system-prompt-file",
         "appendSystemPromptFile",
@@ -473,11 +415,12 @@ fn push_limits(args: &mut Vec<String>, options: &ClaudeOptions) -> Result<(), Bu
     if let Some(effort) = options.effort {
         push_pair(args, "--effort", effort.as_str());
     }
-    if let Some(fallback) = &options.fallback_model {
-        validate_value("fallbackModel", fallback)?;
-        push_pair(args, "--fallback-model", fallback);
-    }
-    Ok(())
+    push_value(
+        args,
+        "--fallback-model",
+        "fallbackModel",
+        options.fallback_model.as_deref(),
+    )
 }
 
 fn push_environment(args: &mut Vec<String>, options: &ClaudeOptions) -> Result<(), BuildError> {
@@ -487,10 +430,7 @@ fn push_environment(args: &mut Vec<String>, options: &ClaudeOptions) -> Result<(
         "--no-session-persistence",
         options.no_session_persistence,
     );
-    if let Some(name) = &options.name {
-        validate_value("name", name)?;
-        push_pair(args, "--name", name);
-    }
+    push_value(args, "--name", "name", options.name.as_deref())?;
     if let Some(settings) = &options.settings {
         let settings = path_or_json("settings", settings)?;
         push_pair(args, "--settings", &settings);
@@ -512,7 +452,7 @@ fn push_environment(args: &mut Vec<String>, options: &ClaudeOptions) -> Result<(
             args.push(format!("--debug={filter}"));
         }
     }
-    push_path(
+    push_value(
         args,
         "--debug-file",
         "debugFile",
@@ -531,116 +471,4 @@ fn validate_setting_sources(sources: &str) -> Result<(), BuildError> {
         ));
     }
     Ok(())
-}
-
-/// `--flag value` for values that were validated not to look like a flag.
-pub(crate) fn push_pair(args: &mut Vec<String>, flag: &str, value: &str) {
-    args.push(flag.to_owned());
-    args.push(value.to_owned());
-}
-
-pub(crate) fn push_switch(args: &mut Vec<String>, flag: &str, enabled: bool) {
-    if enabled {
-        args.push(flag.to_owned());
-    }
-}
-
-/// One variadic flag followed by every value (`--add-dir a b`). Safe because no value may start
-/// with `-` and no positional prompt follows.
-fn push_variadic(
-    args: &mut Vec<String>,
-    flag: &str,
-    param: &str,
-    values: &[String],
-) -> Result<(), BuildError> {
-    validate_list(param, values)?;
-    if !values.is_empty() {
-        args.push(flag.to_owned());
-        args.extend(values.iter().cloned());
-    }
-    Ok(())
-}
-
-/// The flag repeated before each value (`--plugin-dir a --plugin-dir b`).
-pub(crate) fn push_repeated(
-    args: &mut Vec<String>,
-    flag: &str,
-    param: &str,
-    values: &[String],
-) -> Result<(), BuildError> {
-    validate_list(param, values)?;
-    for value in values {
-        push_pair(args, flag, value);
-    }
-    Ok(())
-}
-
-/// Free text as `--flag=value`, so a leading `-` or a newline stays part of the value.
-pub(crate) fn push_attached(
-    args: &mut Vec<String>,
-    flag: &str,
-    param: &str,
-    value: Option<&str>,
-) -> Result<(), BuildError> {
-    if let Some(value) = value {
-        validate_text(param, value)?;
-        if value.trim().is_empty() {
-            return Err(BuildError::new(param, "must not be empty"));
-        }
-        args.push(format!("{flag}={value}"));
-    }
-    Ok(())
-}
-
-fn push_path(
-    args: &mut Vec<String>,
-    flag: &str,
-    param: &str,
-    value: Option<&str>,
-) -> Result<(), BuildError> {
-    if let Some(path) = value {
-        validate_value(param, path)?;
-        push_pair(args, flag, path);
-    }
-    Ok(())
-}
-
-/// A file path or inline JSON that travels as its own argv element, as that element: JSON is
-/// compacted (its line breaks become `\n` escapes or go), a path follows the value rules, so
-/// no argv element carries a line break.
-pub(crate) fn path_or_json(param: &str, value: &str) -> Result<String, BuildError> {
-    if value.trim_start().starts_with('{') {
-        return json_object_text(param, &Value::String(value.to_owned()));
-    }
-    validate_value(param, value)?;
-    Ok(value.to_owned())
-}
-
-/// JSON given as an object, or as text holding one; returned as compact JSON text.
-pub(crate) fn json_object_text(param: &str, value: &Value) -> Result<String, BuildError> {
-    let object = match value {
-        Value::String(text) => serde_json::from_str::<Value>(text)
-            .map_err(|error| BuildError::new(param, format!("is not valid JSON: {error}")))?,
-        other => other.clone(),
-    };
-    if !object.is_object() {
-        return Err(BuildError::new(
-            param,
-            "must be a JSON object (or a string holding one)",
-        ));
-    }
-    let text = serde_json::to_string(&object).unwrap_or_default();
-    validate_text(param, &text)?;
-    Ok(text)
-}
-
-/// Turn limits: at least 1, at most `max`.
-pub(crate) fn positive_turns(param: &str, turns: u32, max: u32) -> Result<u32, BuildError> {
-    if turns == 0 {
-        return Err(BuildError::new(param, "must be at least 1"));
-    }
-    if turns > max {
-        return Err(BuildError::new(param, format!("must be at most {max}")));
-    }
-    Ok(turns)
 }

@@ -16,11 +16,11 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use self::stream::CodexParser;
-use crate::claude::{exclusive, push_pair, push_repeated, push_switch, require_resume_latest_dir};
-use crate::parse::OutputParser;
-use crate::request::{
-    BuildError, RunRequest, SessionMode, validate_session_id, validate_text, validate_value,
+use crate::argv::{
+    exclusive, push_pair, push_repeated, push_switch, push_value, require_resume_latest_dir,
 };
+use crate::parse::OutputParser;
+use crate::request::{BuildError, RunRequest, SessionMode, validate_session_id, validate_text};
 use crate::spec::{CommandSpec, PromptVia};
 
 /// The gateway always runs `exec --json`; `text` is accepted for the reference's callers and
@@ -168,20 +168,8 @@ pub fn build(request: &RunRequest, options: &CodexOptions) -> Result<CommandSpec
             args.extend(["--".to_owned(), "-".to_owned()]);
         }
     }
-    Ok(CommandSpec {
-        provider: ProviderId::Codex,
-        program: "codex".to_owned(),
-        args,
-        env: BTreeMap::new(),
-        env_remove: Vec::new(),
-        cwd: request.working_dir.clone(),
-        stdin: Some(request.prompt.clone()),
-        prompt_file: None,
-        prompt_via: PromptVia::Stdin,
-        prompt_bytes: request.prompt.len(),
-        output_format: "json".to_owned(),
-        export_file: None,
-    })
+    Ok(CommandSpec::new(ProviderId::Codex, "codex", args, "json")
+        .for_request(request, PromptVia::Stdin))
 }
 
 /// A fresh parser for codex's JSONL (the only format the gateway asks for).
@@ -278,10 +266,7 @@ fn exec_only_flags(options: &CodexOptions) -> Result<Vec<String>, BuildError> {
     }
     push_switch(&mut args, "--approve-for-me", options.approve_for_me);
     push_repeated(&mut args, "--add-dir", "addDirs", &options.add_dirs)?;
-    if let Some(profile) = &options.profile {
-        validate_value("profile", profile)?;
-        push_pair(&mut args, "-p", profile);
-    }
+    push_value(&mut args, "-p", "profile", options.profile.as_deref())?;
     push_switch(&mut args, "--oss", options.oss);
     if let Some(provider) = options.local_provider {
         let name = match provider {
@@ -320,14 +305,18 @@ fn shared_flags(options: &CodexOptions) -> Result<Vec<String>, BuildError> {
         options.ignore_user_config,
     );
     push_switch(&mut args, "--ignore-rules", options.ignore_rules);
-    if let Some(path) = &options.output_schema {
-        validate_value("outputSchema", path)?;
-        push_pair(&mut args, "--output-schema", path);
-    }
-    if let Some(path) = &options.output_last_message {
-        validate_value("outputLastMessage", path)?;
-        push_pair(&mut args, "-o", path);
-    }
+    push_value(
+        &mut args,
+        "--output-schema",
+        "outputSchema",
+        options.output_schema.as_deref(),
+    )?;
+    push_value(
+        &mut args,
+        "-o",
+        "outputLastMessage",
+        options.output_last_message.as_deref(),
+    )?;
     // `-i` is variadic on exec; the `--` before the prompt stops it.
     push_repeated(&mut args, "-i", "images", &options.images)?;
     Ok(args)

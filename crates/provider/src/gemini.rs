@@ -11,19 +11,16 @@
 //! Which backend runs is the caller's decision ([`GeminiOptions::backend`]), made from what is
 //! installed or from `LLM_GATEWAY_GEMINI_BACKEND`; this module only plans the command.
 
-pub(crate) mod parse;
+mod parse;
 
-use std::collections::BTreeMap;
 use std::str::FromStr;
 
 use gateway_core::ProviderId;
 use serde::{Deserialize, Serialize};
 
+use crate::argv::{push_pair, push_repeated, push_switch, push_value};
 use crate::parse::OutputParser;
-use crate::request::{
-    BuildError, MAX_ARGV_VALUE_BYTES, RunRequest, SessionMode, validate_list, validate_uuid,
-    validate_value,
-};
+use crate::request::{BuildError, MAX_ARGV_VALUE_BYTES, RunRequest, SessionMode, validate_uuid};
 use crate::spec::{CommandSpec, PromptVia};
 
 /// Which executable serves the gemini provider.
@@ -239,9 +236,7 @@ fn build_gemini_cli(
     if let Some(mode) = approval {
         push_pair(&mut args, "--approval-mode", mode.as_str());
     }
-    if options.sandbox {
-        args.push("--sandbox".to_owned());
-    }
+    push_switch(&mut args, "--sandbox", options.sandbox);
     push_gemini_lists(&mut args, options)?;
     push_gemini_session(&mut args, &request.session)?;
     Ok(spec(
@@ -314,9 +309,7 @@ fn build_agy(
         push_pair(&mut args, "--model", model);
     }
     push_repeated(&mut args, "--add-dir", "includeDirs", &options.include_dirs)?;
-    if options.sandbox {
-        args.push("--sandbox".to_owned());
-    }
+    push_switch(&mut args, "--sandbox", options.sandbox);
     match approval {
         None | Some(GeminiApprovalMode::Default) => {}
         Some(GeminiApprovalMode::AutoEdit) => push_pair(&mut args, "--mode", "accept-edits"),
@@ -342,10 +335,7 @@ fn push_agy_project(args: &mut Vec<String>, options: &GeminiOptions) -> Result<(
                 "conflicts with `project`; pass only one",
             ));
         }
-        (Some(project), false) => {
-            validate_value("project", project)?;
-            push_pair(args, "--project", project);
-        }
+        (Some(project), false) => push_value(args, "--project", "project", Some(project))?,
         (None, true) => args.push("--new-project".to_owned()),
         (None, false) => {}
     }
@@ -453,41 +443,8 @@ fn spec(
     format: GeminiOutputFormat,
     prompt_via: PromptVia,
 ) -> CommandSpec {
-    let stdin = matches!(prompt_via, PromptVia::Stdin).then(|| request.prompt.clone());
-    CommandSpec {
-        provider: ProviderId::Gemini,
-        program: backend.program().to_owned(),
-        args,
-        env: BTreeMap::new(),
-        env_remove: Vec::new(),
-        cwd: request.working_dir.clone(),
-        stdin,
-        prompt_file: None,
-        prompt_via,
-        prompt_bytes: request.prompt.len(),
-        output_format: format.as_str().to_owned(),
-        export_file: None,
-    }
-}
-
-fn push_pair(args: &mut Vec<String>, flag: &str, value: &str) {
-    args.push(flag.to_owned());
-    args.push(value.to_owned());
-}
-
-/// One value per flag, the flag repeated: these list options are not greedy, and a space-separated
-/// second value would become a positional prompt.
-fn push_repeated(
-    args: &mut Vec<String>,
-    flag: &str,
-    param: &str,
-    values: &[String],
-) -> Result<(), BuildError> {
-    validate_list(param, values)?;
-    for value in values {
-        push_pair(args, flag, value);
-    }
-    Ok(())
+    CommandSpec::new(ProviderId::Gemini, backend.program(), args, format.as_str())
+        .for_request(request, prompt_via)
 }
 
 /// Gemini CLI splits every value of its list flags on commas, so a value containing one would

@@ -10,21 +10,18 @@
 
 mod stream;
 
-use std::collections::BTreeMap;
-
 use gateway_core::ProviderId;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use self::stream::GrokParser;
-use crate::claude::{
-    MessagesParser, TextParser, exclusive, json_object_text, positive_turns, push_attached,
-    push_pair, push_repeated, push_switch, require_resume, require_resume_latest_dir,
+use crate::argv::{
+    exclusive, json_object_text, positive_turns, push_attached, push_pair, push_repeated,
+    push_switch, push_value, require_resume, require_resume_latest_dir,
 };
-use crate::parse::OutputParser;
+use crate::parse::{MessagesParser, OutputParser, TextParser};
 use crate::request::{
     BuildError, RunRequest, SessionMode, validate_list, validate_text, validate_uuid,
-    validate_value,
 };
 use crate::spec::{CommandSpec, PROMPT_FILE_PLACEHOLDER, PromptVia};
 
@@ -178,21 +175,12 @@ pub fn build(request: &RunRequest, options: &GrokOptions) -> Result<CommandSpec,
         "--include-partial-messages",
         options.include_partial_messages,
     );
-    Ok(CommandSpec {
-        provider: ProviderId::Grok,
-        program: "grok".to_owned(),
-        args,
-        // Headless runs must not update the CLI under a running job.
-        env: BTreeMap::from([("GROK_DISABLE_AUTOUPDATER".to_owned(), "1".to_owned())]),
-        env_remove: Vec::new(),
-        cwd: request.working_dir.clone(),
-        stdin: None,
-        prompt_file: Some(request.prompt.clone()),
-        prompt_via: PromptVia::File,
-        prompt_bytes: request.prompt.len(),
-        output_format: format.as_str().to_owned(),
-        export_file: None,
-    })
+    Ok(
+        CommandSpec::new(ProviderId::Grok, "grok", args, format.as_str())
+            .for_request(request, PromptVia::File)
+            // Headless runs must not update the CLI under a running job.
+            .with_env("GROK_DISABLE_AUTOUPDATER", "1"),
+    )
 }
 
 /// A fresh parser for `format` (`plain`, `json`, `streaming-json`, `streaming-messages-json`;
@@ -254,10 +242,7 @@ fn push_permissions(args: &mut Vec<String>, options: &GrokOptions) -> Result<(),
 }
 
 fn push_agent_setup(args: &mut Vec<String>, options: &GrokOptions) -> Result<(), BuildError> {
-    if let Some(agent) = &options.agent {
-        validate_value("agent", agent)?;
-        push_pair(args, "--agent", agent);
-    }
+    push_value(args, "--agent", "agent", options.agent.as_deref())?;
     if let Some(agents) = &options.agents {
         push_pair(args, "--agents", &json_object_text("agents", agents)?);
     }
@@ -275,10 +260,12 @@ fn push_agent_setup(args: &mut Vec<String>, options: &GrokOptions) -> Result<(),
         options.system_prompt.as_deref(),
     )?;
     push_attached(args, "--rules", "rules", options.rules.as_deref())?;
-    if let Some(effort) = &options.effort {
-        validate_value("effort", effort)?;
-        push_pair(args, "--reasoning-effort", effort);
-    }
+    push_value(
+        args,
+        "--reasoning-effort",
+        "effort",
+        options.effort.as_deref(),
+    )?;
     if let Some(schema) = &options.json_schema {
         push_pair(
             args,
@@ -286,11 +273,7 @@ fn push_agent_setup(args: &mut Vec<String>, options: &GrokOptions) -> Result<(),
             &json_object_text("jsonSchema", schema)?,
         );
     }
-    if let Some(sandbox) = &options.sandbox {
-        validate_value("sandbox", sandbox)?;
-        push_pair(args, "--sandbox", sandbox);
-    }
-    Ok(())
+    push_value(args, "--sandbox", "sandbox", options.sandbox.as_deref())
 }
 
 /// One comma-separated value (grok's tool lists), so no element may hold a comma.

@@ -7,6 +7,7 @@
 //!
 //! Adding a provider is one new module plus one arm in each `match` below.
 
+mod argv;
 pub mod bounded;
 pub mod claude;
 pub mod codex;

@@ -1,8 +1,21 @@
 //! The parser seam: stdout goes in a line at a time, [`AgentEvent`]s come out, and
 //! [`RunOutcome`] sums the run up at exit. Parsers never panic and never fail: a line they cannot
 //! map becomes [`AgentEvent::Unrecognized`].
+//!
+//! The submodules hold what more than one provider reads: JSON field lookups, plain text, a
+//! multi-line JSON document, the Claude-compatible SDK messages and stderr's failure lines.
+
+pub(crate) mod document;
+pub(crate) mod fields;
+pub(crate) mod messages;
+pub(crate) mod stderr;
+pub(crate) mod text;
 
 use gateway_core::{AgentEvent, ExitInfo, RunOutcome};
+use serde_json::{Map, Value};
+
+pub(crate) use self::messages::MessagesParser;
+pub(crate) use self::text::TextParser;
 
 /// Longest raw text kept in an [`AgentEvent::Unrecognized`].
 pub const UNRECOGNIZED_MAX_CHARS: usize = 2_000;
@@ -21,6 +34,21 @@ pub trait OutputParser: Send {
 pub fn unrecognized(line: &str) -> AgentEvent {
     let raw: String = line.chars().take(UNRECOGNIZED_MAX_CHARS).collect();
     AgentEvent::Unrecognized { raw }
+}
+
+/// One line of a streaming format (a JSON object per line), handed to `handle` as an object: a
+/// blank line yields nothing, anything but an object is unrecognized.
+pub(crate) fn object_line(
+    line: &str,
+    handle: impl FnOnce(Map<String, Value>) -> Vec<AgentEvent>,
+) -> Vec<AgentEvent> {
+    if line.trim().is_empty() {
+        return Vec::new();
+    }
+    match serde_json::from_str::<Value>(line) {
+        Ok(Value::Object(object)) => handle(object),
+        _ => vec![unrecognized(line)],
+    }
 }
 
 /// Longest error message taken from stderr by [`failure_message`].

@@ -6,6 +6,8 @@ use std::fmt;
 use gateway_core::ProviderId;
 use serde::{Deserialize, Serialize};
 
+use crate::request::RunRequest;
+
 /// Stand-in in `args` for the path of the prompt file that `gateway-jobs` writes (0600, inside
 /// the job's private directory) when [`CommandSpec::prompt_file`] is set. Contains a NUL so it
 /// can never collide with a caller value (callers' NULs are rejected).
@@ -72,6 +74,53 @@ pub struct CommandSpec {
 }
 
 impl CommandSpec {
+    /// A command with no prompt, no environment changes and no working directory; builders
+    /// add what their CLI needs with the `for_request` and `with_*` methods.
+    pub fn new(
+        provider: ProviderId,
+        program: impl Into<String>,
+        args: Vec<String>,
+        output_format: impl Into<String>,
+    ) -> Self {
+        CommandSpec {
+            provider,
+            program: program.into(),
+            args,
+            env: BTreeMap::new(),
+            env_remove: Vec::new(),
+            cwd: None,
+            stdin: None,
+            prompt_file: None,
+            prompt_via: PromptVia::Argv,
+            prompt_bytes: 0,
+            output_format: output_format.into(),
+            export_file: None,
+        }
+    }
+
+    /// Sends `prompt` as `via` says: its text becomes stdin or the prompt file; with
+    /// [`PromptVia::Argv`] the builder has already put it in `args`.
+    pub fn with_prompt(mut self, prompt: &str, via: PromptVia) -> Self {
+        self.stdin = (via == PromptVia::Stdin).then(|| prompt.to_owned());
+        self.prompt_file = (via == PromptVia::File).then(|| prompt.to_owned());
+        self.prompt_via = via;
+        self.prompt_bytes = prompt.len();
+        self
+    }
+
+    /// The request's prompt (sent as `via`) and its working directory.
+    pub fn for_request(self, request: &RunRequest, via: PromptVia) -> Self {
+        let mut spec = self.with_prompt(&request.prompt, via);
+        spec.cwd.clone_from(&request.working_dir);
+        spec
+    }
+
+    /// Adds `key=value` to the child's environment.
+    pub fn with_env(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.env.insert(key.into(), value.into());
+        self
+    }
+
     /// The argv with the prompt hidden, as dry runs show it and the store records it:
     /// the prompt becomes `<prompt: N bytes via stdin|file|argv>`, the private output
     /// directory `<job output dir>`.

@@ -7,13 +7,12 @@
 
 mod parse;
 
-use std::collections::BTreeMap;
-
 use gateway_core::ProviderId;
 use serde::{Deserialize, Serialize};
 
+use crate::argv::{check_range, push_pair, push_repeated, push_switch};
 use crate::parse::OutputParser;
-use crate::request::{BuildError, RunRequest, SessionMode, validate_list, validate_value};
+use crate::request::{BuildError, RunRequest, SessionMode, validate_value};
 use crate::spec::{CommandSpec, OUTPUT_DIR_PLACEHOLDER, PromptVia};
 
 pub use parse::apply_export;
@@ -140,8 +139,8 @@ pub fn build(request: &RunRequest, options: &VibeOptions) -> Result<CommandSpec,
         "--agent".to_owned(),
         agent.to_owned(),
     ];
-    push_flag(&mut args, "--auto-approve", options.auto_approve);
-    push_flag(&mut args, "--smart-approve", options.smart_approve);
+    push_switch(&mut args, "--auto-approve", options.auto_approve);
+    push_switch(&mut args, "--smart-approve", options.smart_approve);
     push_repeated(
         &mut args,
         "--enabled-tools",
@@ -156,7 +155,7 @@ pub fn build(request: &RunRequest, options: &VibeOptions) -> Result<CommandSpec,
     )?;
     push_limits(&mut args, options)?;
     push_repeated(&mut args, "--add-dir", "addDir", &options.add_dir)?;
-    push_flag(&mut args, "--trust", options.trust);
+    push_switch(&mut args, "--trust", options.trust);
     let output_dir = match &options.output_dir {
         Some(dir) => {
             validate_value("outputDir", dir)?;
@@ -168,25 +167,13 @@ pub fn build(request: &RunRequest, options: &VibeOptions) -> Result<CommandSpec,
     push_session(&mut args, &request.session)?;
     // Last, with no value: vibe then reads the prompt from stdin, so no prompt text is ever argv.
     args.push("-p".to_owned());
-    let env: BTreeMap<String, String> = request
-        .model
-        .iter()
-        .map(|model| (MODEL_ENV.to_owned(), model.clone()))
-        .collect();
-    Ok(CommandSpec {
-        provider: ProviderId::Mistral,
-        program: "vibe".to_owned(),
-        args,
-        env,
-        env_remove: Vec::new(),
-        cwd: request.working_dir.clone(),
-        stdin: Some(request.prompt.clone()),
-        prompt_file: None,
-        prompt_via: PromptVia::Stdin,
-        prompt_bytes: request.prompt.len(),
-        output_format: format.as_str().to_owned(),
-        export_file: Some(export_path(output_dir)),
-    })
+    let mut spec = CommandSpec::new(ProviderId::Mistral, "vibe", args, format.as_str())
+        .for_request(request, PromptVia::Stdin);
+    if let Some(model) = &request.model {
+        spec = spec.with_env(MODEL_ENV, model);
+    }
+    spec.export_file = Some(export_path(output_dir));
+    Ok(spec)
 }
 
 /// `DIR/export.json` (no doubled slash when the caller's dir ends in one).
@@ -273,46 +260,6 @@ fn push_limits(args: &mut Vec<String>, options: &VibeOptions) -> Result<(), Buil
     if let Some(seconds) = options.time_limit {
         check_range("timeLimit", seconds, 1, MAX_TIME_LIMIT_SECONDS)?;
         push_pair(args, "--time-limit", &seconds.to_string());
-    }
-    Ok(())
-}
-
-fn check_range<T: PartialOrd + std::fmt::Display>(
-    param: &str,
-    value: T,
-    min: T,
-    max: T,
-) -> Result<(), BuildError> {
-    if value < min || value > max {
-        return Err(BuildError::new(
-            param,
-            format!("{value} is out of range; use {min} to {max}"),
-        ));
-    }
-    Ok(())
-}
-
-fn push_flag(args: &mut Vec<String>, flag: &str, on: bool) {
-    if on {
-        args.push(flag.to_owned());
-    }
-}
-
-fn push_pair(args: &mut Vec<String>, flag: &str, value: &str) {
-    args.push(flag.to_owned());
-    args.push(value.to_owned());
-}
-
-/// Vibe's list flags take one value each; repeat the flag.
-fn push_repeated(
-    args: &mut Vec<String>,
-    flag: &str,
-    param: &str,
-    values: &[String],
-) -> Result<(), BuildError> {
-    validate_list(param, values)?;
-    for value in values {
-        push_pair(args, flag, value);
     }
     Ok(())
 }

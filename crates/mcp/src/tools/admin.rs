@@ -2,15 +2,14 @@
 //! plan by default; the provider's own updater runs as a job only with `dryRun: false`),
 //! `approval_list` and `doctor` (the same report as `llm-cli-gateway doctor`).
 
-use std::collections::BTreeMap;
 use std::time::Duration;
 
 use gateway_core::ProviderId;
 use gateway_jobs::SubmitRequest;
 use gateway_jobs::probe::{ProbeStatus, probe_versions};
+use gateway_provider::CommandSpec;
 use gateway_provider::models::ProviderModels;
 use gateway_provider::request::validate_value;
-use gateway_provider::{CommandSpec, PromptVia};
 use rmcp::RoleServer;
 use rmcp::handler::server::router::tool::ToolRouter;
 use rmcp::model::{CallToolResult, ContentBlock};
@@ -255,20 +254,7 @@ async fn cli_upgrade(
             &plan,
         );
     }
-    let spec = CommandSpec {
-        provider: params.cli,
-        program: plan.program.clone(),
-        args: plan.args.clone(),
-        env: BTreeMap::new(),
-        env_remove: Vec::new(),
-        cwd: None,
-        stdin: None,
-        prompt_file: None,
-        prompt_via: PromptVia::Argv,
-        prompt_bytes: 0,
-        output_format: "text".to_owned(),
-        export_file: None,
-    };
+    let spec = CommandSpec::new(params.cli, plan.program.clone(), plan.args.clone(), "text");
     let request = SubmitRequest {
         spec,
         prompt: command_line.clone(),

@@ -8,8 +8,8 @@
 use gateway_core::{AgentEvent, ExitInfo, RunOutcome, Usage};
 use serde_json::Value;
 
-use crate::claude::{text_field, tool_summary};
-use crate::parse::{OutputParser, failure_message, unrecognized};
+use crate::parse::fields::{text_field, tool_summary};
+use crate::parse::{OutputParser, failure_message, object_line, unrecognized};
 
 #[derive(Debug, Default)]
 pub(crate) struct CodexParser {
@@ -44,7 +44,7 @@ impl CodexParser {
             "turn.started" => Vec::new(),
             "turn.completed" => {
                 self.turn_completed = true;
-                self.usage = usage_of(event.get("usage").unwrap_or(&Value::Null));
+                self.usage = openai_usage(event.get("usage").unwrap_or(&Value::Null));
                 vec![AgentEvent::Usage { usage: self.usage }]
             }
             "turn.failed" => {
@@ -147,13 +147,7 @@ impl CodexParser {
 
 impl OutputParser for CodexParser {
     fn feed_line(&mut self, line: &str) -> Vec<AgentEvent> {
-        if line.trim().is_empty() {
-            return Vec::new();
-        }
-        match serde_json::from_str::<Value>(line) {
-            Ok(event) if event.is_object() => self.handle(&event, line),
-            _ => vec![unrecognized(line)],
-        }
+        object_line(line, |event| self.handle(&Value::Object(event), line))
     }
 
     fn finish(&mut self, exit: ExitInfo, stderr_tail: &str) -> RunOutcome {
@@ -185,7 +179,8 @@ impl OutputParser for CodexParser {
     }
 }
 
-fn usage_of(usage: &Value) -> Usage {
+/// OpenAI-style usage: `input_tokens` includes the cached ones, which are subtracted.
+fn openai_usage(usage: &Value) -> Usage {
     let count = |key: &str| usage.get(key).and_then(Value::as_u64);
     let cached = count("cached_input_tokens").or_else(|| count("cache_read_input_tokens"));
     Usage {

@@ -10,7 +10,11 @@ use gateway_core::{AgentEvent, ExitInfo, RunOutcome, Usage};
 use serde_json::Value;
 
 use crate::bounded::BoundedText;
-use crate::parse::{OutputParser, unrecognized};
+use crate::parse::document::{Fed, JsonDocument};
+use crate::parse::fields::{str_field, summarize_parameters};
+use crate::parse::stderr::{capped, describe_exit, last_meaningful_line, strip_ansi};
+use crate::parse::text::TextParser;
+use crate::parse::{OutputParser, object_line, unrecognized};
 
 /// Gemini CLI's exit code for "turn limit reached".
 const EXIT_TURN_LIMIT: i32 = 53;
@@ -27,10 +31,6 @@ pub(crate) fn parser(format: &str, program: &str) -> Box<dyn OutputParser> {
     }
 }
 
-/// Largest JSON document buffered in `json` mode before it is given up as garbage (each line
-/// is already bounded by the engine; this bounds their number).
-const JSON_BUFFER_MAX_BYTES: usize = 16 * 1024 * 1024;
-
 /// `--output-format stream-json`: one event object per line.
 #[derive(Default)]
 struct StreamJsonParser {
@@ -41,21 +41,7 @@ struct StreamJsonParser {
 
 impl OutputParser for StreamJsonParser {
     fn feed_line(&mut self, line: &str) -> Vec<AgentEvent> {
-        if line.trim().is_empty() {
-            return Vec::new();
-        }
-        let Ok(Value::Object(event)) = serde_json::from_str::<Value>(line) else {
-            return vec![unrecognized(line)];
-        };
-        match str_field(&event, "type") {
-            Some("init") => self.on_init(&event),
-            Some("message") => self.on_message(&event, line),
-            Some("tool_use") => vec![tool_use_event(&event)],
-            Some("tool_result") => tool_result_events(&event),
-            Some("error") => self.on_error(&event),
-            Some("result") => self.on_result(&event),
-            _ => vec![unrecognized(line)],
-        }
+        object_line(line, |event| self.on_event(&event, line))
     }
 
     fn finish(&mut self, exit: ExitInfo, stderr_tail: &str) -> RunOutcome {
@@ -70,6 +56,18 @@ impl OutputParser for StreamJsonParser {
 }
 
 impl StreamJsonParser {
+    fn on_event(&mut self, event: &serde_json::Map<String, Value>, line: &str) -> Vec<AgentEvent> {
+        match str_field(event, "type") {
+            Some("init") => self.on_init(event),
+            Some("message") => self.on_message(event, line),
+            Some("tool_use") => vec![tool_use_event(event)],
+            Some("tool_result") => tool_result_events(event),
+            Some("error") => self.on_error(event),
+            Some("result") => self.on_result(event),
+            _ => vec![unrecognized(line)],
+        }
+    }
+
     fn on_init(&mut self, event: &serde_json::Map<String, Value>) -> Vec<AgentEvent> {
         let model = str_field(event, "model").map(str::to_owned);
         self.outcome.model.clone_from(&model);
@@ -154,39 +152,37 @@ impl StreamJsonParser {
 
 /// `--output-format json`: one pretty-printed object, printed at the end. Lines are buffered
 /// until the top-level object closes (a `}` in column 0) or a one-line object ends.
-#[derive(Default)]
 struct JsonParser {
-    buffer: String,
-    /// Lines in `buffer` (a one-line object closes on its own line).
-    buffered_lines: usize,
+    document: JsonDocument,
     outcome: RunOutcome,
     saw_result: bool,
 }
 
+impl Default for JsonParser {
+    fn default() -> Self {
+        JsonParser {
+            document: JsonDocument::object(),
+            outcome: RunOutcome::default(),
+            saw_result: false,
+        }
+    }
+}
+
 impl OutputParser for JsonParser {
     fn feed_line(&mut self, line: &str) -> Vec<AgentEvent> {
-        if self.buffer.is_empty() {
-            if line.trim().is_empty() {
-                return Vec::new();
-            }
-            if !line.trim_start().starts_with('{') {
-                return vec![unrecognized(line)];
-            }
+        match self.document.push(line) {
+            Fed::Buffered => {}
+            Fed::Unrecognized(event) => return vec![event],
+            Fed::Skipped | Fed::Complete(_) => return Vec::new(),
         }
-        self.buffer.push_str(line);
-        self.buffer.push('\n');
-        self.buffered_lines += 1;
-        if self.buffer.len() > JSON_BUFFER_MAX_BYTES {
-            self.buffered_lines = 0;
-            return vec![unrecognized(&std::mem::take(&mut self.buffer))];
-        }
+        // A one-line object closes on its own line.
         let closes =
-            line.starts_with('}') || (self.buffered_lines == 1 && line.trim_end().ends_with('}'));
+            line.starts_with('}') || (self.document.lines() == 1 && line.trim_end().ends_with('}'));
         if closes { self.try_parse() } else { Vec::new() }
     }
 
     fn finish(&mut self, exit: ExitInfo, stderr_tail: &str) -> RunOutcome {
-        if !self.buffer.trim().is_empty() {
+        if !self.document.text().trim().is_empty() {
             self.try_parse();
         }
         let mut outcome = std::mem::take(&mut self.outcome);
@@ -200,17 +196,16 @@ impl OutputParser for JsonParser {
 
 impl JsonParser {
     fn try_parse(&mut self) -> Vec<AgentEvent> {
-        let parsed = serde_json::from_str::<Value>(&self.buffer);
+        let parsed = serde_json::from_str::<Value>(self.document.text());
         if matches!(&parsed, Err(err) if err.is_eof()) {
             return Vec::new();
         }
-        self.buffered_lines = 0;
         match parsed {
             Ok(Value::Object(object)) => {
-                self.buffer.clear();
+                self.document.clear();
                 self.on_object(&object)
             }
-            _ => vec![unrecognized(&std::mem::take(&mut self.buffer))],
+            _ => vec![unrecognized(&self.document.take())],
         }
     }
 
@@ -253,49 +248,6 @@ impl JsonParser {
             });
         }
         events
-    }
-}
-
-/// Plain text: every line is answer text. Shared by gemini `text`, `agy` and vibe `text`; the
-/// provider supplies how to read an error from stderr.
-pub(crate) struct TextParser {
-    text: BoundedText,
-    error_from: fn(ExitInfo, &str, &str) -> Option<String>,
-}
-
-impl TextParser {
-    pub(crate) fn new(error_from: fn(ExitInfo, &str, &str) -> Option<String>) -> Self {
-        TextParser {
-            text: BoundedText::default(),
-            error_from,
-        }
-    }
-}
-
-impl OutputParser for TextParser {
-    fn feed_line(&mut self, line: &str) -> Vec<AgentEvent> {
-        if !self.text.is_empty() {
-            self.text.push('\n');
-        }
-        self.text.push_str(line);
-        if line.trim().is_empty() {
-            return Vec::new();
-        }
-        vec![AgentEvent::Text {
-            text: line.to_owned(),
-            delta: true,
-        }]
-    }
-
-    fn finish(&mut self, exit: ExitInfo, stderr_tail: &str) -> RunOutcome {
-        let text = self.text.take_trimmed();
-        let error = (self.error_from)(exit, stderr_tail, &text);
-        RunOutcome {
-            is_error: error.is_some(),
-            error,
-            text,
-            ..RunOutcome::default()
-        }
     }
 }
 
@@ -393,77 +345,6 @@ pub(crate) fn mark_failed_exit(
     }
 }
 
-/// "gemini exited with code 1: <last stderr line>" or "… was killed by signal 15".
-pub(crate) fn describe_exit(program: &str, exit: ExitInfo, stderr_tail: &str) -> String {
-    let how = match (exit.code, exit.signal) {
-        (Some(code), _) => format!("{program} exited with code {code}"),
-        (None, Some(signal)) => format!("{program} was killed by signal {signal}"),
-        (None, None) => format!("{program} ended abnormally"),
-    };
-    match last_meaningful_line(&strip_ansi(stderr_tail)) {
-        Some(line) => format!("{how}: {line}"),
-        None => how,
-    }
-}
-
-/// The last stderr line that is not start-up noise or a stack frame.
-pub(crate) fn last_meaningful_line(stderr: &str) -> Option<String> {
-    const NOISE: [&str; 8] = [
-        "Warning: 256-color",
-        "Ripgrep is not available",
-        "[STARTUP]",
-        "YOLO mode is enabled",
-        "Warning: --allowed-tools",
-        "Reading API keys from the system keyring",
-        "at ",
-        "status:",
-    ];
-    stderr
-        .lines()
-        .map(str::trim)
-        .rev()
-        .find(|line| {
-            line.len() > 1
-                && !NOISE.iter().any(|noise| line.starts_with(noise))
-                && !matches!(*line, "{" | "}" | "]")
-        })
-        .map(capped)
-}
-
-/// Longest error message taken from CLI output: a minified JSON line must not flood a result.
-const ERROR_MAX_CHARS: usize = 1_000;
-
-/// `text` cut to [`ERROR_MAX_CHARS`] characters, with `…` when cut.
-pub(crate) fn capped(text: &str) -> String {
-    if text.chars().count() <= ERROR_MAX_CHARS {
-        return text.to_owned();
-    }
-    let mut cut: String = text.chars().take(ERROR_MAX_CHARS - 1).collect();
-    cut.push('…');
-    cut
-}
-
-/// Removes ANSI escape sequences (gemini colours some stderr messages).
-pub(crate) fn strip_ansi(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut chars = text.chars();
-    while let Some(c) = chars.next() {
-        if c != '\u{1b}' {
-            out.push(c);
-            continue;
-        }
-        if chars.clone().next() == Some('[') {
-            chars.next();
-            for next in chars.by_ref() {
-                if next.is_ascii_alphabetic() {
-                    break;
-                }
-            }
-        }
-    }
-    out
-}
-
 /// The last JSON object with an `error` key that starts at the beginning of a line.
 fn last_error_object(text: &str) -> Option<serde_json::Map<String, Value>> {
     let starts = text
@@ -528,10 +409,6 @@ fn humanize(message: &str) -> String {
     }
 }
 
-fn str_field<'a>(object: &'a serde_json::Map<String, Value>, key: &str) -> Option<&'a str> {
-    object.get(key).and_then(Value::as_str)
-}
-
 fn tool_use_event(event: &serde_json::Map<String, Value>) -> AgentEvent {
     let name = str_field(event, "tool_name").unwrap_or("tool").to_owned();
     let parameters = event.get("parameters").unwrap_or(&Value::Null);
@@ -561,36 +438,6 @@ fn tool_result_events(event: &serde_json::Map<String, Value>) -> Vec<AgentEvent>
         message: format!("tool {id}: {message}"),
         fatal: false,
     }]
-}
-
-/// The most telling parameter (a path, a command, a pattern), else compact JSON, kept short.
-pub(crate) fn summarize_parameters(parameters: &Value) -> String {
-    const KEYS: [&str; 8] = [
-        "file_path",
-        "absolute_path",
-        "path",
-        "command",
-        "pattern",
-        "query",
-        "url",
-        "dir_path",
-    ];
-    let summary = KEYS
-        .iter()
-        .find_map(|key| {
-            parameters
-                .get(*key)
-                .and_then(Value::as_str)
-                .map(str::to_owned)
-        })
-        .unwrap_or_else(|| {
-            if parameters.is_null() {
-                String::new()
-            } else {
-                parameters.to_string()
-            }
-        });
-    gateway_core::event::one_line(&summary, 200)
 }
 
 fn u64_field(value: &Value, key: &str) -> Option<u64> {
@@ -691,17 +538,5 @@ mod tests {
         );
         assert_eq!(humanize_api_error("  plain  "), "plain");
         assert_eq!(humanize_api_error("{not json"), "{not json");
-    }
-
-    #[test]
-    fn long_messages_are_capped() {
-        assert_eq!(capped(&"a".repeat(5_000)).chars().count(), ERROR_MAX_CHARS);
-        assert_eq!(capped("short"), "short");
-    }
-
-    #[test]
-    fn ansi_is_stripped() {
-        assert_eq!(strip_ansi("\u{1b}[31mred\u{1b}[0m text"), "red text");
-        assert_eq!(strip_ansi("lone \u{1b}"), "lone ");
     }
 }

@@ -9,16 +9,14 @@ use gateway_core::{AgentEvent, ExitInfo, RunOutcome, Usage};
 use serde_json::Value;
 
 use crate::bounded::BoundedText;
-use crate::claude::{first_key, text_field, tool_summary, usage_of};
-use crate::parse::{OutputParser, failure_message, unrecognized};
-
-/// Largest `json` document buffered before it is given up as garbage.
-const JSON_BUFFER_MAX_BYTES: usize = 16 * 1024 * 1024;
+use crate::parse::document::{Fed, JsonDocument};
+use crate::parse::fields::{first_key, text_field, tool_summary, usage_of};
+use crate::parse::{OutputParser, failure_message, object_line, unrecognized};
 
 #[derive(Debug, Default)]
 pub(crate) struct GrokParser {
-    /// `json` mode: lines of the pretty-printed document so far.
-    buffer: Option<String>,
+    /// `json` mode: the pretty-printed document read so far.
+    document: Option<JsonDocument>,
     text: BoundedText,
     session_id: Option<String>,
     model: Option<String>,
@@ -35,36 +33,20 @@ impl GrokParser {
 
     pub(crate) fn json() -> Self {
         GrokParser {
-            buffer: Some(String::new()),
+            document: Some(JsonDocument::object()),
             ..GrokParser::default()
         }
     }
 
     fn feed_document_line(&mut self, line: &str) -> Vec<AgentEvent> {
-        let Some(buffer) = self.buffer.as_mut() else {
+        let Some(buffer) = self.document.as_mut() else {
             return Vec::new();
         };
-        let trimmed = line.trim();
-        if buffer.is_empty() && !trimmed.starts_with('{') {
-            return if trimmed.is_empty() {
-                Vec::new()
-            } else {
-                vec![unrecognized(line)]
-            };
-        }
-        buffer.push_str(line);
-        buffer.push('\n');
-        if buffer.len() > JSON_BUFFER_MAX_BYTES {
-            let garbage = std::mem::take(buffer);
-            return vec![unrecognized(&garbage)];
-        }
-        if !trimmed.ends_with('}') {
-            return Vec::new();
-        }
-        let Ok(document) = serde_json::from_str::<Value>(buffer) else {
-            return Vec::new();
+        let document = match buffer.feed(line) {
+            Fed::Skipped | Fed::Buffered => return Vec::new(),
+            Fed::Unrecognized(event) => return vec![event],
+            Fed::Complete(document) => document,
         };
-        buffer.clear();
         if document.get("type").is_some() {
             return self.handle(&document, line);
         }
@@ -164,16 +146,10 @@ impl GrokParser {
 
 impl OutputParser for GrokParser {
     fn feed_line(&mut self, line: &str) -> Vec<AgentEvent> {
-        if self.buffer.is_some() {
+        if self.document.is_some() {
             return self.feed_document_line(line);
         }
-        if line.trim().is_empty() {
-            return Vec::new();
-        }
-        match serde_json::from_str::<Value>(line) {
-            Ok(event) if event.is_object() => self.handle(&event, line),
-            _ => vec![unrecognized(line)],
-        }
+        object_line(line, |event| self.handle(&Value::Object(event), line))
     }
 
     fn finish(&mut self, exit: ExitInfo, stderr_tail: &str) -> RunOutcome {

@@ -11,8 +11,9 @@
 use gateway_core::{AgentEvent, ExitInfo, RunOutcome, Usage};
 use serde_json::{Map, Value};
 
-use crate::gemini::parse::{TextParser, capped, describe_exit, strip_ansi, summarize_parameters};
-use crate::parse::{OutputParser, unrecognized};
+use crate::parse::fields::{str_field, summarize_parameters};
+use crate::parse::stderr::{capped, describe_exit, strip_ansi};
+use crate::parse::{OutputParser, TextParser, object_line, unrecognized};
 
 /// Vibe's exit code when a run stopped early (a limit, `--time-limit`, or SIGTERM).
 const EXIT_STOPPED: i32 = 3;
@@ -123,13 +124,7 @@ struct StreamingParser {
 
 impl OutputParser for StreamingParser {
     fn feed_line(&mut self, line: &str) -> Vec<AgentEvent> {
-        if line.trim().is_empty() {
-            return Vec::new();
-        }
-        match serde_json::from_str::<Value>(line) {
-            Ok(Value::Object(entry)) => self.entries.map(&entry, line),
-            _ => vec![unrecognized(line)],
-        }
+        object_line(line, |entry| self.entries.map(&entry, line))
     }
 
     fn finish(&mut self, exit: ExitInfo, stderr_tail: &str) -> RunOutcome {
@@ -229,10 +224,6 @@ impl JsonArrayParser {
             }
         }
     }
-}
-
-fn str_field<'a>(object: &'a Map<String, Value>, key: &str) -> Option<&'a str> {
-    object.get(key).and_then(Value::as_str)
 }
 
 /// Text blocks joined the way vibe itself joins them.

@@ -11,7 +11,7 @@ use gateway_provider::vibe::VibeOptions;
 use gateway_provider::{ProviderOptions, build};
 use serde_json::{Value, json};
 
-use super::claude::request;
+use super::common::request;
 
 /// Options of `provider` from wire JSON, as the MCP layer parses them.
 fn options(provider: &str, value: Value) -> ProviderOptions {

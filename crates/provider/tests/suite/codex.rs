@@ -12,7 +12,7 @@ use gateway_provider::{CommandSpec, PromptVia, ProviderOptions, build};
 use proptest::prelude::*;
 use serde_json::json;
 
-use super::claude::{
+use super::common::{
     FAILED, KILLED, OK, describe, fixture_exit, line_strategy, request, run, run_bytes, spec_for,
     table,
 };

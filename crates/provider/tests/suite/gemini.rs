@@ -1,62 +1,23 @@
 //! Gemini CLI and agy: argv for every option and every rejection, parses of real 0.61.0 output
-//! (fixtures/gemini, fixtures/agy), and the edge cases of a stream that ends badly. Also home of
-//! the small helpers the vibe suite shares (`plan`, `feed_fixture`).
+//! (fixtures/gemini, fixtures/agy), and the edge cases of a stream that ends badly.
 
 use std::path::Path;
 
-use gateway_core::{AgentEvent, ExitInfo, RunOutcome};
+use gateway_core::{AgentEvent, ExitInfo};
 use gateway_provider::gemini::{
     self, GeminiApprovalMode, GeminiBackend, GeminiOptions, GeminiOutputFormat,
 };
 use gateway_provider::request::{MAX_ARGV_VALUE_BYTES, RunRequest, SessionMode};
-use gateway_provider::{LineSplitter, OutputParser, PromptVia, ProviderOptions, build};
+use gateway_provider::{LineSplitter, PromptVia, ProviderOptions, build};
 use proptest::prelude::*;
 use serde_json::json;
 
+use super::common::{OK, feed, feed_fixture, plan, request};
+
 const UUID: &str = "33333333-3333-4333-8333-333333333333";
-pub(super) const OK: ExitInfo = ExitInfo {
-    code: Some(0),
-    signal: None,
-};
-
-pub(super) fn base_request(options: ProviderOptions) -> RunRequest {
-    RunRequest {
-        prompt: "say ok".to_owned(),
-        model: None,
-        session: SessionMode::Fresh,
-        working_dir: None,
-        options,
-    }
-}
-
-/// One block per case: the argv as a JSON array (prompt hidden), how the prompt travels, env;
-/// or the error. JSON arrays keep every argument boundary visible.
-pub(super) fn plan(cases: Vec<(&str, RunRequest)>) -> String {
-    let blocks: Vec<String> = cases
-        .into_iter()
-        .map(|(name, request)| match build(&request) {
-            Ok(spec) => {
-                let args = serde_json::to_string(&spec.display_args(&request.prompt)).unwrap();
-                let env = serde_json::to_string(&spec.env).unwrap();
-                format!(
-                    "## {name}\n{} {args}\nprompt via {} ({} bytes, stdin {:?}); format {}; env {env}; cwd {:?}\n",
-                    spec.program,
-                    spec.prompt_via.as_str(),
-                    spec.prompt_bytes,
-                    spec.stdin.as_ref().map(String::len),
-                    spec.output_format,
-                    spec.cwd,
-                )
-            }
-            Err(error) => format!("## {name}\nERROR {error}\n"),
-        })
-        .collect();
-    blocks.join("\n")
-}
-
 fn gemini_request(edit: impl FnOnce(&mut RunRequest, &mut GeminiOptions)) -> RunRequest {
     let mut options = GeminiOptions::default();
-    let mut request = base_request(ProviderOptions::Gemini(GeminiOptions::default()));
+    let mut request = request(ProviderOptions::Gemini(GeminiOptions::default()));
     edit(&mut request, &mut options);
     request.options = ProviderOptions::Gemini(options);
     request
@@ -448,63 +409,6 @@ fn options_deserialize_from_the_wire_with_reference_names() {
 }
 
 // ---- parsing ----
-
-/// Exit status from a fixture's `.exit` file: `0`, `144`, `signal 15`.
-pub(super) fn exit_info(text: &str) -> ExitInfo {
-    let text = text.trim();
-    match text.strip_prefix("signal ") {
-        Some(signal) => ExitInfo {
-            code: None,
-            signal: Some(signal.parse().unwrap()),
-        },
-        None => ExitInfo {
-            code: Some(text.parse().unwrap_or(0)),
-            signal: None,
-        },
-    }
-}
-
-/// Feeds `stdout` through a [`LineSplitter`] in awkward 7-byte reads (splitting lines and
-/// multi-byte characters), then the final partial line, then finishes.
-pub(super) fn feed(
-    parser: &mut dyn OutputParser,
-    stdout: &[u8],
-    exit: ExitInfo,
-    stderr: &str,
-) -> (Vec<AgentEvent>, RunOutcome) {
-    let mut splitter = LineSplitter::new();
-    let mut events = Vec::new();
-    for chunk in stdout.chunks(7) {
-        for line in splitter.push(chunk) {
-            events.extend(parser.feed_line(&line));
-        }
-    }
-    if let Some(line) = splitter.finish() {
-        events.extend(parser.feed_line(&line));
-    }
-    let outcome = parser.finish(exit, stderr);
-    (events, outcome)
-}
-
-/// Reads `<case>.stdout` with its `.stderr` and `.exit` siblings and parses it; the format is
-/// the case name's prefix (`stream-json__ok` → `stream-json`; `synthetic-` is skipped).
-pub(super) fn feed_fixture(
-    path: &Path,
-    make: impl Fn(&str) -> Box<dyn OutputParser>,
-) -> serde_json::Value {
-    let stem = path.file_stem().unwrap().to_str().unwrap();
-    let format = stem
-        .trim_start_matches("synthetic-")
-        .split("__")
-        .next()
-        .unwrap();
-    let stdout = std::fs::read(path).unwrap();
-    let stderr = std::fs::read_to_string(path.with_extension("stderr")).unwrap_or_default();
-    let exit = exit_info(&std::fs::read_to_string(path.with_extension("exit")).unwrap_or_default());
-    let mut parser = make(format);
-    let (events, outcome) = feed(parser.as_mut(), &stdout, exit, &stderr);
-    json!({ "format": format, "exit": format!("{exit:?}"), "events": events, "outcome": outcome })
-}
 
 #[test]
 fn gemini_fixtures_parse() {

@@ -1,6 +1,7 @@
 mod argv;
 mod claude;
 mod codex;
+mod common;
 mod gemini;
 mod grok;
 mod models;

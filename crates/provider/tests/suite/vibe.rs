@@ -12,13 +12,13 @@ use gateway_provider::{LineSplitter, PromptVia, ProviderOptions, build};
 use proptest::prelude::*;
 use serde_json::json;
 
-use super::gemini::{OK, base_request, feed, feed_fixture, plan};
+use super::common::{OK, feed, feed_fixture, plan, request};
 
 const VIBE_ID: &str = "8d00f24f-4005-e27b-4e8e-ea87c5288cb2";
 
 fn vibe_request(edit: impl FnOnce(&mut RunRequest, &mut VibeOptions)) -> RunRequest {
     let mut options = VibeOptions::default();
-    let mut request = base_request(ProviderOptions::Mistral(VibeOptions::default()));
+    let mut request = request(ProviderOptions::Mistral(VibeOptions::default()));
     edit(&mut request, &mut options);
     request.options = ProviderOptions::Mistral(options);
     request

@@ -1,5 +1,5 @@
-//! Parsers for Claude Code's `text`, `json` and `stream-json` output. The message parser also
-//! reads grok's Claude-compatible `streaming-messages-json`.
+//! The parser for Claude Code's SDK messages (`json` and `stream-json`), which grok also speaks
+//! as `streaming-messages-json`.
 //!
 //! Rules from the real CLI (2.1.330): auth and API failures arrive as a `result` with
 //! `subtype:"success"` **and** `is_error:true` (the message in `result`), so `is_error` is read
@@ -10,45 +10,10 @@
 use gateway_core::{AgentEvent, ExitInfo, RunOutcome, Usage};
 use serde_json::Value;
 
+use super::document::{Fed, JsonDocument};
+use super::fields::{first_key, text_field, tool_summary, usage_of};
+use super::{OutputParser, failure_message, object_line, unrecognized};
 use crate::bounded::BoundedText;
-use crate::parse::{OutputParser, failure_message, unrecognized};
-
-/// Largest JSON document buffered in `json` mode before it is given up as garbage.
-const JSON_BUFFER_MAX_BYTES: usize = 16 * 1024 * 1024;
-
-/// Plain text output (claude `text`, grok `plain`): every line is answer text.
-#[derive(Debug, Default)]
-pub(crate) struct TextParser {
-    text: BoundedText,
-}
-
-impl OutputParser for TextParser {
-    fn feed_line(&mut self, line: &str) -> Vec<AgentEvent> {
-        if !self.text.is_empty() {
-            self.text.push('\n');
-        }
-        self.text.push_str(line);
-        if line.trim().is_empty() {
-            return Vec::new();
-        }
-        vec![AgentEvent::Text {
-            text: line.to_owned(),
-            delta: true,
-        }]
-    }
-
-    fn finish(&mut self, exit: ExitInfo, stderr_tail: &str) -> RunOutcome {
-        let mut outcome = RunOutcome {
-            text: self.text.take_trimmed(),
-            ..RunOutcome::default()
-        };
-        if !exit.success() {
-            outcome.is_error = true;
-            outcome.error = Some(failure_message(exit, stderr_tail));
-        }
-        outcome
-    }
-}
 
 /// The final `result` message.
 #[derive(Debug, Default)]
@@ -63,8 +28,8 @@ struct ResultMessage {
 /// SDK messages, one per line (`stream-json`) or one document (`json`).
 #[derive(Debug, Default)]
 pub(crate) struct MessagesParser {
-    /// `json` mode: lines of a (possibly pretty-printed) document not yet complete.
-    buffer: Option<String>,
+    /// `json` mode: the (possibly pretty-printed) document read so far.
+    document: Option<JsonDocument>,
     session_id: Option<String>,
     model: Option<String>,
     usage: Usage,
@@ -86,42 +51,23 @@ impl MessagesParser {
 
     pub(crate) fn json() -> Self {
         MessagesParser {
-            buffer: Some(String::new()),
+            document: Some(JsonDocument::object_or_array()),
             ..MessagesParser::default()
         }
     }
 
     fn feed_json_document(&mut self, line: &str) -> Vec<AgentEvent> {
-        let Some(buffer) = self.buffer.as_mut() else {
+        let Some(document) = self.document.as_mut() else {
             return Vec::new();
         };
-        let trimmed = line.trim();
-        if buffer.is_empty() && !trimmed.starts_with(['{', '[']) {
-            return if trimmed.is_empty() {
-                Vec::new()
-            } else {
-                vec![unrecognized(line)]
-            };
-        }
-        buffer.push_str(line);
-        buffer.push('\n');
-        if buffer.len() > JSON_BUFFER_MAX_BYTES {
-            let garbage = std::mem::take(buffer);
-            return vec![unrecognized(&garbage)];
-        }
-        if !trimmed.ends_with(['}', ']']) {
-            return Vec::new();
-        }
-        let Ok(document) = serde_json::from_str::<Value>(buffer) else {
-            return Vec::new();
-        };
-        buffer.clear();
-        match document {
-            Value::Array(messages) => messages
+        match document.feed(line) {
+            Fed::Skipped | Fed::Buffered => Vec::new(),
+            Fed::Unrecognized(event) => vec![event],
+            Fed::Complete(Value::Array(messages)) => messages
                 .into_iter()
                 .flat_map(|message| self.handle(message, line))
                 .collect(),
-            message => self.handle(message, line),
+            Fed::Complete(message) => self.handle(message, line),
         }
     }
 
@@ -340,16 +286,10 @@ impl MessagesParser {
 
 impl OutputParser for MessagesParser {
     fn feed_line(&mut self, line: &str) -> Vec<AgentEvent> {
-        if self.buffer.is_some() {
+        if self.document.is_some() {
             return self.feed_json_document(line);
         }
-        if line.trim().is_empty() {
-            return Vec::new();
-        }
-        match serde_json::from_str::<Value>(line) {
-            Ok(message) if message.is_object() => self.handle(message, line),
-            _ => vec![unrecognized(line)],
-        }
+        object_line(line, |message| self.handle(Value::Object(message), line))
     }
 
     fn finish(&mut self, exit: ExitInfo, stderr_tail: &str) -> RunOutcome {
@@ -401,11 +341,6 @@ fn result_error(result: &ResultMessage) -> Option<String> {
     result.text.clone().filter(|text| !text.trim().is_empty())
 }
 
-/// A string field, if present and a string.
-pub(crate) fn text_field(value: &Value, key: &str) -> Option<String> {
-    value.get(key).and_then(Value::as_str).map(str::to_owned)
-}
-
 fn string_list(value: Option<&Value>) -> Vec<String> {
     value
         .and_then(Value::as_array)
@@ -417,45 +352,4 @@ fn string_list(value: Option<&Value>) -> Vec<String> {
                 .collect()
         })
         .unwrap_or_default()
-}
-
-/// The first key of an object such as `modelUsage` (the model that did the work).
-pub(crate) fn first_key(value: Option<&Value>) -> Option<String> {
-    value
-        .and_then(Value::as_object)
-        .and_then(|models| models.keys().next().cloned())
-}
-
-/// Anthropic-style usage (`input_tokens` already excludes cache reads); grok uses the same keys.
-pub(crate) fn usage_of(usage: &Value) -> Usage {
-    let count = |key: &str| usage.get(key).and_then(Value::as_u64);
-    Usage {
-        input_tokens: count("input_tokens"),
-        output_tokens: count("output_tokens"),
-        cache_read_tokens: count("cache_read_input_tokens"),
-        cache_creation_tokens: count("cache_creation_input_tokens"),
-    }
-}
-
-/// A short human summary of a tool's input: the field that says most, else compact JSON.
-pub(crate) fn tool_summary(input: &Value) -> String {
-    const TELLING: [&str; 9] = [
-        "command",
-        "file_path",
-        "path",
-        "pattern",
-        "url",
-        "query",
-        "description",
-        "prompt",
-        "title",
-    ];
-    let summary = TELLING
-        .iter()
-        .find_map(|key| input.get(*key).and_then(Value::as_str).map(str::to_owned))
-        .unwrap_or_else(|| match input {
-            Value::Null => String::new(),
-            other => other.to_string(),
-        });
-    summary.chars().take(200).collect()
 }
