@@ -18,13 +18,12 @@
     clippy::print_stderr
 )]
 
-use std::collections::BTreeMap;
 use std::io::Write;
 use std::time::{Duration, Instant};
 
 use gateway_core::{JobStatus, ProviderId};
 use gateway_jobs::{JobFilter, JobService, JobsConfig, SubmitRequest, SupervisorCommand};
-use gateway_provider::{CommandSpec, PromptVia};
+use gateway_provider::CommandSpec;
 
 const FAKE: &str = "GW_BENCH_FAKE";
 const RSS_CHILD: &str = "GW_BENCH_RSS";
@@ -75,25 +74,17 @@ fn fake_cli(mode: &str) {
 }
 
 fn fake_spec(mode: &str, tag: usize) -> CommandSpec {
-    let mut env = BTreeMap::new();
-    env.insert(FAKE.to_owned(), mode.to_owned());
-    CommandSpec {
-        provider: ProviderId::Codex,
-        program: std::env::current_exe()
-            .unwrap()
-            .to_string_lossy()
-            .into_owned(),
-        args: vec![format!("--tag={tag}")],
-        env,
-        env_remove: Vec::new(),
-        cwd: None,
-        stdin: None,
-        prompt_file: None,
-        prompt_via: PromptVia::Argv,
-        prompt_bytes: 0,
-        output_format: "json".to_owned(),
-        export_file: None,
-    }
+    let program = std::env::current_exe()
+        .unwrap()
+        .to_string_lossy()
+        .into_owned();
+    CommandSpec::new(
+        ProviderId::Codex,
+        program,
+        vec![format!("--tag={tag}")],
+        "json",
+    )
+    .with_env(FAKE, mode)
 }
 
 fn request(spec: CommandSpec) -> SubmitRequest {

@@ -7,13 +7,12 @@ mod service;
 mod signals;
 mod stopping;
 
-use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Duration;
 
 use gateway_core::ProviderId;
 use gateway_jobs::{JobService, JobsConfig, SubmitRequest, SupervisorCommand};
-use gateway_provider::{CommandSpec, PromptVia};
+use gateway_provider::CommandSpec;
 
 /// The stand-alone supervisor built with this crate.
 pub(crate) fn supervisor() -> SupervisorCommand {
@@ -45,20 +44,12 @@ pub(crate) async fn harness_with(tune: impl FnOnce(&mut JobsConfig)) -> Harness 
 
 /// A hand-built spec for an ordinary program (no provider builder needed).
 pub(crate) fn spec(program: &str, args: &[&str]) -> CommandSpec {
-    CommandSpec {
-        provider: ProviderId::Claude,
-        program: program.to_owned(),
-        args: args.iter().map(|arg| (*arg).to_owned()).collect(),
-        env: BTreeMap::new(),
-        env_remove: Vec::new(),
-        cwd: None,
-        stdin: None,
-        prompt_file: None,
-        prompt_via: PromptVia::Argv,
-        prompt_bytes: 0,
-        output_format: "text".to_owned(),
-        export_file: None,
-    }
+    CommandSpec::new(
+        ProviderId::Claude,
+        program,
+        args.iter().map(|arg| (*arg).to_owned()).collect(),
+        "text",
+    )
 }
 
 /// `sh -c script` (tests only: the engine itself never uses a shell).
