@@ -9,8 +9,12 @@ use rusqlite::Connection;
 
 use crate::{StoreError, migrations};
 
-/// How long a writer waits for another process's write transaction before failing.
-const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+/// The first pause of [`busy_wait`]; each next one doubles, up to [`BUSY_STEP_MAX`].
+const BUSY_STEP_MIN: Duration = Duration::from_micros(25);
+const BUSY_STEP_MAX: Duration = Duration::from_millis(10);
+/// How often a writer tries for another process's write lock before failing: nine doubling
+/// pauses (12.8 ms), then 10 ms each, about 5 s in all.
+const BUSY_TRIES: u32 = 508;
 
 pub(crate) fn open_file(path: &Path) -> Result<Connection, StoreError> {
     let fail = |reason: String| StoreError::Open {
@@ -38,7 +42,7 @@ pub(crate) fn open_file(path: &Path) -> Result<Connection, StoreError> {
         existing => writable(&existing).map_err(fail)?,
     }
     let mut conn = Connection::open(path).map_err(|error| fail(error.to_string()))?;
-    configure(&conn, true).map_err(|error| fail(error.to_string()))?;
+    configure(&mut conn, true).map_err(|error| fail(error.to_string()))?;
     migrations::migrate(&mut conn).map_err(|error| fail(format!("migration failed: {error}")))?;
     Ok(conn)
 }
@@ -147,13 +151,13 @@ fn create_private(path: &Path) -> Result<(), String> {
 
 pub(crate) fn open_memory() -> Result<Connection, StoreError> {
     let mut conn = Connection::open_in_memory()?;
-    configure(&conn, false)?;
+    configure(&mut conn, false)?;
     migrations::migrate(&mut conn)?;
     Ok(conn)
 }
 
-fn configure(conn: &Connection, file: bool) -> Result<(), rusqlite::Error> {
-    conn.busy_timeout(BUSY_TIMEOUT)?;
+fn configure(conn: &mut Connection, file: bool) -> Result<(), rusqlite::Error> {
+    wait_when_busy(conn)?;
     if file {
         // WAL: readers never block the writer; NORMAL is durable across process crashes
         // (only an OS crash can lose the last commits), which is the failure we design for.
@@ -170,6 +174,33 @@ fn configure(conn: &Connection, file: bool) -> Result<(), rusqlite::Error> {
     // Room for every statement of the write path (see [`Cached`]).
     conn.set_prepared_statement_cache_capacity(64);
     Ok(())
+}
+
+/// Makes `conn` wait for another process's lock in short steps ([`busy_wait`]).
+pub(crate) fn wait_when_busy(conn: &mut Connection) -> Result<(), rusqlite::Error> {
+    conn.busy_handler(Some(busy_wait))
+}
+
+/// SQLite's own busy handler sleeps 1, 2, 5, 10, 15, 20, 25 … 100 ms between tries, so with
+/// many processes writing one file (every job's supervisor does) a writer that found the lock
+/// taken for a few microseconds slept milliseconds, and one that kept missing it could starve
+/// past the time-out. This one retries after 25 µs, doubling to 10 ms (few wake-ups when the
+/// wait is long), and gives up after
+/// [`BUSY_TRIES`] tries (about 5 s). `tries` counts the calls for this lock.
+fn busy_wait(tries: i32) -> bool {
+    let tries = u32::try_from(tries).unwrap_or(u32::MAX);
+    if tries >= BUSY_TRIES {
+        return false;
+    }
+    std::thread::sleep(busy_step(tries));
+    true
+}
+
+/// The pause before try `tries + 1`.
+fn busy_step(tries: u32) -> Duration {
+    BUSY_STEP_MIN
+        .saturating_mul(1 << tries.min(9))
+        .min(BUSY_STEP_MAX)
 }
 
 /// Statements through the connection's prepared-statement cache. Parsing the SQL anew on every
@@ -194,5 +225,22 @@ impl Cached for Connection {
         F: FnOnce(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
     {
         self.prepare_cached(sql)?.query_row(params, map)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn busy_pauses_start_short_double_and_add_up_to_the_time_out() {
+        let steps: Vec<Duration> = (0..BUSY_TRIES).map(busy_step).collect();
+        assert_eq!(steps[0], BUSY_STEP_MIN);
+        assert!(steps.windows(2).all(|pair| pair[0] <= pair[1]));
+        assert_eq!(steps.last(), Some(&BUSY_STEP_MAX));
+        let total: Duration = steps.iter().sum();
+        let off = total.abs_diff(Duration::from_secs(5));
+        assert!(off < Duration::from_millis(100), "{total:?}");
+        assert!(!busy_wait(i32::try_from(BUSY_TRIES).unwrap_or(i32::MAX)));
     }
 }

@@ -39,7 +39,7 @@ pub enum StoreError {
     /// a path through a regular file, permissions). Not retryable without operator action.
     #[error("cannot open the database at {path}: {reason}")]
     Open { path: PathBuf, reason: String },
-    /// SQLite refused an operation (disk full, locked past `busy_timeout`, corrupt file).
+    /// SQLite refused an operation (disk full, locked past the busy wait, corrupt file).
     /// Retryable when the cause was a lock.
     #[error("database error: {error}{hint}", error = .0, hint = hint(.0))]
     Sqlite(#[from] rusqlite::Error),

@@ -9,7 +9,6 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Row, params};
 use serde::Serialize;
@@ -19,7 +18,6 @@ use crate::jobs::{JOB_COLUMNS, JobRow};
 use crate::model::{JobFilter, JobRecord, Stream, ToolCallRecord};
 
 /// A reader waits at most this long (only WAL recovery by another process makes it wait).
-const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// Milliseconds in a UTC day: the grain of the usage rollups.
 pub const DAY_MS: i64 = 86_400_000;
 
@@ -335,9 +333,9 @@ impl ReadStore {
             crate::db::Existing::Database { .. } => {}
         }
         let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        let conn =
+        let mut conn =
             Connection::open_with_flags(path, flags).map_err(|error| fail(error.to_string()))?;
-        conn.busy_timeout(BUSY_TIMEOUT)
+        crate::db::wait_when_busy(&mut conn)
             .and_then(|()| conn.pragma_update(None, "query_only", true))
             .map_err(|error| fail(error.to_string()))?;
         Ok(Some(ReadStore {
