@@ -139,12 +139,15 @@ where
             match outcome {
                 Line::Message(message) => return Some(*message),
                 Line::Blank => {}
+                // Written by a task of its own: rmcp drops a pending `receive` whenever another
+                // branch of its loop is ready, and a reply cut there would corrupt stdout.
                 Line::Rejected(rejection) => {
                     let writer = Arc::clone(&self.writer);
-                    if let Err(error) = answer(&writer, rejection).await {
-                        tracing::error!(%error, "writing to stdout failed");
-                        return None;
-                    }
+                    tokio::spawn(async move {
+                        if let Err(error) = answer(&writer, rejection).await {
+                            tracing::error!(%error, "writing to stdout failed");
+                        }
+                    });
                 }
             }
         }
