@@ -1,3 +1,4 @@
+mod doctor;
 mod jobs;
 mod logs;
 mod schema;
