@@ -2,6 +2,7 @@ mod doctor;
 mod jobs;
 mod logs;
 mod schema;
+mod serve;
 mod usage;
 
 use std::collections::BTreeMap;
