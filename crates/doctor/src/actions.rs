@@ -41,6 +41,11 @@ fn provider_actions(providers: &[ProviderCheck]) -> Vec<String> {
             "Install at least one provider CLI: {}",
             commands.join(" or ")
         ));
+    } else if !providers.iter().any(ProviderCheck::can_answer) {
+        actions.push(
+            "Log in to at least one provider CLI: every installed one reports no login (commands below)"
+                .to_owned(),
+        );
     }
     for provider in providers.iter().filter(|provider| !provider.usable) {
         let Some(path) = &provider.path else { continue };

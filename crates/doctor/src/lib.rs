@@ -112,7 +112,7 @@ fn finish(
     http: HttpCheck,
     clients: Vec<ClientCheck>,
 ) -> DoctorReport {
-    let ok = providers.iter().any(|provider| provider.usable) && store.can_open;
+    let ok = providers.iter().any(ProviderCheck::can_answer) && store.can_open;
     let any_error = providers
         .iter()
         .map(|p| p.status)

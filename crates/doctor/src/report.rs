@@ -33,7 +33,8 @@ pub enum Status {
 #[derive(Debug, Clone, Serialize)]
 pub struct DoctorReport {
     pub schema_version: &'static str,
-    /// False when no provider is usable or the store cannot be opened.
+    /// False when the store cannot be opened or no provider can answer: none is usable, or every
+    /// usable one is known to be logged out (an `unknown` login still counts as able).
     pub ok: bool,
     /// True when `ok` is false or any check is an error; `doctor` then exits 1.
     pub attention_needed: bool,
@@ -83,6 +84,13 @@ pub struct ProviderCheck {
     pub facts: Vec<Fact>,
     pub install: Guidance,
     pub login_guidance: Guidance,
+}
+
+impl ProviderCheck {
+    /// Usable and not known to be logged out: the gateway can expect an answer from it.
+    pub fn can_answer(&self) -> bool {
+        self.usable && self.login.status != LoginStatus::NotAuthenticated
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -26,14 +26,19 @@ pub use server::{Server, Settings};
 use rmcp::ServiceExt;
 
 /// Serves MCP on stdin/stdout until the client closes stdin (or the service ends), then
-/// returns; the caller shuts the job service down. Nothing but JSON-RPC goes to stdout.
+/// returns; the caller shuts the job service down. Nothing but JSON-RPC goes to stdout. A
+/// client that closes stdin before `initialize` (a health check) is a clean end, not an error.
 pub async fn serve_stdio(server: Server) -> std::io::Result<()> {
     let (stdin, stdout) = rmcp::transport::stdio_pipes();
     let transport = stdio::LineTransport::new(stdin, stdout);
-    let running = server
-        .serve(transport)
-        .await
-        .map_err(std::io::Error::other)?;
+    let running = match server.serve(transport).await {
+        Ok(running) => running,
+        Err(rmcp::service::ServerInitializeError::ConnectionClosed(context)) => {
+            tracing::info!(waiting_for = %context, "client closed stdin before initializing");
+            return Ok(());
+        }
+        Err(error) => return Err(std::io::Error::other(error)),
+    };
     let reason = running.waiting().await.map_err(std::io::Error::other)?;
     tracing::info!(?reason, "stdio session ended");
     Ok(())

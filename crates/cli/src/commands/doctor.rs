@@ -1,6 +1,7 @@
 //! `llm-cli-gateway doctor [--json]`: runs every check and prints the report, for people or as
 //! the versioned JSON envelope (`setup/status.schema.json`). Exit 0 when all is well, 1 when
-//! attention is needed (no usable provider, store cannot open, or any check in error).
+//! attention is needed (no usable provider that is not known to be logged out, store cannot
+//! open, or any check in error).
 
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;

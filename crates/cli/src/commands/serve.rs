@@ -1,11 +1,14 @@
 //! `llm-cli-gateway serve [--http [ADDR]]`: MCP over stdio (the default) or streamable HTTP.
 //!
-//! Stdio: stdout carries only JSON-RPC; logs go to stderr; EOF on stdin (the client went away)
-//! or SIGTERM/SIGINT shuts the job service down gracefully. HTTP: the address comes from
-//! `--http ADDR`, else `LLM_GATEWAY_HTTP_HOST`/`_PORT` (127.0.0.1:3333); the bound address is
-//! printed on stderr as `llm-cli-gateway: listening on http://ADDR/PATH` (port 0 picks a free
-//! port, and tests read this line).
+//! Stdio: stdout carries only JSON-RPC; logs go to stderr; EOF on stdin (the client went away,
+//! even before `initialize`: a health check exits 0) or SIGTERM/SIGINT shuts the job service
+//! down gracefully; started by hand in a terminal it says what it is in one line on stderr.
+//! HTTP: the address comes from `--http ADDR`, else `LLM_GATEWAY_HTTP_HOST`/`_PORT`
+//! (127.0.0.1:3333); the bound address is printed on stderr as
+//! `llm-cli-gateway: listening on http://ADDR/PATH` (port 0 picks a free port, and tests read
+//! this line).
 
+use std::io::IsTerminal;
 use std::net::SocketAddr;
 use std::process::ExitCode;
 
@@ -60,7 +63,20 @@ fn parse_addr(text: &str) -> anyhow::Result<Option<SocketAddr>> {
     Ok(Some(addr))
 }
 
+/// Printed on stderr when `serve` is started by hand (stdin is a terminal), where the silence
+/// of a stdio server waiting for its client would otherwise look like a hang.
+const TERMINAL_HINT: &str = "llm-cli-gateway: speaking MCP on stdin/stdout for an MCP client (Ctrl-C quits); register it: `llm-cli-gateway print-client-config <client>`; check the setup: `llm-cli-gateway doctor`";
+
 async fn serve_stdio(server: Server) -> anyhow::Result<()> {
+    if std::io::stdin().is_terminal() {
+        #[expect(
+            clippy::print_stderr,
+            reason = "a hint for a person at a terminal, not a log line"
+        )]
+        {
+            eprintln!("{TERMINAL_HINT}");
+        }
+    }
     tokio::select! {
         served = gateway_mcp::serve_stdio(server) => served.context("stdio transport failed"),
         () = shutdown_signal() => {

@@ -1,6 +1,8 @@
+mod doctor;
 mod jobs;
 mod logs;
 mod schema;
+mod serve;
 mod usage;
 
 use std::collections::BTreeMap;
