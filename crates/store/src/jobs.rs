@@ -393,7 +393,7 @@ impl Store {
             r"UPDATE requests SET status = ?2, response = ?3, session_id = ?4, finished_at = ?5,
                 duration_ms = ?5 - created_at, input_tokens = ?6, output_tokens = ?7,
                 cache_read_tokens = ?8, cache_creation_tokens = ?9, cost_usd = ?10,
-                exit_code = ?11, error = ?12
+                exit_code = ?11, error = ?12, model = coalesce(model, ?13)
               WHERE job_id = ?1",
             params![
                 id,
@@ -407,7 +407,8 @@ impl Store {
                 to_i64(outcome.usage.cache_creation_tokens),
                 outcome.cost_usd,
                 finish.exit_code,
-                error
+                error,
+                outcome.model
             ],
         )?;
         Ok(true)

@@ -28,13 +28,30 @@ pub struct ReadStore {
     path: PathBuf,
 }
 
-/// What looking a job up by id or unique id prefix found.
+/// What looking a job up by id, or by a unique prefix or suffix of its id, found.
 #[derive(Debug, Clone, PartialEq)]
 pub enum JobLookup {
     Found(Box<JobRecord>),
     NotFound,
-    /// The prefix matches several jobs (a few of their ids).
-    Ambiguous(Vec<String>),
+    /// The fragment matches several jobs: up to [`AMBIGUOUS_SHOWN`] of their ids, plus whether
+    /// there are more.
+    Ambiguous {
+        ids: Vec<String>,
+        more: bool,
+    },
+}
+
+/// How many candidates an ambiguous lookup names.
+pub const AMBIGUOUS_SHOWN: usize = 5;
+
+/// Characters of a job id that `jobs list` shows: the tail of a UUIDv7 is random, so unlike
+/// its head (a timestamp) it differs between jobs made in the same minute.
+pub const SHORT_ID_CHARS: usize = 8;
+
+/// The short form of a job id shown to people: its last [`SHORT_ID_CHARS`] characters.
+pub fn short_id(id: &str) -> &str {
+    let start = id.len().saturating_sub(SHORT_ID_CHARS);
+    id.get(start..).unwrap_or(id)
 }
 
 /// One stored chunk of a job's output.
@@ -312,8 +329,9 @@ fn tool_call(row: &Row<'_>) -> rusqlite::Result<ToolCallRecord> {
     })
 }
 
-/// Job ids are UUIDs; a prefix is looked up only when it is made of their characters.
-fn is_id_prefix(text: &str) -> bool {
+/// Job ids are UUIDs; a fragment is looked up only when it is made of their characters (so it
+/// holds no `LIKE` wildcard).
+fn is_id_fragment(text: &str) -> bool {
     text.len() >= 4
         && text
             .bytes()
@@ -388,7 +406,7 @@ impl ReadStore {
         rows.map(|row| JobRecord::try_from(row?)).collect()
     }
 
-    /// One job by id, or by a unique prefix of its id (at least 4 characters).
+    /// One job by id, or by a unique prefix or suffix of its id (at least 4 characters).
     pub fn find_job(&self, id: &str) -> Result<JobLookup, StoreError> {
         let sql = format!("SELECT {JOB_COLUMNS} FROM jobs WHERE id = ?1");
         if let Some(row) = self
@@ -398,15 +416,18 @@ impl ReadStore {
         {
             return Ok(JobLookup::Found(Box::new(JobRecord::try_from(row)?)));
         }
-        if !is_id_prefix(id) {
+        if !is_id_fragment(id) {
             return Ok(JobLookup::NotFound);
         }
-        // '~' sorts after every character of a UUID, so this range is exactly the prefix.
+        // '~' sorts after every character of a UUID, so the range is exactly the prefix; the
+        // fragment holds no wildcard, so the `LIKE` is exactly the suffix.
         let mut statement = self.conn.prepare(&format!(
-            "SELECT {JOB_COLUMNS} FROM jobs WHERE id >= ?1 AND id < ?1 || '~' ORDER BY id LIMIT 5"
+            "SELECT {JOB_COLUMNS} FROM jobs WHERE (id >= ?1 AND id < ?1 || '~') OR id LIKE '%' || ?1
+             ORDER BY id DESC LIMIT ?2"
         ))?;
+        let fetch = AMBIGUOUS_SHOWN as i64 + 1;
         let rows = statement
-            .query_map([id.to_ascii_lowercase()], JobRow::from_row)?
+            .query_map(params![id.to_ascii_lowercase(), fetch], JobRow::from_row)?
             .collect::<Result<Vec<_>, _>>()?;
         let mut records = rows
             .into_iter()
@@ -415,7 +436,14 @@ impl ReadStore {
         Ok(match records.len() {
             0 => JobLookup::NotFound,
             1 => JobLookup::Found(Box::new(records.remove(0))),
-            _ => JobLookup::Ambiguous(records.into_iter().map(|record| record.id).collect()),
+            count => JobLookup::Ambiguous {
+                ids: records
+                    .into_iter()
+                    .take(AMBIGUOUS_SHOWN)
+                    .map(|record| record.id)
+                    .collect(),
+                more: count > AMBIGUOUS_SHOWN,
+            },
         })
     }
 

@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use gateway_core::JobStatus;
 use gateway_jobs::cancel::{Canceled, cancel_job};
-use gateway_store::query::{JobLookup, OutputCursor, ReadStore};
+use gateway_store::query::{JobLookup, OutputCursor, ReadStore, short_id};
 use gateway_store::{JobFilter, JobRecord, Store, StoreOptions, Stream, now_ms};
 use schemars::JsonSchema;
 use serde::Serialize;
@@ -64,7 +64,8 @@ struct ListArgs {
 
 #[derive(Debug, clap::Args)]
 struct ShowArgs {
-    /// The job id (or a unique prefix of it, at least 4 characters).
+    /// The job id, or a unique prefix or suffix of it (at least 4 characters; `jobs list`
+    /// shows the last 8).
     id: String,
     #[command(flatten)]
     common: CommonArgs,
@@ -72,7 +73,7 @@ struct ShowArgs {
 
 #[derive(Debug, clap::Args)]
 struct TailArgs {
-    /// The job id (or a unique prefix of it).
+    /// The job id, or a unique prefix or suffix of it (`jobs list` shows the last 8).
     id: String,
     /// Keep printing output as it arrives until the job ends.
     #[arg(long, short = 'f')]
@@ -247,7 +248,7 @@ fn render_list(data: &JobsListData, style: &Style) -> String {
     ]);
     for job in &data.jobs {
         table.row_colored(vec![
-            (job.job_id.clone(), ""),
+            (short_id(&job.job_id).to_owned(), ""),
             (job.status.clone(), status_color(&job.status)),
             (job.provider.clone(), ""),
             (or_dash(job.model.as_deref()), ""),
@@ -260,7 +261,7 @@ fn render_list(data: &JobsListData, style: &Style) -> String {
     table.render(style)
 }
 
-/// Finds a job by id or prefix, as a failure when there is none or several.
+/// Finds a job by id, prefix or suffix, as a failure when there is none or several.
 fn lookup(store: &ReadStore, id: &str) -> Result<JobRecord, Failure> {
     match store.find_job(id)? {
         JobLookup::Found(record) => Ok(*record),
@@ -268,11 +269,12 @@ fn lookup(store: &ReadStore, id: &str) -> Result<JobRecord, Failure> {
             "not_found",
             format!("no job `{id}`; `llm-cli-gateway jobs list` shows the recent ones"),
         )),
-        JobLookup::Ambiguous(ids) => Err(Failure::new(
+        JobLookup::Ambiguous { ids, more } => Err(Failure::new(
             "ambiguous",
             format!(
-                "`{id}` matches several jobs ({}…); give more of the id",
-                ids.join(", ")
+                "`{id}` matches several jobs: {}{}; give more of the id",
+                ids.join(", "),
+                if more { ", …" } else { "" }
             ),
         )),
     }

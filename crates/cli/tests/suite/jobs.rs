@@ -322,6 +322,86 @@ async fn cancel_kills_the_recorded_group_when_its_owner_is_gone() {
     );
 }
 
+/// A queued job row with `id`, as a gateway writes it.
+fn queued(store: &Store, id: &str) {
+    let job = NewJob {
+        id: id.to_owned(),
+        correlation_id: format!("corr-{id}"),
+        dedup_key: format!("key-{id}"),
+        idempotency_key: None,
+        provider: "claude".to_owned(),
+        model: None,
+        program: "claude".to_owned(),
+        argv: vec!["-p".to_owned()],
+        cwd: None,
+        origin_tool: None,
+        owner_instance: "gateway".to_owned(),
+        created_at_ms: now_ms(),
+        prompt: "p".to_owned(),
+    };
+    let policy = DedupPolicy {
+        window_ms: 0,
+        force_refresh: true,
+    };
+    store.submit_job(&job, policy).unwrap();
+}
+
+#[test]
+fn short_ids_of_jobs_made_together_are_distinct_and_each_finds_its_job() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&StoreOptions {
+        path: Some(dir.path().join("logs.db")),
+        redact: true,
+    })
+    .unwrap();
+    // Ids made the way the job service makes them, all within a few milliseconds.
+    let ids: Vec<String> = (0..50).map(|_| uuid::Uuid::now_v7().to_string()).collect();
+    for id in &ids {
+        queued(&store, id);
+    }
+
+    let mut command = gateway(dir.path());
+    command.args(["jobs", "list", "--limit", "100"]);
+    let table = String::from_utf8(command.output().unwrap().stdout).unwrap();
+    let shown: Vec<&str> = table
+        .lines()
+        .skip(1)
+        .map(|line| line.split_whitespace().next().unwrap())
+        .collect();
+    let distinct: std::collections::BTreeSet<&str> = shown.iter().copied().collect();
+    assert_eq!((shown.len(), distinct.len()), (50, 50), "{table}");
+    for short in shown {
+        assert_eq!(short.len(), 8, "{table}");
+        let mut command = gateway(dir.path());
+        command.args(["jobs", "show", short, "--json"]);
+        let job = json_of(command, 0);
+        let id = job["data"]["jobId"].as_str().unwrap();
+        assert!(
+            id.ends_with(short) && ids.iter().any(|made| made == id),
+            "{short} -> {id}"
+        );
+    }
+
+    // The time-ordered head of the ids is shared: as a prefix it names the candidates.
+    let mut heads: Vec<&str> = ids.iter().map(|id| &id[..8]).collect();
+    heads.sort_unstable();
+    let head = heads[heads.len() / 2];
+    let sharing: Vec<&String> = ids.iter().filter(|id| id.starts_with(head)).collect();
+    assert!(sharing.len() > 5, "most ids share the head {head}");
+    let mut command = gateway(dir.path());
+    command.args(["jobs", "cancel", head, "--json"]);
+    let ambiguous = json_of(command, 1);
+    assert_valid(&ambiguous);
+    assert_eq!(ambiguous["error"]["code"], "ambiguous");
+    let message = ambiguous["error"]["message"].as_str().unwrap();
+    let named = sharing
+        .iter()
+        .filter(|id| message.contains(id.as_str()))
+        .count();
+    assert_eq!(named, 5, "{message}");
+    assert!(message.contains('…'), "{message}");
+}
+
 fn uuid_like() -> String {
     format!("0190abcd-0000-7000-8000-{:012x}", now_ms())
 }

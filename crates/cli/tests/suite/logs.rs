@@ -136,3 +136,33 @@ async fn follow_prints_rows_written_by_another_process() {
     follow.kill().unwrap();
     follow.wait().unwrap();
 }
+
+#[tokio::test]
+async fn request_rows_carry_the_model_the_job_knew() {
+    let f = Fixture::start().await;
+    // No model asked for: the CLI's default, as it reports it.
+    let reported = f.run(f.request(claude(), "default model", &[])).await;
+    // A model asked for: that one.
+    let mut request = f.request(claude(), "chosen model", &[]);
+    request.model = Some("opus".to_owned());
+    let chosen = f.run(request).await;
+
+    let mut command = f.cli();
+    command.args(["logs", "--json"]);
+    let logs = json_of(command, 0);
+    assert_valid(&logs);
+    let models: Vec<(&str, Option<&str>)> = logs["data"]["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|entry| entry["type"] == "request")
+        .map(|entry| (entry["jobId"].as_str().unwrap(), entry["model"].as_str()))
+        .collect();
+    assert_eq!(
+        models,
+        [
+            (chosen.as_str(), Some("opus")),
+            (reported.as_str(), Some("claude-sonnet-4-5"))
+        ]
+    );
+}

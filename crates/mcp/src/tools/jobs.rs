@@ -366,21 +366,32 @@ async fn list(
             finished_at_ms: job.finished_at_ms,
         })
         .collect();
+    structured(list_text(&jobs), &JobListResult { jobs })
+}
+
+/// The text block of `llm_job_list`: one line per job, e.g.
+/// `<id> claude sonnet completed, exit 0`; absent fields are left out.
+fn list_text(jobs: &[JobSummary]) -> String {
+    if jobs.is_empty() {
+        return "no jobs".to_owned();
+    }
     let lines: Vec<String> = jobs
         .iter()
         .map(|job| {
+            let model = job
+                .model
+                .as_deref()
+                .map_or_else(String::new, |model| format!(" {model}"));
+            let exit = job
+                .exit_code
+                .map_or_else(String::new, |code| format!(", exit {code}"));
             format!(
-                "{} {} {} exit={:?}",
-                job.job_id, job.provider, job.status, job.exit_code
+                "{} {}{model} {}{exit}",
+                job.job_id, job.provider, job.status
             )
         })
         .collect();
-    let text = if lines.is_empty() {
-        "no jobs".to_owned()
-    } else {
-        lines.join("\n")
-    };
-    structured(text, &JobListResult { jobs })
+    lines.join("\n")
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -475,4 +486,35 @@ async fn request_result(
         row.response.as_deref().unwrap_or("(no response)")
     );
     structured(text, &row)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn summary(model: Option<&str>, status: JobStatus, exit_code: Option<i32>) -> JobSummary {
+        JobSummary {
+            job_id: "0196f0a2-7c1e-7b3a-9f10-2b8e4c1d9a77".to_owned(),
+            provider: "claude".to_owned(),
+            model: model.map(str::to_owned),
+            status,
+            exit_code,
+            correlation_id: "corr".to_owned(),
+            created_at_ms: 0,
+            finished_at_ms: None,
+        }
+    }
+
+    #[test]
+    fn the_list_text_reads_as_prose_and_leaves_absent_fields_out() {
+        let jobs = [
+            summary(Some("sonnet"), JobStatus::Completed, Some(0)),
+            summary(None, JobStatus::Running, None),
+        ];
+        insta::assert_snapshot!(list_text(&jobs), @r"
+        0196f0a2-7c1e-7b3a-9f10-2b8e4c1d9a77 claude sonnet completed, exit 0
+        0196f0a2-7c1e-7b3a-9f10-2b8e4c1d9a77 claude running
+        ");
+        assert_eq!(list_text(&[]), "no jobs");
+    }
 }
