@@ -119,6 +119,18 @@ impl World {
         command
     }
 
+    /// Starts `serve` on stdio: stdin and stdout piped for the test to speak JSON-RPC lines,
+    /// stderr as the test wants it.
+    pub fn serve_stdio(&self, stderr: Stdio) -> Child {
+        self.gateway()
+            .arg("serve")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(stderr)
+            .spawn()
+            .expect("spawn llm-cli-gateway serve")
+    }
+
     /// Starts `serve --http 127.0.0.1:0` and waits for the address line on stderr.
     pub fn serve_http(&self, extra_args: &[&str]) -> HttpGateway {
         let mut command = self.gateway();

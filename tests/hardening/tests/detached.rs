@@ -34,14 +34,7 @@ enum Ending {
 
 impl StdioGateway {
     fn start(world: &World) -> StdioGateway {
-        let mut child = world
-            .gateway()
-            .arg("serve")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
+        let mut child = world.serve_stdio(Stdio::null());
         let stdout = BufReader::new(child.stdout.take().unwrap());
         let (send, lines) = channel();
         std::thread::spawn(move || {

@@ -20,14 +20,7 @@ fn world_without(missing: &[&str]) -> World {
 
 /// Calls `gemini_request` over stdio; returns its result.
 fn gemini_request(world: &World) -> Value {
-    let mut child = world
-        .gateway()
-        .arg("serve")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = world.serve_stdio(Stdio::null());
     let mut stdin = child.stdin.take().unwrap();
     let messages = [
         json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "raw", "version": "1"}}}),

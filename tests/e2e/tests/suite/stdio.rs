@@ -11,14 +11,7 @@ use serde_json::{Value, json};
 
 /// Sends `messages` (one JSON per line), closes stdin and returns every stdout line.
 fn exchange(world: &World, messages: &[Value]) -> (Vec<Value>, std::process::ExitStatus, Duration) {
-    let mut child = world
-        .gateway()
-        .arg("serve")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = world.serve_stdio(Stdio::piped());
     let mut stdin = child.stdin.take().unwrap();
     let stdout = BufReader::new(child.stdout.take().unwrap());
     let expected_responses = messages.iter().filter(|m| m.get("id").is_some()).count();

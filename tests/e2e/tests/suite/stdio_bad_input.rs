@@ -12,14 +12,7 @@ use serde_json::Value;
 /// answers by id, waiting at most 60 s for `ids`.
 fn answers(lines: &[Vec<u8>], ids: &[i64]) -> Vec<Value> {
     let world = World::new();
-    let mut child = world
-        .gateway()
-        .arg("serve")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = world.serve_stdio(Stdio::null());
     let mut stdin = child.stdin.take().unwrap();
     let stdout = child.stdout.take().unwrap();
     let (sender, receiver) = std::sync::mpsc::channel();
