@@ -73,8 +73,13 @@ fn safe_cut(text: &str) -> usize {
     }
     if may_hold_secret(text) {
         let spans = rule_spans(text);
-        // Spans of different rules overlap: lowering the cut out of one can land in another.
-        while let Some(span) = spans.iter().find(|span| span.start < cut && span.end > cut) {
+        // A span that reaches the end may still grow (a key block whose BEGIN line just
+        // ended); spans of different rules overlap, so lowering the cut out of one can land in
+        // another.
+        while let Some(span) = spans
+            .iter()
+            .find(|span| span.start < cut && (span.end > cut || span.end == len))
+        {
             cut = span.start;
         }
     }
@@ -232,6 +237,22 @@ mod tests {
         redactor.finish(&mut out);
         let expected = line.repeat(100) + &line.repeat(100).replace('\n', " ") + "ok\n";
         assert_eq!(out, expected);
+    }
+
+    /// Each line its own piece: a key block whose BEGIN line arrives alone (it matches up to
+    /// the end of what has arrived) must not let its body out.
+    #[test]
+    fn a_stream_arriving_a_line_at_a_time_redacts_like_the_whole() {
+        let text: String = SECRETS
+            .iter()
+            .map(|(secret, _)| format!("note {secret}\n"))
+            .collect();
+        let pieces: Vec<&str> = text.split_inclusive('\n').collect();
+        let out = pushed(&pieces);
+        for (secret, inner) in SECRETS {
+            assert!(!out.contains(inner), "leaked {secret}");
+        }
+        assert_eq!(out, redact(&text));
     }
 
     #[test]
