@@ -392,18 +392,8 @@ fn recommendation(outputs: &[ModelOutput], tally: &VerdictTally, intent: Intent)
     for seat in &tally.unresolved {
         text.push_str(&format!(" {} {}.", seat.provider, seat.reason));
     }
-    if !tally.not_answered.is_empty() {
-        let names: Vec<&str> = tally
-            .not_answered
-            .iter()
-            .map(|provider| provider.as_str())
-            .collect();
-        text.push_str(&format!(
-            " {} of {} models gave no usable answer ({}); weigh this accordingly.",
-            names.len(),
-            tally.asked,
-            names.join(", ")
-        ));
+    if let Some(missing) = not_answered_text(tally) {
+        text.push_str(&format!(" {missing}; weigh this accordingly."));
     }
     let settled = matches!(
         tally.outcome,
@@ -421,6 +411,24 @@ fn recommendation(outputs: &[ModelOutput], tally: &VerdictTally, intent: Intent)
         ));
     }
     text
+}
+
+/// "N of M models gave no usable answer (a, b)", when any did not.
+pub(crate) fn not_answered_text(tally: &VerdictTally) -> Option<String> {
+    if tally.not_answered.is_empty() {
+        return None;
+    }
+    let names: Vec<&str> = tally
+        .not_answered
+        .iter()
+        .map(|provider| provider.as_str())
+        .collect();
+    Some(format!(
+        "{} of {} models gave no usable answer ({})",
+        names.len(),
+        tally.asked,
+        names.join(", ")
+    ))
 }
 
 #[cfg(test)]

@@ -273,15 +273,7 @@ pub fn http(
     let _ = stream
         .write_all(head.as_bytes())
         .and_then(|()| stream.write_all(body));
-    let mut raw = Vec::new();
-    let mut chunk = [0u8; 16 * 1024];
-    while !complete(&raw) {
-        match stream.read(&mut chunk) {
-            Ok(0) | Err(_) => break,
-            Ok(read) => raw.extend_from_slice(&chunk[..read]),
-        }
-    }
-    parse_response(&raw)
+    read_response(&mut stream)
 }
 
 /// Writes `request` as is (a header may declare a body that never comes) and reads the
@@ -290,6 +282,11 @@ pub fn raw_http(addr: SocketAddr, request: &[u8], hang_guard: Duration) -> Respo
     let mut stream = TcpStream::connect(addr).expect("connect");
     stream.set_read_timeout(Some(hang_guard)).unwrap();
     let _ = stream.write_all(request);
+    read_response(&mut stream)
+}
+
+/// Reads until the response is whole (or the stream ends or times out) and parses it.
+fn read_response(stream: &mut TcpStream) -> Response {
     let mut raw = Vec::new();
     let mut chunk = [0u8; 16 * 1024];
     while !complete(&raw) {

@@ -9,20 +9,15 @@
 
 use std::io::Write;
 use std::process::ExitCode;
-use std::sync::Arc;
 use std::time::Duration;
 
-use super::run_report::{self, EXIT_FAILURE, EXIT_USAGE};
-use anyhow::Context;
+use super::run_report;
 use gateway_core::ProviderId;
-use gateway_jobs::JobService;
 use gateway_validate::review::ReviewSpec;
 use gateway_validate::review::diff::DiffTarget;
 use gateway_validate::review::render::render_review;
 use gateway_validate::review::report::ReviewReport;
-use gateway_validate::{
-    RunStatus, SeatChoice, SeatProgress, StoreRunRecords, ValidateError, Validator, ValidatorConfig,
-};
+use gateway_validate::{RunStatus, SeatChoice, SeatProgress, ValidateError, Validator};
 
 const SCHEMA: &str = "llm-cli-gateway.v1.review";
 
@@ -64,39 +59,14 @@ pub(crate) struct ReviewArgs {
 }
 
 pub(crate) fn run(args: ReviewArgs) -> anyhow::Result<ExitCode> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
-    runtime.block_on(run_async(args))
-}
-
-async fn run_async(args: ReviewArgs) -> anyhow::Result<ExitCode> {
-    let jobs = JobService::start(JobService::config_from_env())
-        .await
-        .context("cannot start the job service")?;
-    let records = Arc::new(StoreRunRecords::new(jobs.records()));
-    let validator = Validator::new(jobs.clone(), records, ValidatorConfig::from_env());
-    let outcome = review(&validator, args.clone_spec()).await;
-    jobs.shutdown().await;
-    match outcome {
-        Ok(report) => print_report(&report, args.json),
-        Err(error) if error.is_caller_error() => run_report::print_error(
-            SCHEMA,
-            "invalid_argument",
-            &error.to_string(),
-            args.json,
-            EXIT_USAGE,
-        ),
-        Err(error) => run_report::print_error(
-            SCHEMA,
-            "review_failed",
-            &format!("{error:#}"),
-            args.json,
-            EXIT_FAILURE,
-        ),
-    }
+    let json = args.json;
+    run_report::run_with_validator(
+        SCHEMA,
+        "review_failed",
+        json,
+        async |validator| review(validator, args.clone_spec()).await,
+        print_report,
+    )
 }
 
 impl ReviewArgs {

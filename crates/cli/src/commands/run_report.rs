@@ -4,7 +4,11 @@
 
 use std::io::Write;
 use std::process::ExitCode;
+use std::sync::Arc;
 
+use anyhow::Context;
+use gateway_jobs::JobService;
+use gateway_validate::{StoreRunRecords, ValidateError, Validator, ValidatorConfig};
 use serde::Serialize;
 
 use super::output::{Envelope, ErrorBody};
@@ -13,6 +17,49 @@ use super::output::{Envelope, ErrorBody};
 pub(crate) const EXIT_FAILURE: u8 = 1;
 /// Exit code of a request refused before anything ran.
 pub(crate) const EXIT_USAGE: u8 = 2;
+
+/// Runs one multi-model command: `run` gets a validator on a job service of its own (shut
+/// down after it), then `print` shows the report, or the error is printed under `schema` with
+/// `invalid_argument` (the caller's mistake, exit 2) or `failed_code` (exit 1).
+pub(crate) fn run_with_validator<T>(
+    schema: &str,
+    failed_code: &str,
+    json: bool,
+    run: impl AsyncFnOnce(&Validator) -> Result<T, ValidateError>,
+    print: impl FnOnce(&T, bool) -> anyhow::Result<ExitCode>,
+) -> anyhow::Result<ExitCode> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(async {
+        let jobs = JobService::start(JobService::config_from_env())
+            .await
+            .context("cannot start the job service")?;
+        let records = Arc::new(StoreRunRecords::new(jobs.records()));
+        let validator = Validator::new(jobs.clone(), records, ValidatorConfig::from_env());
+        let outcome = run(&validator).await;
+        jobs.shutdown().await;
+        match outcome {
+            Ok(report) => print(&report, json),
+            Err(error) if error.is_caller_error() => print_error(
+                schema,
+                "invalid_argument",
+                &error.to_string(),
+                json,
+                EXIT_USAGE,
+            ),
+            Err(error) => print_error(
+                schema,
+                failed_code,
+                &format!("{error:#}"),
+                json,
+                EXIT_FAILURE,
+            ),
+        }
+    })
+}
 
 /// Prints `report` (`text` renders it for people); exit 0 when `clean`.
 pub(crate) fn print_report<T: Serialize>(

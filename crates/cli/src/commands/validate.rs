@@ -9,19 +9,16 @@
 
 use std::io::Write;
 use std::process::ExitCode;
-use std::sync::Arc;
 use std::time::Duration;
 
-use anyhow::Context;
 use gateway_core::ProviderId;
-use gateway_jobs::JobService;
 use gateway_validate::render::render_report;
 use gateway_validate::{
     Intent, OriginalRequest, RiskLevel, RunSpec, RunStatus, SeatChoice, SeatProgress,
-    StoreRunRecords, ValidateError, ValidationReport, Validator, ValidatorConfig,
+    ValidateError, ValidationReport, Validator,
 };
 
-use super::run_report::{self, EXIT_FAILURE, EXIT_USAGE};
+use super::run_report;
 
 /// `schema` of the `--json` envelope (the observability commands' `llm-cli-gateway.v1.<kind>`).
 const SCHEMA: &str = "llm-cli-gateway.v1.validate";
@@ -89,39 +86,14 @@ pub(crate) enum RiskArg {
 }
 
 pub(crate) fn run(args: ValidateArgs) -> anyhow::Result<ExitCode> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
-    runtime.block_on(run_async(args))
-}
-
-async fn run_async(args: ValidateArgs) -> anyhow::Result<ExitCode> {
-    let jobs = JobService::start(JobService::config_from_env())
-        .await
-        .context("cannot start the job service")?;
-    let records = Arc::new(StoreRunRecords::new(jobs.records()));
-    let validator = Validator::new(jobs.clone(), records, ValidatorConfig::from_env());
-    let outcome = validate(&validator, &args).await;
-    jobs.shutdown().await;
-    match outcome {
-        Ok(report) => print_report(&report, args.json),
-        Err(error) if error.is_caller_error() => run_report::print_error(
-            SCHEMA,
-            "invalid_argument",
-            &error.to_string(),
-            args.json,
-            EXIT_USAGE,
-        ),
-        Err(error) => run_report::print_error(
-            SCHEMA,
-            "validation_failed",
-            &format!("{error:#}"),
-            args.json,
-            EXIT_FAILURE,
-        ),
-    }
+    let json = args.json;
+    run_report::run_with_validator(
+        SCHEMA,
+        "validation_failed",
+        json,
+        async |validator| validate(validator, &args).await,
+        print_report,
+    )
 }
 
 /// Starts the run, waits for it (progress on stderr), and chains the judge when asked.

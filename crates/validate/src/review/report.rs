@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::answer::cut;
 use crate::assemble::{Seat, SeatState, is_usable, model_output, rfc3339, run_status};
-use crate::conclusion::{conclude, tally_text};
+use crate::conclusion::{conclude, not_answered_text, tally_text};
 use crate::report::{
     Confidence, ModelOutput, RawJobReference, RunStatus, SeatStatus, Signal, SignalKind,
     TallyOutcome, VerdictSource, VerdictTally,
@@ -228,18 +228,8 @@ fn recommendation(
         }
     };
     text.push_str(&verdicts);
-    if !tally.not_answered.is_empty() {
-        let names: Vec<&str> = tally
-            .not_answered
-            .iter()
-            .map(|provider| provider.as_str())
-            .collect();
-        text.push_str(&format!(
-            " {} of {} models gave no usable answer ({}).",
-            names.len(),
-            tally.asked,
-            names.join(", ")
-        ));
+    if let Some(missing) = not_answered_text(tally) {
+        text.push_str(&format!(" {missing}."));
     }
     text
 }
