@@ -93,6 +93,7 @@ async fn serve_http(server: Server, options: HttpOptions) -> anyhow::Result<()> 
         .with_context(|| format!("cannot listen on {addr}"))?;
     let local = bound.local_addr()?;
     let path = bound.path().to_owned();
+    let shutdown = shutdown_signal();
     tracing::info!(%local, %path, "serving MCP over HTTP");
     #[expect(
         clippy::print_stderr,
@@ -102,27 +103,31 @@ async fn serve_http(server: Server, options: HttpOptions) -> anyhow::Result<()> 
         eprintln!("llm-cli-gateway: listening on http://{local}{path}");
     }
     bound
-        .serve(server, shutdown_signal())
+        .serve(server, shutdown)
         .await
         .context("HTTP transport failed")
 }
 
-/// Resolves on SIGINT or SIGTERM (or never, when signals cannot be installed).
-async fn shutdown_signal() {
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
+/// Resolves on SIGINT or SIGTERM (or never, when signals cannot be installed). The handlers
+/// are installed by this call, not at the first poll: a SIGTERM that arrives once the caller
+/// has said it listens must end the server cleanly, not kill it.
+fn shutdown_signal() -> impl Future<Output = ()> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let installed = signal(SignalKind::terminate())
+        .and_then(|terminate| Ok((terminate, signal(SignalKind::interrupt())?)));
+    async move {
+        match installed {
+            Ok((mut terminate, mut interrupt)) => {
+                tokio::select! {
+                    _ = terminate.recv() => {}
+                    _ = interrupt.recv() => {}
+                }
             }
             Err(error) => {
-                tracing::warn!(%error, "cannot listen for SIGTERM");
+                tracing::warn!(%error, "cannot listen for SIGTERM or SIGINT");
                 std::future::pending::<()>().await;
             }
         }
-    };
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
-        () = terminate => {}
     }
 }
 
