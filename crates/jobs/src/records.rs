@@ -26,6 +26,15 @@ impl Records {
         blocking(&self.store, move |store| store.record_tool_call(&call)).await
     }
 
+    /// Stores how many tool-call records `instance`'s recorder has dropped so far.
+    pub async fn set_recorder_dropped(&self, instance: &str, dropped: u64) -> Result<(), JobsError> {
+        let instance = instance.to_owned();
+        blocking(&self.store, move |store| {
+            store.set_recorder_dropped(&instance, dropped)
+        })
+        .await
+    }
+
     /// The newest tool calls, newest first.
     pub async fn recent_tool_calls(&self, limit: u32) -> Result<Vec<ToolCallRecord>, JobsError> {
         blocking(&self.store, move |store| store.recent_tool_calls(limit)).await

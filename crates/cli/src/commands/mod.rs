@@ -2,8 +2,11 @@
 
 pub(crate) mod client_config;
 pub(crate) mod doctor;
+pub(crate) mod envelope;
+pub(crate) mod example;
 pub(crate) mod jobs;
 pub(crate) mod logs;
+pub(crate) mod logs_export;
 pub(crate) mod output;
 pub(crate) mod review;
 pub(crate) mod run_report;

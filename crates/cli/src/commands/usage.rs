@@ -10,9 +10,10 @@ use gateway_store::query::{UsageGroup, UsageGrouping, group_usage};
 use schemars::JsonSchema;
 use serde::Serialize;
 
+use super::envelope::{EnvelopeData, Failure, finish};
 use super::output::{
-    Align, CommonArgs, Failure, Style, Table, finish, human_duration, open_store, or_dash,
-    parse_duration, since_ms,
+    Align, CommonArgs, Style, Table, human_duration, open_store, or_dash, parse_duration,
+    since_ms,
 };
 
 /// Width of the bar column of `usage daily`.
@@ -91,6 +92,12 @@ pub(crate) struct UsageData {
     pub(crate) provider: Option<String>,
     /// One row (`all`) for summary; per day (ascending) or per provider otherwise.
     pub(crate) rows: Vec<UsageRow>,
+}
+
+impl EnvelopeData for UsageData {
+    fn count(&self) -> Option<usize> {
+        Some(self.rows.len())
+    }
 }
 
 pub(crate) fn run(args: UsageArgs) -> anyhow::Result<ExitCode> {
