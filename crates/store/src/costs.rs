@@ -159,17 +159,17 @@ impl ReadStore {
         budget_statuses(&self.conn, None, now_ms)
     }
 
-    /// The part of each provider's cost since `since_ms` that is estimated.
-    pub fn estimated_costs(&self, since_ms: Option<i64>) -> Result<Vec<(String, f64)>, StoreError> {
-        if self.schema_version()? < 5 {
-            return Ok(Vec::new());
-        }
+    /// The estimated part of the cost since `since_ms` per UTC day and provider.
+    pub fn estimated_costs(
+        &self,
+        since_ms: Option<i64>,
+    ) -> Result<Vec<(i64, String, f64)>, StoreError> {
         let mut statement = self.conn.prepare(
-            r"SELECT provider, sum(cost_usd) FROM requests
-              WHERE cost_estimated = 1 AND created_at >= ?1 GROUP BY provider",
+            r"SELECT created_at / 86400000, provider, sum(cost_usd) FROM requests
+              WHERE cost_estimated = 1 AND created_at >= ?1 GROUP BY 1, 2",
         )?;
         let rows = statement.query_map([since_ms.unwrap_or(i64::MIN)], |row| {
-            Ok((row.get(0)?, row.get(1)?))
+            Ok((row.get(0)?, row.get(1)?, row.get(2)?))
         })?;
         Ok(rows.collect::<Result<Vec<_>, _>>()?)
     }

@@ -106,6 +106,8 @@ pub struct RequestSummary {
     pub cost_usd: Option<f64>,
     pub error: Option<String>,
     pub job_id: Option<String>,
+    /// `cost_usd` is the gateway's estimate.
+    pub cost_estimated: bool,
 }
 
 /// Filter of the `logs` queries.
@@ -302,7 +304,8 @@ pub fn day_label(day: i64) -> String {
 
 /// The columns [`request_summary`] reads.
 pub(crate) const REQUEST_SUMMARY_COLUMNS: &str = r"rowid, id, created_at, provider, model,
-    origin_tool, status, duration_ms, input_tokens, output_tokens, cost_usd, error, job_id";
+    origin_tool, status, duration_ms, input_tokens, output_tokens, cost_usd, error, job_id,
+    cost_estimated";
 
 pub(crate) fn request_summary(row: &Row<'_>) -> rusqlite::Result<RequestSummary> {
     Ok(RequestSummary {
@@ -319,6 +322,7 @@ pub(crate) fn request_summary(row: &Row<'_>) -> rusqlite::Result<RequestSummary>
         cost_usd: row.get(10)?,
         error: row.get(11)?,
         job_id: row.get(12)?,
+        cost_estimated: row.get(13)?,
     })
 }
 

@@ -169,6 +169,9 @@ pub(crate) struct JobView {
     pub(crate) cache_read_tokens: Option<u64>,
     pub(crate) cache_creation_tokens: Option<u64>,
     pub(crate) cost_usd: Option<f64>,
+    /// `costUsd` is the gateway's estimate from its price table (`usage pricing`): the CLI
+    /// reported no cost.
+    pub(crate) cost_estimated: bool,
     pub(crate) stdout_bytes: u64,
     pub(crate) stderr_bytes: u64,
     pub(crate) output_truncated: bool,
@@ -212,6 +215,7 @@ impl From<JobRecord> for JobView {
             cache_read_tokens: outcome.usage.cache_read_tokens,
             cache_creation_tokens: outcome.usage.cache_creation_tokens,
             cost_usd: outcome.cost_usd,
+            cost_estimated: record.cost_estimated,
             stdout_bytes: record.stdout_bytes,
             stderr_bytes: record.stderr_bytes,
             output_truncated: record.output_truncated,
@@ -307,7 +311,7 @@ fn render_list(data: &JobsListData, style: &Style) -> String {
             (timestamp(job.created_at_ms), ""),
             (or_dash(job.duration_ms.map(human_duration)), ""),
             (tokens(job), ""),
-            (usd(job.cost_usd), ""),
+            (usd(job.cost_usd, job.cost_estimated), ""),
         ]);
     }
     table.render(style)
@@ -423,7 +427,7 @@ fn render_show(job: &JobView, style: &Style) -> String {
                 or_dash(job.cache_creation_tokens)
             ),
         ),
-        ("cost", usd(job.cost_usd)),
+        ("cost", usd(job.cost_usd, job.cost_estimated)),
         (
             "output",
             format!(

@@ -90,6 +90,8 @@ pub(crate) enum LogEntry {
         input_tokens: Option<i64>,
         output_tokens: Option<i64>,
         cost_usd: Option<f64>,
+        /// `costUsd` is the gateway's estimate (the CLI reported no cost).
+        cost_estimated: bool,
         error: Option<String>,
         job_id: Option<String>,
     },
@@ -134,6 +136,7 @@ impl From<RequestSummary> for LogEntry {
             input_tokens: request.input_tokens,
             output_tokens: request.output_tokens,
             cost_usd: request.cost_usd,
+            cost_estimated: request.cost_estimated,
             error: request.error,
             job_id: request.job_id,
         }
@@ -345,6 +348,7 @@ fn cells(entry: &LogEntry) -> Vec<(String, &'static str)> {
             input_tokens,
             output_tokens,
             cost_usd,
+            cost_estimated,
             error,
             ..
         } => vec![
@@ -361,7 +365,7 @@ fn cells(entry: &LogEntry) -> Vec<(String, &'static str)> {
                         "tokens {}/{} {}",
                         or_dash(*input_tokens),
                         or_dash(*output_tokens),
-                        usd(*cost_usd)
+                        usd(*cost_usd, *cost_estimated)
                     ),
                 },
                 "",

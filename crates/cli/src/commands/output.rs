@@ -248,9 +248,10 @@ pub(crate) fn or_dash<T: ToString>(value: Option<T>) -> String {
     value.map_or_else(|| "-".to_owned(), |value| value.to_string())
 }
 
-/// Money for people.
-pub(crate) fn usd(value: Option<f64>) -> String {
-    value.map_or_else(|| "-".to_owned(), |value| format!("${value:.4}"))
+/// Money for people; an estimate reads `~$`.
+pub(crate) fn usd(value: Option<f64>, estimated: bool) -> String {
+    let mark = if estimated { "~" } else { "" };
+    value.map_or_else(|| "-".to_owned(), |value| format!("{mark}${value:.4}"))
 }
 
 #[cfg(test)]

@@ -32,6 +32,7 @@ pub(crate) fn run_with_validator<T>(
         let jobs = JobService::start(JobService::config_from_env())
             .await
             .context("cannot start the job service")?;
+        super::cost::apply(&jobs).await?;
         let records = Arc::new(StoreRunRecords::new(jobs.records()));
         let validator = Validator::new(jobs.clone(), records, ValidatorConfig::from_env());
         let outcome = run(&validator).await;

@@ -113,6 +113,11 @@ pub(crate) const KINDS: &[Kind] = &[
         schema: envelope::<UsageData>,
     },
     Kind {
+        name: "usage-pricing",
+        description: "usage pricing: the price table estimates use, and the daily budgets",
+        schema: envelope::<super::pricing::PricingData>,
+    },
+    Kind {
         name: "logs",
         description: "logs: tool calls and provider requests, newest first",
         schema: envelope::<LogsData>,
