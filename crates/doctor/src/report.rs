@@ -160,7 +160,19 @@ pub struct StoreCheck {
     pub schema_version: Option<i64>,
     /// Jobs per status (each count stops at 1,000), when an existing store could be read.
     pub job_counts: Option<BTreeMap<String, u64>>,
+    /// The daily budgets a gateway stored (`[budget]` of config.toml), with today's spend.
+    pub budgets: Vec<BudgetCheck>,
     pub detail: String,
+}
+
+/// A daily budget and today's spend (UTC, estimates included).
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BudgetCheck {
+    /// `all` or a provider.
+    pub scope: String,
+    pub daily_usd: f64,
+    pub spent_usd: f64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -1,6 +1,6 @@
-//! Reads behind `logs export`, `logs stats` and `jobs show --prompt`: every one streams its
-//! rows through one statement at a time, so memory stays flat however many rows match (the
-//! export of a million rows holds two rows at once).
+//! Reads behind `logs export`, `logs stats`, `jobs show --prompt` and doctor's job counts:
+//! each streams its rows through a statement, so memory stays flat however many rows match
+//! (the export of a million rows holds two rows at once).
 
 use rusqlite::{OptionalExtension, Row, Rows, params};
 
@@ -156,6 +156,16 @@ impl ReadStore {
             })
         })?;
         Ok(rows.collect::<Result<Vec<_>, _>>()?)
+    }
+
+    /// Jobs in `status`, counting at most `cap` (a bounded count: the query stops there).
+    pub fn count_jobs(&self, status: &str, cap: u64) -> Result<u64, StoreError> {
+        let count: i64 = self.conn.query_row(
+            "SELECT count(*) FROM (SELECT 1 FROM jobs WHERE status = ?1 LIMIT ?2)",
+            params![status, i64::try_from(cap).unwrap_or(i64::MAX)],
+            |row| row.get(0),
+        )?;
+        Ok(u64::try_from(count).unwrap_or(0))
     }
 
     /// The prompt of a job as stored (redacted when the gateway stored it).

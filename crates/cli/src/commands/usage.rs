@@ -177,7 +177,7 @@ fn render_summary(row: &UsageRow) -> String {
         ("output tokens", row.output_tokens.to_string()),
         ("cache read", row.cache_read_tokens.to_string()),
         ("cache write", row.cache_creation_tokens.to_string()),
-        ("cost", cost(row)),
+        ("cost", cost(row, true)),
         ("median", or_dash(row.median_ms.map(human_duration))),
         ("p95", or_dash(row.p95_ms.map(human_duration))),
     ];
@@ -187,15 +187,15 @@ fn render_summary(row: &UsageRow) -> String {
         .collect()
 }
 
-/// `$1.2345`, or `~$1.2345 (~$0.2000 estimated)` when part of it is an estimate.
-fn cost(row: &UsageRow) -> String {
-    if row.estimated_cost_usd > 0.0 {
-        format!(
-            "~${:.4} (~${:.4} estimated)",
+/// `$1.2345`, or `~$1.2345` when part of it is an estimate (with `detail`, how much).
+fn cost(row: &UsageRow, detail: bool) -> String {
+    match (row.estimated_cost_usd > 0.0, detail) {
+        (false, _) => format!("${:.4}", row.cost_usd),
+        (true, false) => format!("~${:.4}", row.cost_usd),
+        (true, true) => format!(
+            "~${:.4} (${:.4} of it estimated)",
             row.cost_usd, row.estimated_cost_usd
-        )
-    } else {
-        format!("${:.4}", row.cost_usd)
+        ),
     }
 }
 
@@ -241,7 +241,7 @@ fn render_table(key: &'static str, rows: &[UsageRow], bars: bool, style: &Style)
                 format!("{}/{}", row.cache_read_tokens, row.cache_creation_tokens),
                 "",
             ),
-            (cost(row), ""),
+            (cost(row, false), ""),
             (or_dash(row.median_ms.map(human_duration)), ""),
             (or_dash(row.p95_ms.map(human_duration)), ""),
         ];

@@ -296,6 +296,12 @@ async fn codex_and_gemini_costs_are_estimated_and_budgets_refuse() {
     assert_valid(&usage);
     assert_eq!(usage["data"]["budgets"][0]["scope"], "codex");
     assert!(usage["data"]["budgets"][0]["spentUsd"].as_f64().unwrap() > 0.0);
+    let mut command = f.cli();
+    command.args(["doctor", "--json", "--no-status-commands", "--timeout-ms", "500"]);
+    let doctor: Value = serde_json::from_slice(&command.output().unwrap().stdout).unwrap();
+    assert_valid(&doctor);
+    assert_eq!(doctor["data"]["store"]["budgets"][0]["scope"], "codex");
+    assert!(doctor["meta"]["store"].as_str().unwrap().ends_with("logs.db"));
 }
 
 #[test]
