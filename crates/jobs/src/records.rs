@@ -40,7 +40,11 @@ impl Records {
     }
 
     /// Stores how many tool-call records `instance`'s recorder has dropped so far.
-    pub async fn set_recorder_dropped(&self, instance: &str, dropped: u64) -> Result<(), JobsError> {
+    pub async fn set_recorder_dropped(
+        &self,
+        instance: &str,
+        dropped: u64,
+    ) -> Result<(), JobsError> {
         let instance = instance.to_owned();
         blocking(&self.store, move |store| {
             store.set_recorder_dropped(&instance, dropped)

@@ -102,10 +102,7 @@ impl Recorder {
                 }
                 let now = counter.load(Ordering::Relaxed);
                 if now != stored {
-                    match records
-                        .set_recorder_dropped(jobs.instance_id(), now)
-                        .await
-                    {
+                    match records.set_recorder_dropped(jobs.instance_id(), now).await {
                         Ok(()) => stored = now,
                         Err(error) => tracing::warn!(%error, "could not store the drop count"),
                     }

@@ -45,7 +45,11 @@ pub struct BudgetStatus {
 
 impl Store {
     /// Replaces the price table and the budgets (one transaction).
-    pub fn set_cost_policy(&self, prices: &[ModelPrice], budgets: &[Budget]) -> Result<(), StoreError> {
+    pub fn set_cost_policy(
+        &self,
+        prices: &[ModelPrice],
+        budgets: &[Budget],
+    ) -> Result<(), StoreError> {
         let mut conn = self.conn();
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         tx.run("DELETE FROM model_prices", [])?;

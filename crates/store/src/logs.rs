@@ -6,7 +6,9 @@ use rusqlite::{OptionalExtension, Row, Rows, params};
 
 use crate::StoreError;
 use crate::model::ToolCallRecord;
-use crate::query::{DurationHistogram, REQUEST_SUMMARY_COLUMNS, ReadStore, RequestSummary, request_summary};
+use crate::query::{
+    DurationHistogram, REQUEST_SUMMARY_COLUMNS, ReadStore, RequestSummary, request_summary,
+};
 use crate::records::{TOOL_CALL_COLUMNS, tool_call_from_row};
 
 /// Which rows an export holds.
@@ -71,14 +73,20 @@ impl ReadStore {
             filter.since_ms.unwrap_or(i64::MIN),
             filter.until_ms.unwrap_or(i64::MAX)
         ];
-        let mut call_statement = self.conn.prepare(&format!(
-            "SELECT {TOOL_CALL_COLUMNS} FROM tool_calls
+        let mut call_statement = self
+            .conn
+            .prepare(&format!(
+                "SELECT {TOOL_CALL_COLUMNS} FROM tool_calls
              WHERE created_at >= ?1 AND created_at < ?2 ORDER BY created_at, id"
-        )).map_err(StoreError::from)?;
-        let mut request_statement = self.conn.prepare(&format!(
-            "SELECT {REQUEST_SUMMARY_COLUMNS} FROM requests
+            ))
+            .map_err(StoreError::from)?;
+        let mut request_statement = self
+            .conn
+            .prepare(&format!(
+                "SELECT {REQUEST_SUMMARY_COLUMNS} FROM requests
              WHERE created_at >= ?1 AND created_at < ?2 ORDER BY created_at, rowid"
-        )).map_err(StoreError::from)?;
+            ))
+            .map_err(StoreError::from)?;
         let mut calls = match filter.kind {
             Some(LogKind::Request) => None,
             _ => Some(call_statement.query(window).map_err(StoreError::from)?),

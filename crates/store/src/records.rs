@@ -143,7 +143,11 @@ impl Store {
             r"INSERT INTO recorder_drops (instance, dropped, updated_at) VALUES (?1, ?2, ?3)
               ON CONFLICT(instance) DO UPDATE SET dropped = excluded.dropped,
                 updated_at = excluded.updated_at",
-            params![instance, i64::try_from(dropped).unwrap_or(i64::MAX), now_ms()],
+            params![
+                instance,
+                i64::try_from(dropped).unwrap_or(i64::MAX),
+                now_ms()
+            ],
         )?;
         Ok(())
     }

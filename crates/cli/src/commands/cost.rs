@@ -74,11 +74,18 @@ pub(crate) fn policy(text: &str) -> CostPolicy {
             return policy;
         }
     };
-    for (provider, models) in table.get("pricing").and_then(toml::Value::as_table).into_iter().flatten() {
+    for (provider, models) in table
+        .get("pricing")
+        .and_then(toml::Value::as_table)
+        .into_iter()
+        .flatten()
+    {
         for (model, row) in models.as_table().into_iter().flatten() {
             match override_price(provider, model, row) {
                 Ok(price) => {
-                    policy.prices.retain(|old| (&old.provider, &old.model) != (provider, model));
+                    policy
+                        .prices
+                        .retain(|old| (&old.provider, &old.model) != (provider, model));
                     policy.prices.push(price);
                 }
                 Err(problem) => policy.problems.push(problem),
@@ -97,7 +104,11 @@ fn override_price(provider: &str, model: &str, row: &toml::Value) -> Result<Mode
         .map_err(|_| format!("[pricing.{provider}]: not a provider"))?;
     let field = |name: &str| {
         row.get(name)
-            .and_then(|value| value.as_float().or(value.as_integer().map(|int| int as f64)))
+            .and_then(|value| {
+                value
+                    .as_float()
+                    .or(value.as_integer().map(|int| int as f64))
+            })
             .filter(|value| *value >= 0.0)
     };
     let (Some(input), Some(output)) = (field("input"), field("output")) else {
@@ -169,10 +180,22 @@ vibe = -1
             .prices
             .iter()
             .filter(|price| price.provider == "codex")
-            .map(|price| (price.model.as_str(), price.output_per_mtok, price.source.as_str()))
+            .map(|price| {
+                (
+                    price.model.as_str(),
+                    price.output_per_mtok,
+                    price.source.as_str(),
+                )
+            })
             .collect();
-        assert!(codex.contains(&("gpt-5-codex", 20.5, "config.toml")), "{codex:?}");
-        assert!(codex.contains(&("*", 10.0, "default 2025-11-20")), "{codex:?}");
+        assert!(
+            codex.contains(&("gpt-5-codex", 20.5, "config.toml")),
+            "{codex:?}"
+        );
+        assert!(
+            codex.contains(&("*", 10.0, "default 2025-11-20")),
+            "{codex:?}"
+        );
         let budgets: Vec<(&str, f64)> = policy
             .budgets
             .iter()
@@ -180,7 +203,12 @@ vibe = -1
             .collect();
         assert_eq!(budgets, [("all", 10.0), ("gemini", 2.5)]);
         assert_eq!(policy.problems.len(), 3, "{:?}", policy.problems);
-        assert!(policy.problems.iter().any(|p| p.contains("needs input and output")));
+        assert!(
+            policy
+                .problems
+                .iter()
+                .any(|p| p.contains("needs input and output"))
+        );
         assert!(policy.problems.iter().any(|p| p.contains("nobody")));
         assert!(policy.problems.iter().any(|p| p.contains("vibe")));
     }

@@ -99,7 +99,7 @@ impl Meta {
 }
 
 /// `2026-12-02T14:11:52.123Z`.
-pub(crate) fn rfc3339(ms: i64) -> String {
+fn rfc3339(ms: i64) -> String {
     let text = super::output::timestamp(ms).replacen(' ', "T", 1);
     format!("{text}.{:03}Z", ms.rem_euclid(1_000))
 }

@@ -71,9 +71,9 @@ fn instance(node: &Value, root: &Value, depth: usize) -> Value {
                 .and_then(Value::as_u64)
                 .unwrap_or(1)
                 .max(1);
-            let item = schema.get("items").map_or(Value::Null, |items| {
-                instance(items, root, depth + 1)
-            });
+            let item = schema
+                .get("items")
+                .map_or(Value::Null, |items| instance(items, root, depth + 1));
             Value::Array(vec![item; usize::try_from(count).unwrap_or(1)])
         }
         "string" => Value::String("example".to_owned()),

@@ -20,8 +20,8 @@ use serde::Serialize;
 
 use super::envelope::{EnvelopeData, Failure, emit_json, fail, finish};
 use super::output::{
-    Align, CommonArgs, Style, Table, human_duration, open_store, or_dash, parse_duration,
-    since_ms, timestamp, usd,
+    Align, CommonArgs, Style, Table, human_duration, open_store, or_dash, parse_duration, since_ms,
+    timestamp, usd,
 };
 
 /// How often follow modes re-read the store.

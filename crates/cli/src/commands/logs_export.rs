@@ -16,8 +16,8 @@ use serde::Serialize;
 use super::envelope::{EnvelopeData, Failure, fail, finish};
 use super::logs::LogEntry;
 use super::output::{
-    Align, CommonArgs, Style, Table, human_duration, open_store, or_dash, parse_duration,
-    since_ms, timestamp,
+    Align, CommonArgs, Style, Table, human_duration, open_store, or_dash, parse_duration, since_ms,
+    timestamp,
 };
 
 #[derive(Debug, clap::Args)]
@@ -61,8 +61,28 @@ pub(crate) struct StatsArgs {
     common: CommonArgs,
 }
 
-/// Columns of the CSV export, in order.
-const CSV_HEADER: &str = "type,id,at,name,client_or_model,status,duration_ms,input_tokens,output_tokens,cost_usd,job_id,validation_id,detail";
+/// Columns of the CSV export: the `logs` entry fields (JSON names), empty where a row has none.
+const CSV_COLUMNS: [&str; 19] = [
+    "type",
+    "id",
+    "atMs",
+    "tool",
+    "provider",
+    "model",
+    "clientName",
+    "clientVersion",
+    "status",
+    "isError",
+    "durationMs",
+    "inputTokens",
+    "outputTokens",
+    "costUsd",
+    "costEstimated",
+    "jobId",
+    "validationId",
+    "error",
+    "resultSummary",
+];
 
 pub(crate) fn export(args: &ExportArgs) -> anyhow::Result<ExitCode> {
     let common = CommonArgs {
@@ -80,7 +100,7 @@ pub(crate) fn export(args: &ExportArgs) -> anyhow::Result<ExitCode> {
     let written = open_store(&common).and_then(|store| {
         let mut out = BufWriter::with_capacity(64 * 1024, std::io::stdout().lock());
         if args.format == Format::Csv {
-            writeln!(out, "{CSV_HEADER}")?;
+            writeln!(out, "{}", CSV_COLUMNS.join(","))?;
         }
         store.export(&filter, |row| write_row(&mut out, args.format, row))?;
         out.flush()?;
@@ -97,80 +117,23 @@ fn write_row(out: &mut impl Write, format: Format, row: LogRow) -> Result<(), Fa
         LogRow::ToolCall(call) => LogEntry::from(call),
         LogRow::Request(request) => LogEntry::from(request),
     };
-    match format {
-        Format::Ndjson => {
-            serde_json::to_writer(&mut *out, &entry)
-                .map_err(|error| Failure::from(std::io::Error::from(error)))?;
-            out.write_all(b"\n")?;
-        }
-        Format::Csv => {
-            let cells = csv_cells(&entry);
-            let line: Vec<String> = cells.iter().map(|cell| csv_field(cell)).collect();
-            writeln!(out, "{}", line.join(","))?;
-        }
+    let json = |error: serde_json::Error| Failure::from(std::io::Error::from(error));
+    if format == Format::Ndjson {
+        serde_json::to_writer(&mut *out, &entry).map_err(json)?;
+        out.write_all(b"\n")?;
+        return Ok(());
     }
+    let value = serde_json::to_value(&entry).map_err(json)?;
+    let cells: Vec<String> = CSV_COLUMNS
+        .iter()
+        .map(|column| match value.get(column) {
+            None | Some(serde_json::Value::Null) => String::new(),
+            Some(serde_json::Value::String(text)) => csv_field(text),
+            Some(other) => other.to_string(),
+        })
+        .collect();
+    writeln!(out, "{}", cells.join(","))?;
     Ok(())
-}
-
-fn csv_cells(entry: &LogEntry) -> [String; 13] {
-    let text = |value: &Option<String>| value.clone().unwrap_or_default();
-    let number = |value: Option<i64>| value.map(|value| value.to_string()).unwrap_or_default();
-    match entry {
-        LogEntry::ToolCall {
-            id,
-            at_ms,
-            tool,
-            client_name,
-            duration_ms,
-            is_error,
-            result_summary,
-            job_id,
-            validation_id,
-            ..
-        } => [
-            "toolCall".to_owned(),
-            id.to_string(),
-            super::envelope::rfc3339(*at_ms),
-            tool.clone(),
-            text(client_name),
-            if *is_error { "error" } else { "ok" }.to_owned(),
-            duration_ms.to_string(),
-            String::new(),
-            String::new(),
-            String::new(),
-            text(job_id),
-            text(validation_id),
-            text(result_summary),
-        ],
-        LogEntry::Request {
-            id,
-            at_ms,
-            provider,
-            model,
-            status,
-            duration_ms,
-            input_tokens,
-            output_tokens,
-            cost_usd,
-            error,
-            job_id,
-            ..
-        } => [
-            "request".to_owned(),
-            id.clone(),
-            super::envelope::rfc3339(*at_ms),
-            provider.clone(),
-            text(model),
-            status.clone(),
-            number(*duration_ms),
-            number(*input_tokens),
-            number(*output_tokens),
-            cost_usd.map(|cost| cost.to_string()).unwrap_or_default(),
-            text(job_id),
-            String::new(),
-            text(error),
-        ],
-    }
 }
 
 /// A CSV field (RFC 4180): quoted when it holds a comma, quote or line break.
@@ -296,7 +259,10 @@ fn render_stats(data: &StatsData, style: &Style) -> String {
     text.push_str(&format!(
         "dropped records: {}{}\n",
         data.dropped,
-        last.map_or_else(String::new, |at| format!(" (last counted {})", timestamp(at)))
+        last.map_or_else(String::new, |at| format!(
+            " (last counted {})",
+            timestamp(at)
+        ))
     ));
     text
 }

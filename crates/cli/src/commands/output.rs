@@ -46,15 +46,15 @@ pub(crate) fn db_path(common: &CommonArgs) -> Result<PathBuf, Failure> {
 /// gateway made is first brought up to this binary's schema (the reader never migrates).
 pub(crate) fn open_store(common: &CommonArgs) -> Result<ReadStore, Failure> {
     let path = db_path(common)?;
-    let store = ReadStore::open(&path)?;
-    if let Some(store) = &store
-        && store.schema_version()? < gateway_store::Store::latest_schema_version()
+    let mut store = ReadStore::open(&path)?;
+    if let Some(old) = &store
+        && old.schema_version()? < gateway_store::Store::latest_schema_version()
     {
         gateway_store::Store::open(&gateway_store::StoreOptions {
             path: Some(path.clone()),
             redact: true,
         })?;
-        return open_store(common);
+        store = ReadStore::open(&path)?;
     }
     store.ok_or_else(|| {
         Failure::new(

@@ -15,9 +15,9 @@ use schemars::JsonSchema;
 use serde::Serialize;
 use serde_json::Value;
 
+use super::envelope::{Envelope, EnvelopeData, finish, schema_name};
 use super::jobs::{CancelData, JobView, JobsListData, TailEvent};
 use super::logs::{LogEntry, LogsData};
-use super::envelope::{Envelope, EnvelopeData, finish, schema_name};
 use super::output::{Style, Table};
 use super::usage::UsageData;
 
@@ -66,8 +66,7 @@ fn envelope<T: JsonSchema>() -> Value {
 
 /// The shipped schema of the doctor report (a test keeps the file in step with the output).
 fn doctor() -> Value {
-    serde_json::from_str(include_str!("../../../../setup/status.schema.json"))
-        .unwrap_or_default()
+    serde_json::from_str(include_str!("../../../../setup/status.schema.json")).unwrap_or_default()
 }
 
 /// Every kind a command prints.

@@ -14,8 +14,7 @@ use serde::Serialize;
 
 use super::envelope::{EnvelopeData, Failure, finish};
 use super::output::{
-    Align, CommonArgs, Style, Table, human_duration, open_store, or_dash, parse_duration,
-    since_ms,
+    Align, CommonArgs, Style, Table, human_duration, open_store, or_dash, parse_duration, since_ms,
 };
 
 /// Width of the bar column of `usage daily`.

@@ -54,7 +54,10 @@ async fn lists_carry_meta_and_every_failure_is_an_envelope() {
         meta["store"].as_str().unwrap().ends_with("logs.db"),
         "{meta}"
     );
-    assert!(meta["generatedAt"].as_str().unwrap().ends_with('Z'), "{meta}");
+    assert!(
+        meta["generatedAt"].as_str().unwrap().ends_with('Z'),
+        "{meta}"
+    );
 
     let mut command = f.cli();
     command.args(["jobs", "list", "--json", "--status", "all"]);
@@ -66,7 +69,11 @@ async fn lists_carry_meta_and_every_failure_is_an_envelope() {
         (&["logs", "--limit", "0", "--json"], 2, "usage_error"),
         (&["jobs", "show", "--json"], 2, "usage_error"),
         (&["jobs", "show", "ffffffff", "--json"], 1, "not_found"),
-        (&["usage", "--json", "--db", "/nonexistent/logs.db"], 3, "store_not_found"),
+        (
+            &["usage", "--json", "--db", "/nonexistent/logs.db"],
+            3,
+            "store_not_found",
+        ),
     ];
     for (args, code, error) in cases {
         let mut command = f.cli();
@@ -133,7 +140,12 @@ async fn export_streams_both_formats_and_stats_count_drops() {
     assert_eq!(stats["data"]["dropped"], 9, "{stats:#}");
     let tool = &stats["data"]["tools"][0];
     assert_eq!(
-        (&tool["tool"], &tool["calls"], &tool["errors"], &tool["errorRate"]),
+        (
+            &tool["tool"],
+            &tool["calls"],
+            &tool["errors"],
+            &tool["errorRate"]
+        ),
         (
             &Value::from("llm_job_status"),
             &Value::from(1),
@@ -151,7 +163,10 @@ async fn export_streams_both_formats_and_stats_count_drops() {
         .lines()
         .map(|line| serde_json::from_str(line).unwrap())
         .collect();
-    let kinds: Vec<&str> = lines.iter().map(|row| row["type"].as_str().unwrap()).collect();
+    let kinds: Vec<&str> = lines
+        .iter()
+        .map(|row| row["type"].as_str().unwrap())
+        .collect();
     assert_eq!(kinds, ["request", "toolCall"], "oldest first");
     assert_eq!(lines[1]["jobId"], job.as_str());
 
@@ -160,8 +175,11 @@ async fn export_streams_both_formats_and_stats_count_drops() {
     let csv = stdout_of(command, 0);
     let rows: Vec<&str> = csv.lines().collect();
     assert_eq!(rows.len(), 2, "{csv}");
-    assert!(rows[0].starts_with("type,id,at,name,"), "{csv}");
-    assert!(rows[1].starts_with("request,") && rows[1].contains(&job), "{csv}");
+    assert!(rows[0].starts_with("type,id,atMs,tool,provider,"), "{csv}");
+    assert!(
+        rows[1].starts_with("request,") && rows[1].contains(&job),
+        "{csv}"
+    );
 
     let mut command = f.cli();
     command.args(["logs", "export", "--since", "1h", "--until", "1h"]);
@@ -205,9 +223,17 @@ async fn logs_join_a_job_to_its_tool_calls_and_show_prints_prompt_and_answer() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|row| (row["type"].as_str().unwrap(), row["jobId"].as_str().unwrap()))
+        .map(|row| {
+            (
+                row["type"].as_str().unwrap(),
+                row["jobId"].as_str().unwrap(),
+            )
+        })
         .collect();
-    assert_eq!(rows, [("toolCall", job.as_str()), ("request", job.as_str())]);
+    assert_eq!(
+        rows,
+        [("toolCall", job.as_str()), ("request", job.as_str())]
+    );
 
     let mut command = f.cli();
     command.args(["jobs", "show", short, "--prompt"]);
@@ -236,13 +262,20 @@ async fn codex_and_gemini_costs_are_estimated_and_budgets_refuse() {
     let gemini = gateway_provider::ProviderOptions::Gemini(Default::default());
     let gemini_job = f.run(f.request(gemini, "estimate me too", &[])).await;
     let claude_job = f.run(f.request(claude(), "reports its own", &[])).await;
-    for (job, estimated) in [(&codex_job, true), (&gemini_job, true), (&claude_job, false)] {
+    for (job, estimated) in [
+        (&codex_job, true),
+        (&gemini_job, true),
+        (&claude_job, false),
+    ] {
         let mut command = f.cli();
         command.args(["jobs", "show", job, "--json"]);
         let shown = json_of(command, 0);
         assert_valid(&shown);
         assert_eq!(shown["data"]["costEstimated"], estimated, "{shown:#}");
-        assert!(shown["data"]["costUsd"].as_f64().unwrap() > 0.0, "{shown:#}");
+        assert!(
+            shown["data"]["costUsd"].as_f64().unwrap() > 0.0,
+            "{shown:#}"
+        );
     }
     let mut command = f.cli();
     command.args(["jobs", "list"]);
@@ -297,11 +330,22 @@ async fn codex_and_gemini_costs_are_estimated_and_budgets_refuse() {
     assert_eq!(usage["data"]["budgets"][0]["scope"], "codex");
     assert!(usage["data"]["budgets"][0]["spentUsd"].as_f64().unwrap() > 0.0);
     let mut command = f.cli();
-    command.args(["doctor", "--json", "--no-status-commands", "--timeout-ms", "500"]);
+    command.args([
+        "doctor",
+        "--json",
+        "--no-status-commands",
+        "--timeout-ms",
+        "500",
+    ]);
     let doctor: Value = serde_json::from_slice(&command.output().unwrap().stdout).unwrap();
     assert_valid(&doctor);
     assert_eq!(doctor["data"]["store"]["budgets"][0]["scope"], "codex");
-    assert!(doctor["meta"]["store"].as_str().unwrap().ends_with("logs.db"));
+    assert!(
+        doctor["meta"]["store"]
+            .as_str()
+            .unwrap()
+            .ends_with("logs.db")
+    );
 }
 
 #[test]
@@ -324,7 +368,10 @@ fn pricing_prints_the_table_with_config_overrides() {
     let mut command = gateway(dir.path());
     command.args(["usage", "pricing"]);
     let table = stdout_of(command, 0);
-    assert!(table.contains("default 2025-11-20") && table.contains("budget all:"), "{table}");
+    assert!(
+        table.contains("default 2025-11-20") && table.contains("budget all:"),
+        "{table}"
+    );
 }
 
 #[test]

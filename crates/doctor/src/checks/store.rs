@@ -11,8 +11,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use gateway_core::{JobStatus, env};
-use gateway_store::query::ReadStore;
 use gateway_store::Store;
+use gateway_store::query::ReadStore;
 
 use crate::options::DoctorOptions;
 use crate::report::{BudgetCheck, Status, StoreCheck};

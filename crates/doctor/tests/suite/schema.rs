@@ -49,10 +49,7 @@ async fn reports_from_many_worlds_match_the_schema() {
     hanging.options.probe_timeout = std::time::Duration::from_millis(300);
     for world in [&empty, &full, &hanging] {
         let report = collect(&world.options).await;
-        assert_valid(
-            &validator,
-            &serde_json::to_value(&report).unwrap(),
-        );
+        assert_valid(&validator, &serde_json::to_value(&report).unwrap());
     }
 }
 

@@ -15,7 +15,13 @@ fn world() -> World {
 #[test]
 fn a_spent_budget_refuses_through_the_mcp_tool_and_the_cli() {
     let world = world();
-    let out = python_scenarios(&world, gateway_bin().to_str().unwrap(), "legacy", "budget", None);
+    let out = python_scenarios(
+        &world,
+        gateway_bin().to_str().unwrap(),
+        "legacy",
+        "budget",
+        None,
+    );
     let refused = &out["budget"]["refused"];
     assert_eq!(refused["isError"], true, "{refused}");
     let text = refused["text"].as_str().unwrap();
@@ -23,7 +29,10 @@ fn a_spent_budget_refuses_through_the_mcp_tool_and_the_cli() {
         text.contains("codex daily budget of $0.00") && !text.contains("retry"),
         "{text}"
     );
-    assert_eq!(out["budget"]["allowed"]["isError"], false, "other providers run");
+    assert_eq!(
+        out["budget"]["allowed"]["isError"], false,
+        "other providers run"
+    );
     let ran: Vec<String> = world
         .clis
         .invocations()
@@ -31,16 +40,24 @@ fn a_spent_budget_refuses_through_the_mcp_tool_and_the_cli() {
         .filter(|i| i.kind == "run")
         .map(|i| i.name)
         .collect();
-    assert!(!ran.contains(&"codex".to_owned()), "codex must not run: {ran:?}");
+    assert!(
+        !ran.contains(&"codex".to_owned()),
+        "codex must not run: {ran:?}"
+    );
 
     let output = world
         .gateway()
-        .args(["validate", "is the plan sound?", "--models", "codex", "--json"])
+        .args([
+            "validate",
+            "is the plan sound?",
+            "--models",
+            "codex",
+            "--json",
+        ])
         .output()
         .unwrap();
-    let envelope: Value = serde_json::from_slice(&output.stdout).unwrap_or_else(|error| {
-        panic!("{error}: {}", String::from_utf8_lossy(&output.stdout))
-    });
+    let envelope: Value = serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|error| panic!("{error}: {}", String::from_utf8_lossy(&output.stdout)));
     assert_eq!(output.status.code(), Some(1), "{envelope:#}");
     assert!(
         envelope.to_string().contains("codex daily budget"),
