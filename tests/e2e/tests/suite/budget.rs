@@ -59,6 +59,7 @@ fn a_spent_budget_refuses_through_the_mcp_tool_and_the_cli() {
     let envelope: Value = serde_json::from_slice(&output.stdout)
         .unwrap_or_else(|error| panic!("{error}: {}", String::from_utf8_lossy(&output.stdout)));
     assert_eq!(output.status.code(), Some(1), "{envelope:#}");
+    gateway_e2e::assert_envelope_valid(&world, &envelope);
     assert!(
         envelope.to_string().contains("codex daily budget"),
         "{envelope:#}"
