@@ -1,6 +1,7 @@
 //! The `llm-cli-gateway` binary: parses the command line, sets up tracing on stderr, and hands
 //! each subcommand to its module in `commands/`. Exit codes: 0 ok, 1 failure or attention
-//! needed, 2 usage error (clap), 3 store not found.
+//! needed, 2 usage error (clap), 3 store not found. Under `--json` every failure, a usage
+//! error included, is an error envelope on stdout.
 
 mod commands;
 mod logging;
@@ -48,7 +49,10 @@ fn main() -> ExitCode {
     if let Some(code) = gateway_jobs::supervisor::run_if_requested() {
         std::process::exit(code);
     }
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => return commands::envelope::usage_error(&error),
+    };
     logging::init();
     let command = cli
         .command
@@ -66,12 +70,20 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(code) => code,
-        Err(error) => {
-            #[expect(clippy::print_stderr, reason = "last-resort error report for people")]
-            {
-                eprintln!("error: {error:#}");
-            }
-            ExitCode::FAILURE
-        }
+        // The reader went away (`… | head`): what it wanted it has; nothing to report.
+        Err(error) if is_broken_pipe(&error) => ExitCode::SUCCESS,
+        Err(error) => commands::envelope::internal_error(&error),
     }
+}
+
+fn is_broken_pipe(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            || cause
+                .downcast_ref::<serde_json::Error>()
+                .and_then(serde_json::Error::io_error_kind)
+                == Some(std::io::ErrorKind::BrokenPipe)
+    })
 }

@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use gateway_store::costs::{Budget, ModelPrice};
 use gateway_store::{
     ApprovalRecord, NewApproval, NewSession, NewToolCall, SessionRecord, Store, ToolCallRecord,
 };
@@ -24,6 +25,31 @@ impl Records {
     /// Records one MCP tool call (summaries are redacted and should be capped by the caller).
     pub async fn record_tool_call(&self, call: NewToolCall) -> Result<i64, JobsError> {
         blocking(&self.store, move |store| store.record_tool_call(&call)).await
+    }
+
+    /// Replaces the price table and daily budgets every process sharing the store applies.
+    pub async fn set_cost_policy(
+        &self,
+        prices: Vec<ModelPrice>,
+        budgets: Vec<Budget>,
+    ) -> Result<(), JobsError> {
+        blocking(&self.store, move |store| {
+            store.set_cost_policy(&prices, &budgets)
+        })
+        .await
+    }
+
+    /// Stores how many tool-call records `instance`'s recorder has dropped so far.
+    pub async fn set_recorder_dropped(
+        &self,
+        instance: &str,
+        dropped: u64,
+    ) -> Result<(), JobsError> {
+        let instance = instance.to_owned();
+        blocking(&self.store, move |store| {
+            store.set_recorder_dropped(&instance, dropped)
+        })
+        .await
     }
 
     /// The newest tool calls, newest first.

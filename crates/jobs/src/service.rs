@@ -281,9 +281,9 @@ impl JobService {
             let outcome = store.submit_job(&for_store, policy)?;
             let outlook = match outcome {
                 SubmitOutcome::Created => Some(store.outlook(&for_store.id, limits)?),
-                SubmitOutcome::Deduplicated { .. } | SubmitOutcome::IdempotencyConflict { .. } => {
-                    None
-                }
+                SubmitOutcome::Deduplicated { .. }
+                | SubmitOutcome::IdempotencyConflict { .. }
+                | SubmitOutcome::OverBudget(_) => None,
             };
             Ok((outcome, outlook))
         })
@@ -310,6 +310,7 @@ impl JobService {
                     job_id,
                 })
             }
+            SubmitOutcome::OverBudget(status) => Err(SubmitError::OverBudget(status)),
             SubmitOutcome::Created => {
                 let (runs_now, load) = outlook.ok_or_else(|| {
                     SubmitError::Store("the new job's load was not read".to_owned())

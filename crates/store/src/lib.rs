@@ -11,8 +11,10 @@
 //! Not here: spawning, timers, anything async (see `gateway-jobs`).
 
 mod admission;
+pub mod costs;
 mod db;
 mod jobs;
+pub mod logs;
 mod migrations;
 mod model;
 mod output;

@@ -50,6 +50,26 @@ fn request_from_row(row: &Row<'_>) -> rusqlite::Result<RequestRecord> {
     })
 }
 
+/// The columns [`tool_call_from_row`] reads.
+pub(crate) const TOOL_CALL_COLUMNS: &str = r"id, created_at, tool, client_name, client_version,
+    args_summary, duration_ms, is_error, result_summary, job_id, validation_id";
+
+pub(crate) fn tool_call_from_row(row: &Row<'_>) -> rusqlite::Result<ToolCallRecord> {
+    Ok(ToolCallRecord {
+        id: row.get(0)?,
+        created_at_ms: row.get(1)?,
+        tool: row.get(2)?,
+        client_name: row.get(3)?,
+        client_version: row.get(4)?,
+        args_summary: row.get(5)?,
+        duration_ms: row.get(6)?,
+        is_error: row.get(7)?,
+        result_summary: row.get(8)?,
+        job_id: row.get(9)?,
+        validation_id: row.get(10)?,
+    })
+}
+
 const SESSION_COLUMNS: &str =
     "id, provider, native_session_id, name, active, created_at, updated_at";
 
@@ -98,8 +118,8 @@ impl Store {
         let conn = self.conn();
         conn.run(
             r"INSERT INTO tool_calls (created_at, tool, client_name, client_version, args_summary,
-                duration_ms, is_error, result_summary)
-              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                duration_ms, is_error, result_summary, job_id, validation_id)
+              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
             params![
                 now_ms(),
                 call.tool,
@@ -108,33 +128,37 @@ impl Store {
                 self.scrub(&call.args_summary),
                 call.duration_ms,
                 call.is_error,
-                self.scrub_opt(call.result_summary.as_deref())
+                self.scrub_opt(call.result_summary.as_deref()),
+                call.job_id,
+                call.validation_id
             ],
         )?;
         Ok(conn.last_insert_rowid())
     }
 
+    /// Records how many tool-call records `instance`'s recorder has dropped so far (its queue
+    /// was full), for `logs stats`.
+    pub fn set_recorder_dropped(&self, instance: &str, dropped: u64) -> Result<(), StoreError> {
+        self.conn().run(
+            r"INSERT INTO recorder_drops (instance, dropped, updated_at) VALUES (?1, ?2, ?3)
+              ON CONFLICT(instance) DO UPDATE SET dropped = excluded.dropped,
+                updated_at = excluded.updated_at",
+            params![
+                instance,
+                i64::try_from(dropped).unwrap_or(i64::MAX),
+                now_ms()
+            ],
+        )?;
+        Ok(())
+    }
+
     /// The newest tool calls, newest first.
     pub fn recent_tool_calls(&self, limit: u32) -> Result<Vec<ToolCallRecord>, StoreError> {
         let conn = self.conn();
-        let mut statement = conn.prepare(
-            r"SELECT id, created_at, tool, client_name, client_version, args_summary, duration_ms,
-                is_error, result_summary
-              FROM tool_calls ORDER BY id DESC LIMIT ?1",
-        )?;
-        let rows = statement.query_map([limit], |row| {
-            Ok(ToolCallRecord {
-                id: row.get(0)?,
-                created_at_ms: row.get(1)?,
-                tool: row.get(2)?,
-                client_name: row.get(3)?,
-                client_version: row.get(4)?,
-                args_summary: row.get(5)?,
-                duration_ms: row.get(6)?,
-                is_error: row.get(7)?,
-                result_summary: row.get(8)?,
-            })
-        })?;
+        let mut statement = conn.prepare(&format!(
+            "SELECT {TOOL_CALL_COLUMNS} FROM tool_calls ORDER BY id DESC LIMIT ?1"
+        ))?;
+        let rows = statement.query_map([limit], tool_call_from_row)?;
         Ok(rows.collect::<Result<Vec<_>, _>>()?)
     }
 
@@ -438,6 +462,10 @@ impl Store {
     pub fn prune(&self, cutoff_ms: i64) -> Result<PruneCounts, StoreError> {
         let mut conn = self.conn();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.run(
+            "DELETE FROM recorder_drops WHERE updated_at < ?1",
+            [cutoff_ms],
+        )?;
         let counts = PruneCounts {
             requests: tx.run("DELETE FROM requests WHERE created_at < ?1", [cutoff_ms])?,
             jobs: tx.run(

@@ -171,7 +171,15 @@ async def review(c):
     }
 
 
+async def budget(c):
+    """A provider whose daily budget is spent: the request is refused before anything runs."""
+    refused = view(await c.call_tool("codex_request", {"prompt": "over budget"}))
+    allowed = view(await c.call_tool("claude_request", {"prompt": "within budget"}))
+    return {"refused": refused, "allowed": allowed}
+
+
 SCENARIOS = {
+    "budget": budget,
     "validate_mixed": validate_mixed,
     "review": review,
     "records": records,

@@ -393,3 +393,24 @@ pub fn python_scenarios(
     serde_json::from_str(last)
         .unwrap_or_else(|error| panic!("bad client output ({error}):\n{stdout}\nstderr:\n{stderr}"))
 }
+
+/// Asserts `envelope` validates against the schema `schema show <kind>` prints, the kind read
+/// from its own `schema` field.
+pub fn assert_envelope_valid(world: &World, envelope: &serde_json::Value) {
+    let name = envelope["schema"]
+        .as_str()
+        .expect("an envelope has a schema");
+    let kind = name.strip_prefix("llm-cli-gateway.v1.").expect("a v1 kind");
+    let output = world
+        .gateway()
+        .args(["schema", "show", kind])
+        .output()
+        .expect("run schema show");
+    let schema: serde_json::Value = serde_json::from_slice(&output.stdout).expect("a schema");
+    let validator = jsonschema::validator_for(&schema).expect("a valid schema");
+    let errors: Vec<String> = validator
+        .iter_errors(envelope)
+        .map(|error| format!("{error} at {}", error.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{kind}: {errors:#?}\n{envelope:#}");
+}

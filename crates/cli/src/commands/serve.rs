@@ -43,6 +43,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let jobs = JobService::start(JobService::config_from_env())
         .await
         .context("cannot start the job service")?;
+    super::cost::apply(&jobs).await?;
     let server = Server::new(jobs.clone(), Settings::from_env());
     let served = match http {
         None => serve_stdio(server).await,

@@ -245,6 +245,8 @@ fn tool_call() -> NewToolCall {
         duration_ms: 12,
         is_error: false,
         result_summary: Some("ok".to_owned()),
+        job_id: Some("job-1".to_owned()),
+        validation_id: None,
     }
 }
 

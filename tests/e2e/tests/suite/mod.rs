@@ -1,3 +1,4 @@
+mod budget;
 mod claude_code_client;
 mod conformance;
 mod gemini_backend;
