@@ -9,14 +9,13 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Default, PartialEq, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CommonParams {
-    /// The prompt.
     #[schemars(length(min = 1))]
     pub prompt: String,
-    /// Model or alias (see list_models); omit for the CLI's default.
+    /// Model or alias (list_models); default: the CLI's.
     pub model: Option<String>,
-    /// Session to continue: the CLI's id or a gw-… id.
+    /// Session to continue (CLI id or gw-…).
     pub session_id: Option<String>,
-    /// Continue the most recent session in workingDir.
+    /// Continue the latest session in workingDir.
     #[serde(default)]
     pub resume_latest: bool,
     /// Start a new session named sessionId.
@@ -24,25 +23,23 @@ pub struct CommonParams {
     pub create_new_session: bool,
     /// Directory to run in (default: a fresh temp dir).
     pub working_dir: Option<String>,
-    /// Kill after this many ms without output.
+    /// Kill after this many ms silent.
     #[schemars(range(min = 1000, max = 3_600_000))]
     pub idle_timeout_ms: Option<u64>,
-    /// Wall-clock limit in ms.
     #[schemars(range(min = 1000))]
     pub timeout_ms: Option<u64>,
-    /// Your request id (see llm_request_result).
+    /// Your id, for llm_request_result.
     pub correlation_id: Option<String>,
-    /// Same key + same arguments returns the same job.
+    /// Same key and arguments: same job.
     pub idempotency_key: Option<String>,
-    /// Bypass dedup of identical recent requests.
     #[serde(default)]
     pub force_refresh: bool,
-    /// Return the command; run nothing.
+    /// Show the command; run nothing.
     #[serde(default)]
     pub dry_run: bool,
-    /// mcp_managed: the gateway risk-checks first.
+    /// mcp_managed: gateway risk-checks first.
     pub approval_strategy: Option<ApprovalStrategy>,
-    /// Threshold for mcp_managed (default balanced).
+    /// mcp_managed threshold (default balanced).
     pub approval_policy: Option<ApprovalPolicy>,
 }
 

@@ -81,36 +81,36 @@ fn pair(provider: ProviderId) -> Pair {
             provider,
             sync_name: "claude_request",
             async_name: "claude_request_async",
-            sync_description: "Ask Claude Code (claude -p) and wait for the answer (defers to a job after the sync deadline).",
-            async_description: "Start Claude Code (claude -p) as a background job; returns its jobId.",
+            sync_description: "Ask Claude Code (claude -p) and wait for the answer (after the sync deadline: a job to poll).",
+            async_description: "claude_request in the background (same parameters); returns the jobId at once.",
         },
         ProviderId::Codex => Pair {
             provider,
             sync_name: "codex_request",
             async_name: "codex_request_async",
-            sync_description: "Ask Codex CLI (codex exec) and wait for the answer (defers to a job after the sync deadline).",
-            async_description: "Start Codex CLI (codex exec) as a background job; returns its jobId.",
+            sync_description: "Ask Codex CLI (codex exec) and wait for the answer (after the sync deadline: a job to poll).",
+            async_description: "codex_request in the background (same parameters); returns the jobId at once.",
         },
         ProviderId::Gemini => Pair {
             provider,
             sync_name: "gemini_request",
             async_name: "gemini_request_async",
-            sync_description: "Ask Gemini CLI (or agy) and wait for the answer (defers to a job after the sync deadline).",
-            async_description: "Start Gemini CLI (or agy) as a background job; returns its jobId.",
+            sync_description: "Ask Gemini CLI (or agy) and wait for the answer (after the sync deadline: a job to poll).",
+            async_description: "gemini_request in the background (same parameters); returns the jobId at once.",
         },
         ProviderId::Grok => Pair {
             provider,
             sync_name: "grok_request",
             async_name: "grok_request_async",
-            sync_description: "Ask Grok Build (grok) and wait for the answer (defers to a job after the sync deadline).",
-            async_description: "Start Grok Build (grok) as a background job; returns its jobId.",
+            sync_description: "Ask Grok Build (grok) and wait for the answer (after the sync deadline: a job to poll).",
+            async_description: "grok_request in the background (same parameters); returns the jobId at once.",
         },
         ProviderId::Mistral => Pair {
             provider,
             sync_name: "mistral_request",
             async_name: "mistral_request_async",
-            sync_description: "Ask Mistral Vibe (vibe) and wait for the answer (defers to a job after the sync deadline).",
-            async_description: "Start Mistral Vibe (vibe) as a background job; returns its jobId.",
+            sync_description: "Ask Mistral Vibe (vibe) and wait for the answer (after the sync deadline: a job to poll).",
+            async_description: "mistral_request in the background (same parameters); returns the jobId at once.",
         },
     }
 }
@@ -141,13 +141,19 @@ where
         (Mode::Sync, pair.sync_name, pair.sync_description),
         (Mode::Async, pair.async_name, pair.async_description),
     ] {
-        let spec = match mode {
-            Mode::Sync => ToolSpec::new(name, description).output::<RequestResult>(),
-            Mode::Async => ToolSpec::new(name, description).output::<AsyncStart>(),
+        let (spec, input) = match mode {
+            Mode::Sync => (
+                ToolSpec::new(name, description).output::<RequestResult>(),
+                input.clone(),
+            ),
+            Mode::Async => (
+                ToolSpec::new(name, description).output::<AsyncStart>(),
+                schema::twin_input_schema(),
+            ),
         };
         router.add_route(route_with(
             spec,
-            input.clone(),
+            input,
             parser.clone(),
             move |server, call, context| run(server, provider, mode, name, call, context),
         ));

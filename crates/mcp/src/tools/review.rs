@@ -27,7 +27,7 @@ pub fn router() -> ToolRouter<Server> {
     ToolRouter::new().with_route(route(
         ToolSpec::new(
             "review_changes",
-            "Several models review a git diff of workingDir (required; working tree, staged, range or base) read-only; review-report.v1: findings merged with corroboration counts, failed seats, verdicts.",
+            "Several models review a git diff of workingDir (working tree, staged, range or base), read-only; review-report.v1: merged findings, failed seats, verdicts.",
         ),
         review_changes,
     ))
@@ -49,7 +49,7 @@ pub struct ReviewParams {
     pub models: Option<Vec<ProviderId>>,
     /// What to look for.
     pub focus: Option<String>,
-    /// Diff size limit (1000–2000000, default 400000).
+    /// Default 400000 (1000–2000000).
     pub max_diff_bytes: Option<u64>,
     /// The repository (required); seats run there read-only. `readOnly` cannot be turned off.
     #[serde(flatten)]

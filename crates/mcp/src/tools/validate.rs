@@ -58,14 +58,13 @@ pub fn router() -> ToolRouter<Server> {
 #[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SeatParams {
-    /// Read-only/plan mode (default true).
+    // Field docs would become descriptions repeated in eight tools: these names are described
+    // once, in the server's instructions (default true, …).
     pub read_only: Option<bool>,
-    /// Directory seats may read.
     pub working_dir: Option<String>,
-    /// Skip dedup.
     #[serde(default)]
     pub force_refresh: bool,
-    /// Max ms to wait for answers (0–600000; default sync deadline).
+    #[schemars(range(max = 600_000))]
     pub wait_ms: Option<u64>,
 }
 
@@ -168,7 +167,7 @@ pub struct JobResultParams {
     pub job_id: String,
     /// Only this provider's seat.
     pub provider: Option<ProviderId>,
-    /// Chars per answer (1000–2000000, default 200000).
+    /// Per answer; default 200000 (1000–2000000).
     pub max_chars: Option<u64>,
 }
 
