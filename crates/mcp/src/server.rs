@@ -41,6 +41,9 @@ pub struct Settings {
     pub gemini_backend: Option<String>,
     /// `LLM_GATEWAY_TOOLSETS`: the tool families served (`None`: all).
     pub toolsets: Option<Vec<String>>,
+    /// Over stdio, the directory the client started the gateway in: where a request runs when
+    /// it names no `workingDir` and the client shares no roots (`None` over HTTP).
+    pub stdio_working_dir: Option<PathBuf>,
 }
 
 /// Default sync deadline: below the 60 s tool time-out most clients use.
@@ -58,6 +61,7 @@ impl Default for Settings {
             approval_allow_bypass: false,
             gemini_backend: None,
             toolsets: None,
+            stdio_working_dir: None,
         }
     }
 }
@@ -147,7 +151,9 @@ struct Inner {
 const INSTRUCTIONS: &str = "Runs AI coding CLIs (claude, codex, gemini, grok, mistral) as durable jobs. \
 <provider>_request waits up to the sync deadline, then returns status \"deferred\" with a jobId: poll \
 llm_job_status, collect llm_job_result, cancel llm_job_cancel. <provider>_request_async takes the same \
-parameters and returns the jobId at once. dryRun:true shows the exact command. Identical recent requests are deduplicated (deduped:true; forceRefresh:true skips). \
+parameters and returns the jobId at once. Jobs run in workingDir, else the client's first root, else the \
+gateway's own directory (stdio); isolated:true runs in a fresh temp dir. dryRun:true shows the exact command \
+and directory. Identical recent requests are deduplicated (deduped:true; forceRefresh:true skips). \
 Validation tools (validate_with_models, …) run read-only seats (readOnly:false lifts it) and wait up to \
 waitMs. Skills: resources skills://<name>.";
 

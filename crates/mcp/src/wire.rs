@@ -21,8 +21,11 @@ pub struct CommonParams {
     /// Start a new session named sessionId.
     #[serde(default)]
     pub create_new_session: bool,
-    /// Directory to run in (default: a fresh temp dir).
+    /// Directory to run in; default: the client's root, else the gateway's cwd (stdio).
     pub working_dir: Option<String>,
+    /// Fresh private temp dir, not the project.
+    #[serde(default)]
+    pub isolated: bool,
     /// Kill after this many ms silent.
     #[schemars(range(min = 1000, max = 3_600_000))]
     pub idle_timeout_ms: Option<u64>,
@@ -34,7 +37,7 @@ pub struct CommonParams {
     pub idempotency_key: Option<String>,
     #[serde(default)]
     pub force_refresh: bool,
-    /// Show the command; run nothing.
+    /// Show the command and directory; run nothing.
     #[serde(default)]
     pub dry_run: bool,
     /// mcp_managed: gateway risk-checks first.

@@ -43,7 +43,12 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let jobs = JobService::start(JobService::config_from_env())
         .await
         .context("cannot start the job service")?;
-    let server = Server::new(jobs.clone(), Settings::from_env());
+    let mut settings = Settings::from_env();
+    if http.is_none() {
+        // Clients start a stdio server in the project: its directory is the default workingDir.
+        settings.stdio_working_dir = std::env::current_dir().ok();
+    }
+    let server = Server::new(jobs.clone(), settings);
     let served = match http {
         None => serve_stdio(server).await,
         Some(options) => serve_http(server, options).await,

@@ -21,7 +21,6 @@ use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 use tokio::sync::broadcast;
 
-use crate::approval;
 use crate::error::{ToolError, ToolResult};
 use crate::progress::Forwarder;
 use crate::schema;
@@ -31,6 +30,7 @@ use crate::wire::{
     ApprovalStrategy, AsyncStart, CommonParams, DedupedFrom, DryRunCommand, RequestResult,
     RequestStatus,
 };
+use crate::{approval, workdir};
 
 /// Longest wall-clock limit accepted (a day); longer runs should be split.
 const MAX_TIMEOUT_MS: u64 = 24 * 3_600_000;
@@ -210,6 +210,13 @@ async fn run(
     }
     check_range("idleTimeoutMs", common.idle_timeout_ms, 1_000, 3_600_000)?;
     check_range("timeoutMs", common.timeout_ms, 1_000, MAX_TIMEOUT_MS)?;
+    let working_dir = workdir::resolve(
+        &server,
+        common.working_dir.clone(),
+        common.isolated,
+        &context,
+    )
+    .await?;
     let session = resolve_session(&server, provider, &common).await?;
     let mut warnings = Vec::new();
     let model = resolve_model(&server, provider, common.model.as_deref(), &mut warnings)?;
@@ -217,7 +224,7 @@ async fn run(
         prompt: common.prompt.clone(),
         model: model.clone(),
         session: session.mode.clone(),
-        working_dir: common.working_dir.clone(),
+        working_dir,
         options,
     };
     let spec = gateway_provider::build(&request)?;

@@ -20,7 +20,7 @@ use serde::Deserialize;
 
 use crate::error::{ToolError, ToolResult};
 use crate::server::Server;
-use crate::tools::validate::{SeatParams, follow, tool_error, validator, wait_of};
+use crate::tools::validate::{SeatParams, follow, seat_dir, tool_error, validator, wait_of};
 use crate::tools::{ToolSpec, route, structured};
 
 pub fn router() -> ToolRouter<Server> {
@@ -68,10 +68,10 @@ async fn review_changes(
             "review seats are always read-only",
         ));
     }
-    let Some(working_dir) = params.seats.working_dir.clone() else {
+    let Some(working_dir) = seat_dir(&server, &params.seats, &context).await? else {
         return Err(ToolError::param(
-            "workingDir",
-            "is required: the git repository to review",
+            "isolated",
+            "a review needs the git repository to review: drop `isolated`",
         ));
     };
     let target = DiffTarget::from_params(params.staged, params.range, params.base)

@@ -3,6 +3,7 @@ mod conformance;
 mod gemini_backend;
 mod http_security;
 mod inspector;
+mod protocol_versions;
 mod python_sdk;
 mod real_clis;
 mod records;

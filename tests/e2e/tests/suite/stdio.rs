@@ -68,11 +68,24 @@ fn stdout_is_json_rpc_only_and_eof_shuts_down() {
     );
 }
 
+/// Every revision is answered with itself when it has an `initialize` handshake; 2026-07-28
+/// (which has none) and unknown revisions get the newest that does.
 #[test]
-fn every_known_protocol_version_is_accepted() {
-    for version in ["2024-11-05", "2025-03-26", "2025-06-18", "2025-11-25"] {
-        let (lines, _, _) = exchange(&World::new(), &[initialize(version)]);
-        assert_eq!(lines[0]["result"]["protocolVersion"], version);
+fn every_declared_protocol_version_negotiates() {
+    let cases = [
+        ("2024-11-05", "2024-11-05"),
+        ("2025-03-26", "2025-03-26"),
+        ("2025-06-18", "2025-06-18"),
+        ("2025-11-25", "2025-11-25"),
+        ("2026-07-28", "2025-11-25"),
+        ("2099-01-01", "2025-11-25"),
+    ];
+    for (declared, answered) in cases {
+        let (lines, _, _) = exchange(&World::new(), &[initialize(declared)]);
+        assert_eq!(
+            lines[0]["result"]["protocolVersion"], answered,
+            "{declared}"
+        );
     }
 }
 
