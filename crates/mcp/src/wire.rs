@@ -117,24 +117,45 @@ impl From<gateway_core::JobStatus> for RequestStatus {
 }
 
 /// The structured result of every request tool (spec §3.1). Fields unknown at the time of the
-/// answer are omitted.
+/// answer are omitted. Field order is the wire order, on purpose: Claude Code and Codex show the
+/// model this object as JSON text, so the answer comes first, then what a follow-up needs
+/// (status, job and session ids), and the counters last.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct RequestResult {
-    pub provider: String,
-    pub status: RequestStatus,
     /// The answer text (capped; the full text is at jobs://<jobId>).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub response: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub model: Option<String>,
+    pub status: RequestStatus,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub job_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub correlation_id: Option<String>,
     /// The CLI's native session id (pass as sessionId to continue).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub session_id: Option<String>,
+    pub provider: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+    /// The CLI's error message when the run failed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// True when `response` was cut; read the rest with llm_job_result or jobs://<jobId>.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub response_truncated: Option<bool>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
+    /// Deferred: the tool to poll with.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub poll_with: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub collect_with: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cancel_with: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub correlation_id: Option<String>,
+    /// True when an identical recent request's job answered this one.
+    pub deduped: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deduped_from: Option<DedupedFrom>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub exit_code: Option<i32>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -149,52 +170,34 @@ pub struct RequestResult {
     pub cache_creation_tokens: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cost_usd: Option<f64>,
-    /// True when an identical recent request's job answered this one.
-    pub deduped: bool,
+}
+
+/// What an `_async` request tool returns: the keys known at start (a dry run: the command), in
+/// the same order as [`RequestResult`]'s.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AsyncStart {
+    pub status: RequestStatus,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub deduped_from: Option<DedupedFrom>,
-    /// True when `response` was cut; read the rest with llm_job_result or jobs://<jobId>.
+    pub job_id: Option<String>,
+    pub provider: String,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub response_truncated: Option<bool>,
-    /// The CLI's error message when the run failed.
+    pub model: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
+    pub command: Option<DryRunCommand>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
-    /// Deferred: the tool to poll with.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub poll_with: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub collect_with: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cancel_with: Option<String>,
-}
-
-/// What an `_async` request tool returns: the keys known at start (a dry run: the command).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, JsonSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct AsyncStart {
-    pub provider: String,
-    pub status: RequestStatus,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub job_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub correlation_id: Option<String>,
     pub deduped: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub deduped_from: Option<DedupedFrom>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub poll_with: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub collect_with: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub cancel_with: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub model: Option<String>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub warnings: Vec<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub command: Option<DryRunCommand>,
 }
 
 /// Which earlier job answered a deduplicated request.

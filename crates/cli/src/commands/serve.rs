@@ -70,7 +70,7 @@ fn parse_addr(text: &str) -> anyhow::Result<Option<SocketAddr>> {
 
 /// Printed on stderr when `serve` is started by hand (stdin is a terminal), where the silence
 /// of a stdio server waiting for its client would otherwise look like a hang.
-const TERMINAL_HINT: &str = "llm-cli-gateway: speaking MCP on stdin/stdout for an MCP client (Ctrl-C quits); register it: `llm-cli-gateway print-client-config <client>`; check the setup: `llm-cli-gateway doctor`";
+const TERMINAL_HINT: &str = "llm-cli-gateway: speaking MCP on stdin/stdout for an MCP client (Ctrl-C quits); register it: `llm-cli-gateway register <client>` (or `print-client-config <client>`); check the setup: `llm-cli-gateway doctor`";
 
 async fn serve_stdio(server: Server) -> anyhow::Result<()> {
     if std::io::stdin().is_terminal() {

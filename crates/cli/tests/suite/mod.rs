@@ -1,6 +1,7 @@
 mod doctor;
 mod jobs;
 mod logs;
+mod register;
 mod schema;
 mod serve;
 mod usage;

@@ -30,8 +30,11 @@ use crate::error::{ToolError, ToolResult, into_response};
 use crate::schema;
 use crate::server::Server;
 
+/// Builds one family's routes.
+type Family = fn() -> ToolRouter<Server>;
+
 /// The tool families `LLM_GATEWAY_TOOLSETS` chooses from, each with its routers.
-pub const TOOLSETS: [(&str, &[fn() -> ToolRouter<Server>]); 5] = [
+pub const TOOLSETS: [(&str, &[Family]); 5] = [
     ("providers", &[providers::router]),
     ("jobs", &[jobs::router]),
     ("sessions", &[sessions::router]),
@@ -45,7 +48,7 @@ pub fn router(toolsets: Option<&[String]>) -> ToolRouter<Server> {
     for (name, routers) in TOOLSETS {
         if toolsets.is_none_or(|chosen| chosen.iter().any(|c| c == name)) {
             for family in routers {
-                router = router + family();
+                router += family();
             }
         }
     }

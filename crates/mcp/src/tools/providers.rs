@@ -562,7 +562,14 @@ async fn wait_sync(
         }
     };
     match finished {
-        Some(snapshot) => finished_result(server, provider, &submitted, &snapshot, warnings),
+        Some(snapshot) => {
+            let client_max = context
+                .meta
+                .get(MAX_RESULT_CHARS_META)
+                .and_then(Value::as_u64);
+            let cap = response_cap(server.settings().inline_max_chars, client_max);
+            finished_result(provider, &submitted, &snapshot, warnings, cap)
+        }
         None => deferred_result(provider, &submitted, warnings),
     }
 }
@@ -608,20 +615,42 @@ fn deferred_result(
     structured(text, &result)
 }
 
+/// `_meta` key by which Claude Code says how long a tool result it keeps whole.
+const MAX_RESULT_CHARS_META: &str = "anthropic/maxResultSizeChars";
+
+/// Room for a result's other fields beside the (twice inlined) response.
+const RESULT_OVERHEAD_CHARS: usize = 2_000;
+
+/// Longest response to inline: the server's cap, or less when the client sends
+/// `_meta["anthropic/maxResultSizeChars"]`: the answer appears twice (text block and
+/// structuredContent) beside the other fields, and a longer result would be cut by the client.
+fn response_cap(server_cap: usize, client_max: Option<u64>) -> usize {
+    client_max.map_or(server_cap, |max| {
+        let max = usize::try_from(max).unwrap_or(usize::MAX);
+        server_cap.min(max.saturating_sub(RESULT_OVERHEAD_CHARS) / 2)
+    })
+}
+
+/// The last line of a finished result's text block: what a client that shows only the text
+/// (Gemini CLI) needs to follow up or resume.
+fn footer(status: JobStatus, job_id: &str, session_id: Option<&str>) -> String {
+    let session = session_id.map_or(String::new(), |id| format!(" · sessionId {id}"));
+    format!("[{status} · jobId {job_id}{session}]")
+}
+
 fn finished_result(
-    server: &Server,
     provider: ProviderId,
     submitted: &Submitted,
     snapshot: &JobSnapshot,
     mut warnings: Vec<String>,
+    cap: usize,
 ) -> ToolResult {
     let outcome = snapshot.outcome.clone().unwrap_or_default();
-    let (response, truncated) = cap_chars(&outcome.text, server.settings().inline_max_chars);
+    let (response, truncated) = cap_chars(&outcome.text, cap);
     if truncated {
         warnings.push(format!(
-            "response cut at {} characters; full output: jobs://{}",
-            server.settings().inline_max_chars,
-            snapshot.job_id
+            "response cut at {cap} characters; the rest: llm_job_result {{\"jobId\": \"{}\"}} (paged by maxChars and stdoutOffsetChars) or the resource jobs://{}",
+            snapshot.job_id, snapshot.job_id
         ));
     }
     let error = snapshot.error.clone().or(outcome.error.clone());
@@ -647,6 +676,11 @@ fn finished_result(
         warnings,
         ..RequestResult::default()
     };
+    let footer = footer(
+        snapshot.status,
+        &snapshot.job_id,
+        result.session_id.as_deref(),
+    );
     let text = match (snapshot.status, error) {
         (JobStatus::Completed, _) => response,
         (status, Some(error)) => format!(
@@ -660,7 +694,7 @@ fn finished_result(
             exit_text(snapshot.exit_code)
         ),
     };
-    let mut call = structured(text.trim_end().to_owned(), &result)?;
+    let mut call = structured(format!("{}\n\n{footer}", text.trim_end()), &result)?;
     if truncated {
         call.content.push(job_link(&snapshot.job_id));
     }
@@ -703,6 +737,28 @@ pub fn cap_chars(text: &str, max: usize) -> (String, bool) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_client_result_size_caps_the_inlined_response() {
+        let cases = [
+            (100_000, None, 100_000),
+            (100_000, Some(1_000_000), 100_000),
+            (100_000, Some(25_000), 11_500),
+            (100_000, Some(1_000), 0),
+        ];
+        for (server, client, cap) in cases {
+            assert_eq!(response_cap(server, client), cap, "{client:?}");
+        }
+    }
+
+    #[test]
+    fn the_footer_names_status_job_and_session() {
+        assert_eq!(
+            footer(JobStatus::Completed, "j1", Some("s1")),
+            "[completed · jobId j1 · sessionId s1]"
+        );
+        assert_eq!(footer(JobStatus::Failed, "j2", None), "[failed · jobId j2]");
+    }
 
     #[test]
     fn cap_chars_counts_characters() {

@@ -1,4 +1,5 @@
 mod claude_code_client;
+mod client_hosts;
 mod conformance;
 mod gemini_backend;
 mod http_security;

@@ -4,9 +4,9 @@
 //! `workingDir` runs: the client's root (legacy handshake), else over stdio the gateway's own
 //! directory, else over HTTP an error asking for `workingDir`.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use gateway_e2e::{World, gateway_bin, python_scenarios};
+use gateway_e2e::{World, gateway_bin, project_dir, python_scenarios};
 use pretty_assertions::assert_eq;
 use serde_json::Value;
 
@@ -68,13 +68,6 @@ enum Dir<'a> {
     Default(&'a Path),
     /// Over HTTP without roots: only where `workingDir` says.
     Named(&'a Path),
-}
-
-/// A fresh project directory, canonical (the fake CLIs log their canonical cwd).
-fn project() -> (tempfile::TempDir, PathBuf) {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().canonicalize().unwrap();
-    (dir, path)
 }
 
 fn check_workdir(out: &Value, world: &World, dir: &Dir) {
@@ -141,7 +134,35 @@ fn check_all(out: &Value, protocol: &str, world: &World, dir: &Dir) {
     assert_eq!(sync["isError"], false);
     assert_eq!(sync["structured"]["status"], "completed", "{sync}");
     assert_eq!(sync["structured"]["response"], "hello from codex");
-    assert_eq!(sync["text"], "hello from codex");
+    // The answer first, then one line a text-only client (Gemini CLI) can follow up with.
+    let job_id = sync["structured"]["jobId"].as_str().unwrap();
+    let session_id = sync["structured"]["sessionId"].as_str().unwrap();
+    assert_eq!(
+        sync["text"],
+        format!("hello from codex\n\n[completed · jobId {job_id} · sessionId {session_id}]")
+    );
+    let keys: Vec<&String> = sync["structured"].as_object().unwrap().keys().collect();
+    // (`model` follows `provider` when the CLI names one; the fake codex does not.)
+    assert_eq!(
+        keys[..5],
+        ["response", "status", "jobId", "sessionId", "provider"],
+        "the answer first: {keys:?}"
+    );
+    assert!(
+        keys.ends_with(&[
+            &"cacheReadTokens".to_owned(),
+            &"cacheCreationTokens".to_owned()
+        ]),
+        "counters last: {keys:?}"
+    );
+    assert!(
+        sync["structured"]
+            .as_object()
+            .unwrap()
+            .values()
+            .all(|v| !v.is_null()),
+        "no null fields: {sync}"
+    );
     assert_eq!(sync["structured"]["provider"], "codex");
     assert_eq!(sync["structured"]["exitCode"], 0);
 
@@ -233,7 +254,7 @@ fn assert_no_live_fake(world: &World, name: &str) {
 
 #[test]
 fn stdio_legacy_handshake() {
-    let (_keep, root) = project();
+    let (_keep, root) = project_dir();
     let world = world().with("E2E_ROOT", root.to_str().unwrap());
     let out = python_scenarios(&world, gateway_bin().to_str().unwrap(), "legacy", ALL, None);
     check_all(&out, "2025-11-25", &world, &Dir::Default(&root));
@@ -250,7 +271,7 @@ fn stdio_2026_07_28() {
 
 #[test]
 fn http_legacy_handshake() {
-    let (_keep, root) = project();
+    let (_keep, root) = project_dir();
     let world = world()
         .with("LLM_GATEWAY_AUTH_TOKEN", TOKEN)
         .with("E2E_ROOT", root.to_str().unwrap());
@@ -261,7 +282,7 @@ fn http_legacy_handshake() {
 
 #[test]
 fn http_2026_07_28() {
-    let (_keep, dir) = project();
+    let (_keep, dir) = project_dir();
     let world = world()
         .with("LLM_GATEWAY_AUTH_TOKEN", TOKEN)
         .with("E2E_WORKDIR", dir.to_str().unwrap());
