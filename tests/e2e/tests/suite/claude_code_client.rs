@@ -214,7 +214,7 @@ fn a_job_started_by_one_claude_code_session_is_collected_by_the_next_after_the_f
     register_gateway(&world);
 
     // First client: load codex_request_async, start the review, answer, exit.
-    mock.script_anthropic(vec![
+    mock.script_conversation(vec![
         MockTurn::tool_use(
             "ToolSearch",
             json!({"query": format!("select:{}", tool("codex_request_async"))}),
@@ -236,7 +236,7 @@ fn a_job_started_by_one_claude_code_session_is_collected_by_the_next_after_the_f
     // Second client, new gateway process: wait for the job, collect it. Each long poll ends at
     // a status change (queued → running → completed), never at progress: no event has that seq.
     let wait = json!({"jobId": job_id, "waitMs": 30_000, "afterProgressSeq": 1_000_000_000});
-    mock.script_anthropic(vec![
+    mock.script_conversation(vec![
         MockTurn::tool_use(
             "ToolSearch",
             json!({"query": format!("select:{},{}", tool("llm_job_status"), tool("llm_job_result"))}),

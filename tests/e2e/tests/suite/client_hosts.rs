@@ -21,7 +21,7 @@ fn claude_code_gets_the_answer_first_with_the_job_id_and_jobs_run_in_its_project
     let world = claude_world(&mock);
     register_gateway_with(&world, &[format!("FAKE_AGENT_RESPONSE_CODEX={ANSWER}")]);
     let (_keep, project) = project_dir();
-    mock.script_anthropic(vec![
+    mock.script_conversation(vec![
         MockTurn::tool_use(
             "ToolSearch",
             json!({"query": format!("select:{},{}", tool("codex_request"), tool("validate_with_models"))}),
@@ -106,4 +106,134 @@ fn the_http_registration_connects_and_keeps_the_token_out_of_claude_json() {
         "the token was written into ~/.claude.json"
     );
     assert!(config.contains("${LLM_GATEWAY_AUTH_TOKEN}"), "{config}");
+}
+
+/// Gemini CLI names the gateway's tools `mcp_<server>_<tool>`.
+fn gemini_tool(name: &str) -> String {
+    format!("mcp_llm-cli-gateway_{name}")
+}
+
+/// Gemini CLI shows the model only the text block: it must carry the answer first and the
+/// job id. Gemini runs in a trusted project folder (else it disables MCP servers).
+#[test]
+fn gemini_cli_gets_the_answer_first_with_the_job_id_and_jobs_run_in_its_project() {
+    let mock = MockVendorApi::start();
+    let bin = super::claude_code_client::tools_bin();
+    let world = gateway_e2e::World::new()
+        .with(
+            "PATH",
+            &format!("{}:/usr/local/bin:/usr/bin:/bin", bin.display()),
+        )
+        .with("GOOGLE_GEMINI_BASE_URL", &mock.base_url())
+        .with("GEMINI_API_KEY", "e2e-gemini-host-key")
+        .with("NO_COLOR", "1");
+    let (_keep, project) = project_dir();
+    let home = world.home.path();
+    let settings = json!({
+        "security": {"auth": {"selectedType": "gemini-api-key"}},
+        "mcpServers": {"llm-cli-gateway": {
+            "command": gateway_bin(), "args": ["serve"],
+            "env": {
+                "PATH": world.clis.path().to_string_lossy(),
+                "LLM_GATEWAY_HOME": world.home.gateway_home(),
+                "FAKE_AGENT_LOG": world.clis.log,
+                "FAKE_AGENT_RESPONSE_CODEX": ANSWER,
+            },
+        }},
+    });
+    std::fs::create_dir_all(home.join(".gemini")).unwrap();
+    std::fs::write(home.join(".gemini/settings.json"), settings.to_string()).unwrap();
+    let trusted = json!({project.to_str().unwrap(): "TRUST_FOLDER"});
+    std::fs::write(
+        home.join(".gemini/trustedFolders.json"),
+        trusted.to_string(),
+    )
+    .unwrap();
+    mock.script_conversation(vec![
+        MockTurn::tool_use(
+            gemini_tool("codex_request"),
+            json!({"prompt": "review my change"}),
+        ),
+        MockTurn::tool_use(
+            gemini_tool("validate_with_models"),
+            json!({"question": "Is retrying on 502 safe?", "models": ["codex", "gemini"]}),
+        ),
+        MockTurn::text("done"),
+    ]);
+    let mut gemini = std::process::Command::new(bin.join("gemini"));
+    gemini.env_clear();
+    world.apply(&mut gemini);
+    let output = gemini
+        .args([
+            "-p",
+            "review my change, then validate",
+            "-o",
+            "json",
+            "--approval-mode",
+            "yolo",
+        ])
+        .current_dir(&project)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let declared: Vec<String> = mock
+        .requests()
+        .iter()
+        .flat_map(|request| {
+            request.body["tools"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+        })
+        .flat_map(|tool| {
+            tool["functionDeclarations"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+        })
+        .filter_map(|function| Some(function["name"].as_str()?.to_owned()))
+        .filter(|name| name.contains("request"))
+        .collect();
+    let said = || {
+        format!(
+            "{}\n{}\ndeclared: {declared:?}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        )
+    };
+    assert!(output.status.success(), "gemini failed: {}", said());
+    assert!(
+        !declared.is_empty(),
+        "gemini did not offer the gateway's tools: {}",
+        said()
+    );
+
+    let results = mock.tool_results(&gemini_tool("codex_request"));
+    let [request] = results.as_slice() else {
+        panic!(
+            "one codex_request result expected, got {results:#?}\n{}",
+            said()
+        );
+    };
+    assert!(request.contains(ANSWER), "{request}");
+    assert!(
+        request.find(ANSWER) < request.find("jobId"),
+        "the answer first, then the job id: {request}"
+    );
+    let [validation] = mock
+        .tool_results(&gemini_tool("validate_with_models"))
+        .try_into()
+        .unwrap();
+    assert!(validation.contains("Validation "), "{validation}");
+
+    let runs: Vec<_> = world
+        .clis
+        .invocations()
+        .into_iter()
+        .filter(|run| run.kind == "run")
+        .collect();
+    assert_eq!(runs.len(), 3, "codex, then two seats: {runs:#?}");
+    for run in runs {
+        assert_eq!(run.cwd, project, "{} ran outside the project", run.name);
+    }
 }
