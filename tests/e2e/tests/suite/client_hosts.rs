@@ -4,9 +4,10 @@
 //! (Claude Code's roots, or the directory it started the gateway in). The `--http` registration
 //! command connects and leaves the bearer token out of `~/.claude.json`.
 
+use std::path::Path;
 use std::process::Stdio;
 
-use gateway_e2e::{gateway_bin, project_dir};
+use gateway_e2e::{World, gateway_bin, project_dir};
 use gateway_test_support::{MockTurn, MockVendorApi};
 use serde_json::json;
 
@@ -14,6 +15,20 @@ use super::claude_code_client::{claude, claude_world, register_gateway_with, run
 
 const ANSWER: &str = "fake codex: the patch looks right";
 const TOKEN: &str = "e2e-claude-http-token-0123456789";
+
+/// The fake codex, then the two validation seats, each ran in `project`.
+fn assert_three_runs_in(world: &World, project: &Path) {
+    let runs: Vec<_> = world
+        .clis
+        .invocations()
+        .into_iter()
+        .filter(|run| run.kind == "run")
+        .collect();
+    assert_eq!(runs.len(), 3, "codex, then two seats: {runs:#?}");
+    for run in runs {
+        assert_eq!(run.cwd, project, "{} ran outside the project", run.name);
+    }
+}
 
 #[test]
 fn claude_code_gets_the_answer_first_with_the_job_id_and_jobs_run_in_its_project_dir() {
@@ -53,16 +68,7 @@ fn claude_code_gets_the_answer_first_with_the_job_id_and_jobs_run_in_its_project
     assert!(validation.contains(r#""validationId":""#), "{validation}");
     assert!(validation.contains(r#""jobIds":[""#), "{validation}");
 
-    let runs: Vec<_> = world
-        .clis
-        .invocations()
-        .into_iter()
-        .filter(|run| run.kind == "run")
-        .collect();
-    assert_eq!(runs.len(), 3, "codex, then two seats: {runs:#?}");
-    for run in runs {
-        assert_eq!(run.cwd, project, "{} ran outside the project", run.name);
-    }
+    assert_three_runs_in(&world, &project);
 }
 
 #[test]
@@ -119,7 +125,7 @@ fn gemini_tool(name: &str) -> String {
 fn gemini_cli_gets_the_answer_first_with_the_job_id_and_jobs_run_in_its_project() {
     let mock = MockVendorApi::start();
     let bin = super::claude_code_client::tools_bin();
-    let world = gateway_e2e::World::new()
+    let world = World::new()
         .with(
             "PATH",
             &format!("{}:/usr/local/bin:/usr/bin:/bin", bin.display()),
@@ -226,14 +232,5 @@ fn gemini_cli_gets_the_answer_first_with_the_job_id_and_jobs_run_in_its_project(
         .unwrap();
     assert!(validation.contains("Validation "), "{validation}");
 
-    let runs: Vec<_> = world
-        .clis
-        .invocations()
-        .into_iter()
-        .filter(|run| run.kind == "run")
-        .collect();
-    assert_eq!(runs.len(), 3, "codex, then two seats: {runs:#?}");
-    for run in runs {
-        assert_eq!(run.cwd, project, "{} ran outside the project", run.name);
-    }
+    assert_three_runs_in(&world, &project);
 }
