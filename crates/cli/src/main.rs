@@ -29,6 +29,8 @@ enum Command {
     Doctor(commands::doctor::DoctorArgs),
     /// Print the registration snippet for an MCP client.
     PrintClientConfig(commands::client_config::ClientConfigArgs),
+    /// Add the gateway to an MCP client's config file (a backup is kept; twice = no change).
+    Register(commands::client_config::RegisterArgs),
     /// Inspect the jobs of every gateway process: list, show, tail, cancel.
     Jobs(commands::jobs::JobsArgs),
     /// Requests, tokens, cost, failures and durations per provider and per day.
@@ -61,6 +63,7 @@ fn main() -> ExitCode {
         Command::Serve(args) => commands::serve::run(args),
         Command::Doctor(args) => commands::doctor::run(args),
         Command::PrintClientConfig(args) => commands::client_config::run(args),
+        Command::Register(args) => commands::client_config::register(args),
         Command::Jobs(args) => commands::jobs::run(args),
         Command::Usage(args) => commands::usage::run(args),
         Command::Logs(args) => commands::logs::run(args),

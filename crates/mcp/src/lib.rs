@@ -3,7 +3,7 @@
 //!
 //! Layout: `server` (the handler), `tools/*` (one router per tool family, composed with `+`),
 //! `wire` + `schema` (parameter/result types and their schemas), `error` (the three outcome
-//! layers), `progress`, `record` (tool-call recording), `approval`, `resources`, `http`, `stdio` and
+//! layers), `progress`, `record` (tool-call recording), `approval`, `resources`, `workdir` (where jobs run), `http`, `stdio` and
 //! [`serve_stdio`]. No SQL and no spawning here: both live behind `gateway-jobs`.
 
 #![deny(clippy::print_stdout, clippy::print_stderr)]
@@ -19,6 +19,7 @@ pub mod server;
 pub mod stdio;
 pub mod tools;
 pub mod wire;
+pub mod workdir;
 
 pub use http::{BoundHttp, HttpConfigError, HttpOptions};
 pub use server::{Server, Settings};

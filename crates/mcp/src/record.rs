@@ -235,7 +235,7 @@ mod tests {
         let summary = summarize_args(Some(&args));
         assert_eq!(
             summary,
-            r#"{"dryRun":true,"model":"sonnet","prompt":"<11 bytes>","systemPrompt":"<200 bytes>"}"#
+            r#"{"prompt":"<11 bytes>","model":"sonnet","systemPrompt":"<200 bytes>","dryRun":true}"#
         );
         assert_eq!(summarize_args(None), "{}");
     }

@@ -39,6 +39,11 @@ pub struct Settings {
     /// `LLM_GATEWAY_GEMINI_BACKEND`, as set: checked by `GeminiBackend::select` per request, so
     /// a bad value is an error that names the variable.
     pub gemini_backend: Option<String>,
+    /// `LLM_GATEWAY_TOOLSETS`: the tool families served (`None`: all).
+    pub toolsets: Option<Vec<String>>,
+    /// Over stdio, the directory the client started the gateway in: where a request runs when
+    /// it names no `workingDir` and the client shares no roots (`None` over HTTP).
+    pub stdio_working_dir: Option<PathBuf>,
 }
 
 /// Default sync deadline: below the 60 s tool time-out most clients use.
@@ -55,14 +60,16 @@ impl Default for Settings {
             approval_policy: ApprovalPolicy::Balanced,
             approval_allow_bypass: false,
             gemini_backend: None,
+            toolsets: None,
+            stdio_working_dir: None,
         }
     }
 }
 
 impl Settings {
     /// Reads `LLM_GATEWAY_SYNC_DEADLINE_MS`, `LLM_GATEWAY_SKILLS_DIR`,
-    /// `LLM_GATEWAY_APPROVAL_POLICY`, `LLM_GATEWAY_APPROVAL_ALLOW_BYPASS` and
-    /// `LLM_GATEWAY_GEMINI_BACKEND`. Unreadable values
+    /// `LLM_GATEWAY_APPROVAL_POLICY`, `LLM_GATEWAY_APPROVAL_ALLOW_BYPASS`,
+    /// `LLM_GATEWAY_GEMINI_BACKEND` and `LLM_GATEWAY_TOOLSETS`. Unreadable values
     /// fall back to the default with a warning (the server still starts).
     pub fn from_env() -> Settings {
         let var = |name: &str| {
@@ -95,8 +102,35 @@ impl Settings {
         settings.approval_allow_bypass =
             var(env::APPROVAL_ALLOW_BYPASS).is_some_and(|v| v.trim() == "1");
         settings.gemini_backend = var(env::GEMINI_BACKEND);
+        settings.toolsets = var(env::TOOLSETS).map(|text| parse_toolsets(&text));
         settings
     }
+}
+
+/// The known family names in `text` (comma-separated); unknown ones are ignored with a warning
+/// that lists the valid names.
+fn parse_toolsets(text: &str) -> Vec<String> {
+    let known: Vec<&str> = crate::tools::TOOLSETS
+        .iter()
+        .map(|(name, _)| *name)
+        .collect();
+    let mut chosen = Vec::new();
+    for name in text
+        .split(',')
+        .map(str::trim)
+        .filter(|name| !name.is_empty())
+    {
+        if known.contains(&name) {
+            chosen.push(name.to_owned());
+        } else {
+            tracing::warn!(
+                "ignoring {name:?} in {}: known toolsets are {}",
+                env::TOOLSETS,
+                known.join(", ")
+            );
+        }
+    }
+    chosen
 }
 
 /// The MCP server. `Clone` shares everything.
@@ -116,15 +150,18 @@ struct Inner {
 
 const INSTRUCTIONS: &str = "Runs AI coding CLIs (claude, codex, gemini, grok, mistral) as durable jobs. \
 <provider>_request waits up to the sync deadline, then returns status \"deferred\" with a jobId: poll \
-llm_job_status, collect llm_job_result, cancel llm_job_cancel. <provider>_request_async returns the jobId \
-at once. dryRun:true shows the exact command. Identical recent requests are deduplicated (deduped:true; \
-forceRefresh:true skips). Skills: resources skills://<name>.";
+llm_job_status, collect llm_job_result, cancel llm_job_cancel. <provider>_request_async takes the same \
+parameters and returns the jobId at once. Jobs run in workingDir, else the client's first root, else the \
+gateway's own directory (stdio); isolated:true runs in a fresh temp dir. dryRun:true shows the exact command \
+and directory. Identical recent requests are deduplicated (deduped:true; forceRefresh:true skips). \
+Validation tools (validate_with_models, …) run read-only seats (readOnly:false lifts it) and wait up to \
+waitMs. Skills: resources skills://<name>.";
 
 impl Server {
     /// Builds the server around a started job service. Must be called inside a Tokio runtime
     /// (the tool-call recorder runs as a task).
     pub fn new(jobs: JobService, settings: Settings) -> Server {
-        let tools = crate::tools::router();
+        let tools = crate::tools::router(settings.toolsets.as_deref());
         let recorder = Recorder::spawn(jobs.clone());
         let skills = Skills::load(settings.skills_dir.as_deref());
         let models = ModelRegistry::from_process_env();

@@ -336,6 +336,13 @@ fn parse_response(raw: &[u8]) -> Response {
     }
 }
 
+/// A fresh project directory and its canonical path (the fake CLIs log their canonical cwd).
+pub fn project_dir() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().expect("create a project dir");
+    let path = dir.path().canonicalize().expect("canonical project dir");
+    (dir, path)
+}
+
 /// A JSON-RPC `initialize` body (legacy handshake).
 pub fn initialize_body() -> String {
     r#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"e2e-raw","version":"0"}}}"#.to_owned()

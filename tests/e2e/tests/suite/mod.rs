@@ -1,9 +1,11 @@
 mod budget;
 mod claude_code_client;
+mod client_hosts;
 mod conformance;
 mod gemini_backend;
 mod http_security;
 mod inspector;
+mod protocol_versions;
 mod python_sdk;
 mod real_clis;
 mod records;
