@@ -17,6 +17,7 @@ pub mod resources;
 pub mod schema;
 pub mod server;
 pub mod stdio;
+pub mod tasks;
 pub mod tools;
 pub mod wire;
 

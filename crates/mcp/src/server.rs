@@ -11,10 +11,11 @@ use gateway_provider::models::ModelRegistry;
 use rmcp::handler::server::router::tool::ToolRouter;
 use rmcp::handler::server::tool::ToolCallContext;
 use rmcp::model::{
-    CallToolRequestParams, CallToolResponse, CustomRequest, CustomResult, ErrorCode,
-    Implementation, ListResourceTemplatesResult, ListResourcesResult, ListToolsResult,
-    PaginatedRequestParams, ReadResourceRequestParams, ReadResourceResponse, ServerCapabilities,
-    ServerConfig, Tool,
+    CallToolRequestParams, CallToolResponse, CancelTaskParams, CreateTaskResult, CustomRequest,
+    CustomResult, ErrorCode, GetTaskParams, GetTaskResult, Implementation,
+    ListResourceTemplatesResult, ListResourcesResult, ListToolsResult, PaginatedRequestParams,
+    ReadResourceRequestParams, ReadResourceResponse, ServerCapabilities, ServerConfig, Tool,
+    UpdateTaskParams,
 };
 use rmcp::service::RequestContext;
 use rmcp::{ErrorData, RoleServer, ServerHandler};
@@ -165,41 +166,8 @@ impl Server {
         self.inner.tools.list_all()
     }
 
-    /// Tool calls the recorder had to drop because its queue was full.
-    pub fn dropped_records(&self) -> u64 {
-        self.inner.recorder.dropped()
-    }
-}
-
-impl ServerHandler for Server {
-    fn get_info(&self) -> ServerConfig {
-        // No `logging` (deprecated, and advertising it without set_level breaks clients: spec
-        // decision 17) and no prompts.
-        let capabilities = ServerCapabilities::builder()
-            .enable_tools()
-            .enable_resources()
-            .build();
-        ServerConfig::new(capabilities)
-            .with_server_info(Implementation::new(
-                "llm-cli-gateway",
-                env!("CARGO_PKG_VERSION"),
-            ))
-            .with_instructions(INSTRUCTIONS)
-    }
-
-    async fn list_tools(
-        &self,
-        _request: Option<PaginatedRequestParams>,
-        _context: RequestContext<RoleServer>,
-    ) -> Result<ListToolsResult, ErrorData> {
-        Ok(ListToolsResult::with_all_items(self.tools()))
-    }
-
-    fn get_tool(&self, name: &str) -> Option<Tool> {
-        self.inner.tools.get(name).cloned()
-    }
-
-    async fn call_tool(
+    /// Runs a tool call through the router and records it (every call, task or not).
+    pub(crate) async fn call_recorded(
         &self,
         request: CallToolRequestParams,
         context: RequestContext<RoleServer>,
@@ -221,6 +189,100 @@ impl ServerHandler for Server {
             &outcome,
         ));
         outcome
+    }
+
+    /// Tool calls the recorder had to drop because its queue was full.
+    pub fn dropped_records(&self) -> u64 {
+        self.inner.recorder.dropped()
+    }
+}
+
+impl ServerHandler for Server {
+    fn get_info(&self) -> ServerConfig {
+        // No `logging` (deprecated, and advertising it without set_level breaks clients: spec
+        // decision 17) and no prompts.
+        // `enable_tasks` is the tasks extension; the 2025-11-25 `capabilities.tasks` is added
+        // on the way out (`tasks::decorate`), rmcp's capabilities having no such field.
+        let capabilities = ServerCapabilities::builder()
+            .enable_tools()
+            .enable_resources()
+            .enable_tasks()
+            .build();
+        ServerConfig::new(capabilities)
+            .with_server_info(Implementation::new(
+                "llm-cli-gateway",
+                env!("CARGO_PKG_VERSION"),
+            ))
+            .with_instructions(INSTRUCTIONS)
+    }
+
+    async fn list_tools(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListToolsResult, ErrorData> {
+        Ok(ListToolsResult::with_all_items(self.tools()))
+    }
+
+    fn get_tool(&self, name: &str) -> Option<Tool> {
+        self.inner.tools.get(name).cloned()
+    }
+
+    /// A call of a task tool by a client that declared the tasks extension answers with the
+    /// task (`resultType: "task"`); the 2025-11-25 form is handled by [`crate::tasks::Gateway`].
+    async fn call_tool(
+        &self,
+        request: CallToolRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<CallToolResponse, ErrorData> {
+        let tool = request.name.to_string();
+        let flavor = crate::tasks::flavor(&tool, &context);
+        let peer = context.peer.clone();
+        let response = self.call_recorded(request, context).await?;
+        match (flavor, response) {
+            (Some(flavor), CallToolResponse::Complete(result)) => {
+                match crate::tasks::create(self, &tool, &result, peer, flavor).await? {
+                    Some(view) => Ok(CallToolResponse::Task(CreateTaskResult::new(
+                        crate::tasks::shape_modern(&view),
+                    ))),
+                    None => Ok(CallToolResponse::Complete(result)),
+                }
+            }
+            (_, response) => Ok(response),
+        }
+    }
+
+    async fn get_task(
+        &self,
+        request: GetTaskParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<GetTaskResult, ErrorData> {
+        let id = &request.task_id;
+        let view = crate::tasks::view(self, id).await?;
+        let view = view.ok_or_else(|| crate::tasks::unknown(id))?;
+        Ok(GetTaskResult::new(crate::tasks::detailed(self, view).await?))
+    }
+
+    async fn cancel_task(
+        &self,
+        request: CancelTaskParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<(), ErrorData> {
+        crate::tasks::cancel(self, &request.task_id).await.map(drop)
+    }
+
+    async fn update_task(
+        &self,
+        request: UpdateTaskParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<(), ErrorData> {
+        Err(ErrorData::invalid_params(
+            format!(
+                "task `{}` never asks for input: nothing to update",
+                request.task_id
+            ),
+            None,
+        ))
     }
 
     async fn list_resources(
@@ -249,9 +311,13 @@ impl ServerHandler for Server {
     async fn on_custom_request(
         &self,
         request: CustomRequest,
-        _context: RequestContext<RoleServer>,
+        context: RequestContext<RoleServer>,
     ) -> Result<CustomResult, ErrorData> {
-        Err(custom_request_error(&request))
+        let error = custom_request_error(&request);
+        match crate::tasks::legacy_request(self, request, context).await {
+            Some(answer) => answer,
+            None => Err(error),
+        }
     }
 
     async fn read_resource(

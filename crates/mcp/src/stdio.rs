@@ -28,6 +28,8 @@ pub struct LineTransport<R, W> {
     line: Vec<u8>,
     /// Within an oversized line: its head, kept until the line ends.
     oversized: Option<Vec<u8>>,
+    /// The client declared the tasks extension at `initialize`.
+    extension_session: bool,
 }
 
 impl<R, W> LineTransport<R, W>
@@ -41,6 +43,7 @@ where
             writer: Arc::new(Mutex::new(writer)),
             line: Vec::new(),
             oversized: None,
+            extension_session: false,
         }
     }
 
@@ -118,6 +121,7 @@ where
         item: TxJsonRpcMessage<RoleServer>,
     ) -> impl Future<Output = Result<(), Self::Error>> + Send + 'static {
         let writer = Arc::clone(&self.writer);
+        let item = crate::tasks::decorate(item);
         async move { write_message(&writer, &item).await }
     }
 
@@ -133,7 +137,7 @@ where
             }
             let outcome = match self.oversized.take() {
                 Some(head) => Line::Rejected(line::oversized(&head, MAX_LINE_BYTES)),
-                None => line::classify(&self.line),
+                None => line::classify(&self.line, &mut self.extension_session),
             };
             self.line.clear();
             match outcome {

@@ -307,6 +307,16 @@ CREATE TABLE validation_runs (
 );
 CREATE INDEX validation_runs_created ON validation_runs(created_at);
 ",
+    // 5: MCP tasks: which jobs and validation runs a client asked for as a task (the id is the
+    // job's or the run's; their state stays in those rows). Owner: mcp.
+    r"
+CREATE TABLE tasks (
+    id          TEXT PRIMARY KEY,
+    tool        TEXT NOT NULL,
+    created_at  INTEGER NOT NULL
+);
+CREATE INDEX tasks_created ON tasks(created_at);
+",
 ];
 
 /// The schema version this binary writes.

@@ -28,8 +28,9 @@ pub(crate) enum Line {
     Rejected(Rejection),
 }
 
-/// Classifies one line. Pure.
-pub(crate) fn classify(raw: &[u8]) -> Line {
+/// Classifies one line, routing 2025-11-25 task requests (`tasks::route_legacy`) unless the
+/// session declared the tasks extension (`extension_session`, set by its `initialize`). Pure.
+pub(crate) fn classify(raw: &[u8], extension_session: &mut bool) -> Line {
     let raw = raw.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(raw);
     let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
     if raw.iter().all(u8::is_ascii_whitespace) {
@@ -53,7 +54,11 @@ pub(crate) fn classify(raw: &[u8]) -> Line {
                 "JSON-RPC batches are not supported (MCP removed them); send one message per line",
             ),
         }),
-        value => {
+        mut value => {
+            if value.get("method").and_then(Value::as_str) == Some("initialize") {
+                *extension_session = crate::tasks::declares_extension(&value);
+            }
+            crate::tasks::route_legacy(&mut value, *extension_session);
             let id = id_of(&value);
             match serde_json::from_value::<RxJsonRpcMessage<RoleServer>>(value) {
                 Ok(message) => Line::Message(Box::new(message)),
@@ -170,7 +175,7 @@ mod tests {
     use super::*;
 
     fn outcome(raw: &[u8]) -> String {
-        match classify(raw) {
+        match classify(raw, &mut false) {
             Line::Message(_) => "message".to_owned(),
             Line::Blank => "blank".to_owned(),
             Line::Rejected(rejection) => format!(

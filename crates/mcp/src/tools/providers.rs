@@ -237,8 +237,11 @@ async fn run(
     if let Some(gateway_session) = session.gateway_id {
         remember_native_session(&server, gateway_session, submitted.job_id.clone());
     }
+    // A call made as an MCP task answers at once; the task layer turns the job id into a task.
+    let as_task = crate::tasks::flavor(tool, &context).is_some();
     match mode {
         Mode::Async => started_result(provider, &submitted, warnings),
+        Mode::Sync if as_task => started_result(provider, &submitted, warnings),
         Mode::Sync => wait_sync(&server, provider, submitted, warnings, &context).await,
     }
 }
@@ -595,7 +598,7 @@ fn deferred_result(
     structured(text, &result)
 }
 
-fn finished_result(
+pub(crate) fn finished_result(
     server: &Server,
     provider: ProviderId,
     submitted: &Submitted,

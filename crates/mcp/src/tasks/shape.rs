@@ -1,0 +1,283 @@
+//! What a task looks like, pure: the mapping from job and run states to task states, and the
+//! two wire shapes (MCP 2025-11-25 core tasks, and the `io.modelcontextprotocol/tasks` extension
+//! through rmcp's types). Also the two message rewrites rmcp cannot express (it drops a
+//! `tools/call`'s `task` param and has no `capabilities.tasks`).
+
+use gateway_core::JobStatus;
+use gateway_validate::assemble::rfc3339;
+use rmcp::model::{
+    JsonRpcMessage, JsonRpcResponse, ServerJsonRpcMessage, ServerResult, Task, TaskStatus,
+};
+use serde_json::{Map, Value, json};
+
+/// Suggested gap between two `tasks/get` calls.
+pub(super) const POLL_INTERVAL_MS: u64 = 1_000;
+/// The `_meta` key tying a result to its task (2025-11-25).
+pub(super) const RELATED_TASK: &str = "io.modelcontextprotocol/related-task";
+/// Where a 2025-11-25 `tools/call`'s `task` param is moved on arrival, so it reaches the handler.
+pub(super) const LIFTED_TASK: &str = "io.github.llm-cli-gateway/task";
+
+/// One task as both wire shapes need it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TaskView {
+    pub id: String,
+    pub status: TaskStatus,
+    pub message: Option<String>,
+    pub created_at_ms: i64,
+    pub updated_at_ms: i64,
+    /// How long the task stays readable: the store's retention, whatever the client asked.
+    pub ttl_ms: u64,
+}
+
+/// A job's task status, with the reason for a failure.
+pub(super) fn job_status(
+    status: JobStatus,
+    error: Option<&str>,
+    exit_code: Option<i32>,
+) -> (TaskStatus, Option<String>) {
+    let reason = |fallback: String| Some(error.map_or(fallback, str::to_owned));
+    match status {
+        JobStatus::Queued => (TaskStatus::Working, Some("queued".into())),
+        JobStatus::Running => (TaskStatus::Working, Some("running".into())),
+        JobStatus::Completed => (TaskStatus::Completed, None),
+        JobStatus::Canceled => (TaskStatus::Cancelled, None),
+        JobStatus::Failed => (
+            TaskStatus::Failed,
+            reason(match exit_code {
+                Some(124) => "timed out".to_owned(),
+                Some(code) => format!("the CLI exited {code}"),
+                None => "the CLI could not start".to_owned(),
+            }),
+        ),
+        JobStatus::Orphaned => (
+            TaskStatus::Failed,
+            Some(format!(
+                "orphaned: its supervisor died{}",
+                error.map(|error| format!(" ({error})")).unwrap_or_default()
+            )),
+        ),
+    }
+}
+
+/// The 2025-11-25 `Task` object.
+pub(super) fn legacy(view: &TaskView) -> Value {
+    let mut task = json!({
+        "taskId": view.id,
+        "status": view.status,
+        "createdAt": rfc3339(view.created_at_ms),
+        "lastUpdatedAt": rfc3339(view.updated_at_ms),
+        "ttl": view.ttl_ms,
+        "pollInterval": POLL_INTERVAL_MS,
+    });
+    if let Some(message) = &view.message {
+        task["statusMessage"] = json!(message);
+    }
+    task
+}
+
+/// The extension's `Task` (rmcp's type).
+pub fn modern(view: &TaskView) -> Task {
+    let task = Task::new(
+        view.id.clone(),
+        view.status,
+        rfc3339(view.created_at_ms),
+        rfc3339(view.updated_at_ms),
+    )
+    .with_ttl_ms(view.ttl_ms)
+    .with_poll_interval_ms(POLL_INTERVAL_MS);
+    match &view.message {
+        Some(message) => task.with_status_message(message.clone()),
+        None => task,
+    }
+}
+
+/// `_meta` naming the related task.
+pub(super) fn related(task_id: &str) -> Map<String, Value> {
+    let mut meta = Map::new();
+    meta.insert(RELATED_TASK.into(), json!({ "taskId": task_id }));
+    meta
+}
+
+/// Private method names the 2025-11-25 task requests are renamed to on arrival, so rmcp hands
+/// them to `on_custom_request` (its typed `tasks/get` / `tasks/cancel` speak only the
+/// extension, and its `tools/call` params drop `task`). Never seen on the wire.
+pub(super) const LEGACY_CALL: &str = "llm-cli-gateway/tasks/call";
+pub(super) const LEGACY_GET: &str = "llm-cli-gateway/tasks/get";
+pub(super) const LEGACY_CANCEL: &str = "llm-cli-gateway/tasks/cancel";
+
+/// Whether a request's own `_meta` declares the tasks extension (2026-07-28 per-request
+/// capabilities), or an `initialize` declares it for the session.
+pub fn declares_extension(message: &Value) -> bool {
+    let params = message.get("params");
+    let declared = |capabilities: Option<&Value>| {
+        capabilities
+            .and_then(|capabilities| capabilities.get("extensions"))
+            .and_then(|extensions| extensions.get(rmcp::model::TASKS_EXTENSION_ID))
+            .is_some()
+    };
+    declared(params.and_then(|params| params.get("capabilities")))
+        || declared(
+            params
+                .and_then(|params| params.get("_meta"))
+                .and_then(|meta| meta.get("io.modelcontextprotocol/clientCapabilities")),
+        )
+}
+
+/// Routes a 2025-11-25 task request to its private method (see [`LEGACY_CALL`]): a `tools/call`
+/// with `task` (which also moves into `_meta[LIFTED_TASK]`, where the tool handler sees it),
+/// `tasks/get`, `tasks/cancel`. Left alone when the client speaks the extension. True when
+/// something changed.
+pub fn route_legacy(message: &mut Value, extension_session: bool) -> bool {
+    if extension_session || declares_extension(message) {
+        return false;
+    }
+    let renamed = match message.get("method").and_then(Value::as_str) {
+        Some("tasks/get") => LEGACY_GET,
+        Some("tasks/cancel") => LEGACY_CANCEL,
+        Some("tools/call") => {
+            let Some(params) = message.get_mut("params").and_then(Value::as_object_mut) else {
+                return false;
+            };
+            let Some(task) = params.remove("task") else {
+                return false;
+            };
+            let meta = params
+                .entry("_meta")
+                .or_insert_with(|| Value::Object(Map::new()));
+            if let Some(meta) = meta.as_object_mut() {
+                meta.insert(LIFTED_TASK.into(), task);
+            }
+            LEGACY_CALL
+        }
+        _ => return false,
+    };
+    message["method"] = json!(renamed);
+    true
+}
+
+/// [`route_legacy`] on a raw HTTP body: new bytes only when something changed.
+pub fn route_legacy_bytes(bytes: &[u8]) -> Option<Vec<u8>> {
+    let mentions = |needle: &[u8]| bytes.windows(needle.len()).any(|window| window == needle);
+    if !mentions(b"\"task") && !mentions(b"tasks/") {
+        return None;
+    }
+    let mut value: Value = serde_json::from_slice(bytes).ok()?;
+    route_legacy(&mut value, false)
+        .then(|| serde_json::to_vec(&value).ok())
+        .flatten()
+}
+
+/// The 2025-11-25 `capabilities.tasks` of this server.
+pub(super) fn capability() -> Value {
+    json!({ "list": {}, "cancel": {}, "requests": { "tools": { "call": {} } } })
+}
+
+/// Adds what rmcp's types cannot hold to an answer on its way out: `capabilities.tasks` to an
+/// `initialize` answer, `execution.taskSupport: "optional"` to the task tools in `tools/list`
+/// (absent means `forbidden`). Such an answer goes out as the equivalent untyped JSON.
+pub fn decorate(message: ServerJsonRpcMessage) -> ServerJsonRpcMessage {
+    let JsonRpcMessage::Response(JsonRpcResponse {
+        jsonrpc,
+        id,
+        result,
+    }) = message
+    else {
+        return message;
+    };
+    let result = match &result {
+        ServerResult::InitializeResult(_) | ServerResult::ListToolsResult(_) => {
+            match serde_json::to_value(&result) {
+                Ok(mut value) => {
+                    decorate_value(&mut value);
+                    ServerResult::CustomResult(rmcp::model::CustomResult(value))
+                }
+                Err(_) => result,
+            }
+        }
+        _ => result,
+    };
+    JsonRpcMessage::Response(JsonRpcResponse {
+        jsonrpc,
+        id,
+        result,
+    })
+}
+
+fn decorate_value(value: &mut Value) {
+    if let Some(capabilities) = value.get_mut("capabilities").and_then(Value::as_object_mut) {
+        capabilities.insert("tasks".into(), capability());
+    }
+    if let Some(tools) = value.get_mut("tools").and_then(Value::as_array_mut) {
+        for tool in tools {
+            let name = tool.get("name").and_then(Value::as_str).unwrap_or_default();
+            if super::TASK_TOOLS.contains(&name) {
+                tool["execution"] = json!({ "taskSupport": "optional" });
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn job_states_map_to_task_states() {
+        let cases = [
+            (JobStatus::Queued, None, None, "working", Some("queued")),
+            (JobStatus::Running, None, None, "working", Some("running")),
+            (JobStatus::Completed, None, Some(0), "completed", None),
+            (JobStatus::Canceled, None, None, "cancelled", None),
+            (JobStatus::Failed, None, Some(124), "failed", Some("timed out")),
+            (JobStatus::Failed, None, Some(2), "failed", Some("the CLI exited 2")),
+            (JobStatus::Failed, Some("not logged in"), Some(1), "failed", Some("not logged in")),
+            (JobStatus::Orphaned, None, None, "failed", Some("orphaned: its supervisor died")),
+        ];
+        for (status, error, exit, task, message) in cases {
+            let (mapped, text) = job_status(status, error, exit);
+            assert_eq!(json!(mapped), json!(task), "{status:?}");
+            assert_eq!(text.as_deref(), message, "{status:?}");
+        }
+    }
+
+    #[test]
+    fn both_wire_shapes() {
+        let view = TaskView {
+            id: "j1".into(),
+            status: TaskStatus::Failed,
+            message: Some("timed out".into()),
+            created_at_ms: 0,
+            updated_at_ms: 1_500,
+            ttl_ms: 86_400_000,
+        };
+        assert_eq!(
+            legacy(&view),
+            json!({"taskId": "j1", "status": "failed", "statusMessage": "timed out",
+                   "createdAt": "1970-01-01T00:00:00.000Z", "lastUpdatedAt": "1970-01-01T00:00:01.500Z",
+                   "ttl": 86_400_000, "pollInterval": 1000})
+        );
+        let modern = serde_json::to_value(modern(&view)).unwrap();
+        assert_eq!(modern["ttlMs"], 86_400_000);
+        assert_eq!(modern["pollIntervalMs"], 1000);
+        assert_eq!(modern["statusMessage"], "timed out");
+    }
+
+    #[test]
+    fn legacy_task_requests_are_routed_and_extension_ones_left() {
+        let mut call = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
+            "params": {"name": "claude_request", "arguments": {}, "task": {"ttl": 60000}}});
+        assert!(route_legacy(&mut call, false));
+        assert_eq!(call["method"], LEGACY_CALL);
+        assert_eq!(call["params"]["_meta"][LIFTED_TASK], json!({"ttl": 60000}));
+        assert!(call["params"].get("task").is_none());
+        let mut get = json!({"method": "tasks/get", "params": {"taskId": "j"}});
+        assert!(route_legacy(&mut get.clone(), false));
+        assert!(!route_legacy(&mut get, true), "an extension session");
+        let mut modern = json!({"method": "tasks/get", "params": {"taskId": "j", "_meta": {
+            "io.modelcontextprotocol/clientCapabilities": {"extensions": {"io.modelcontextprotocol/tasks": {}}}}}});
+        assert!(!route_legacy(&mut modern, false), "declared in the request");
+        let mut plain = json!({"method": "tools/call", "params": {"name": "x"}});
+        assert!(!route_legacy(&mut plain, false));
+        assert_eq!(route_legacy_bytes(br#"{"method":"tools/call","params":{"name":"x"}}"#), None);
+    }
+}
