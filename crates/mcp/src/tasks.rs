@@ -231,6 +231,7 @@ pub async fn view(server: &Server, id: &str) -> Result<Option<TaskView>, ErrorDa
         };
         (view.status, view.message) =
             shape::job_status(job.status, job.error.as_deref(), job.exit_code);
+        view.created_at_ms = job.created_at_ms;
         view.updated_at_ms = updated_at(&job);
     }
     Ok(Some(view))
@@ -292,6 +293,8 @@ pub async fn result(server: &Server, id: &str) -> Result<CallToolResult, ErrorDa
         job_result(server, &snapshot)
     };
     let mut result = crate::error::into_response(outcome)?;
+    // As a plain result of a 2025-11-25 peer: no `resultType` (rmcp strips it from its own).
+    result.result_type = None;
     result.meta = Some(rmcp::model::MetaObject(shape::related(id)));
     Ok(result)
 }
