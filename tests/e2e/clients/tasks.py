@@ -32,7 +32,9 @@ async def on_message(message):
 @asynccontextmanager
 async def session(target):
     if target.startswith("http"):
-        transport = streamablehttp_client(target)
+        token = os.environ.get("LLM_GATEWAY_AUTH_TOKEN")
+        headers = {"Authorization": f"Bearer {token}"} if token else None
+        transport = streamablehttp_client(target, headers=headers)
     else:
         transport = stdio_client(StdioServerParameters(command=target, args=["serve"], env=dict(os.environ)))
     async with transport as streams:

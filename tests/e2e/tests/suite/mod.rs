@@ -9,3 +9,4 @@ mod records;
 mod review;
 mod stdio;
 mod stdio_bad_input;
+mod tasks;
