@@ -129,9 +129,17 @@ impl Records {
     }
 
     /// Records `id` (a job or validation run) as an MCP task of `tool`.
-    pub async fn put_task(&self, id: &str, tool: &str, created_at_ms: i64) -> Result<(), JobsError> {
+    pub async fn put_task(
+        &self,
+        id: &str,
+        tool: &str,
+        created_at_ms: i64,
+    ) -> Result<(), JobsError> {
         let (id, tool) = (id.to_owned(), tool.to_owned());
-        blocking(&self.store, move |store| store.put_task(&id, &tool, created_at_ms)).await
+        blocking(&self.store, move |store| {
+            store.put_task(&id, &tool, created_at_ms)
+        })
+        .await
     }
 
     /// Task `id`, if it is one.

@@ -11,11 +11,11 @@ use gateway_provider::models::ModelRegistry;
 use rmcp::handler::server::router::tool::ToolRouter;
 use rmcp::handler::server::tool::ToolCallContext;
 use rmcp::model::{
-    CallToolRequestParams, CallToolResponse, CancelTaskParams, CreateTaskResult, CustomRequest,
-    CustomResult, ErrorCode, GetTaskParams, GetTaskResult, Implementation,
-    ListResourceTemplatesResult, ListResourcesResult, ListToolsResult, PaginatedRequestParams,
-    ReadResourceRequestParams, ReadResourceResponse, ServerCapabilities, ServerConfig, Tool,
-    UpdateTaskParams,
+    CallToolRequestParams, CallToolResponse, CancelTaskParams, CompleteRequestParams,
+    CompleteResult, CreateTaskResult, CustomRequest, CustomResult, ErrorCode, GetTaskParams,
+    GetTaskResult, Implementation, ListPromptsResult, ListResourceTemplatesResult,
+    ListResourcesResult, ListToolsResult, PaginatedRequestParams, ReadResourceRequestParams,
+    ReadResourceResponse, ServerCapabilities, ServerConfig, Tool, UpdateTaskParams,
 };
 use rmcp::service::RequestContext;
 use rmcp::{ErrorData, RoleServer, ServerHandler};
@@ -229,7 +229,8 @@ impl ServerHandler for Server {
     }
 
     /// A call of a task tool by a client that declared the tasks extension answers with the
-    /// task (`resultType: "task"`); the 2025-11-25 form is handled by [`crate::tasks::Gateway`].
+    /// task (`resultType: "task"`) where it would have deferred; the 2025-11-25 form arrives as
+    /// a custom request (see [`crate::tasks`]).
     async fn call_tool(
         &self,
         request: CallToolRequestParams,
@@ -240,7 +241,9 @@ impl ServerHandler for Server {
         let peer = context.peer.clone();
         let response = self.call_recorded(request, context).await?;
         match (flavor, response) {
-            (Some(flavor), CallToolResponse::Complete(result)) => {
+            (Some(flavor), CallToolResponse::Complete(result))
+                if crate::tasks::deferred(&result) =>
+            {
                 match crate::tasks::create(self, &tool, &result, peer, flavor).await? {
                     Some(view) => Ok(CallToolResponse::Task(CreateTaskResult::new(
                         crate::tasks::shape_modern(&view),
@@ -260,7 +263,9 @@ impl ServerHandler for Server {
         let id = &request.task_id;
         let view = crate::tasks::view(self, id).await?;
         let view = view.ok_or_else(|| crate::tasks::unknown(id))?;
-        Ok(GetTaskResult::new(crate::tasks::detailed(self, view).await?))
+        Ok(GetTaskResult::new(
+            crate::tasks::detailed(self, view).await?,
+        ))
     }
 
     async fn cancel_task(
@@ -283,6 +288,25 @@ impl ServerHandler for Server {
             ),
             None,
         ))
+    }
+
+    /// rmcp 3.11 answers -32601 for capabilities not advertised; we keep answering an empty
+    /// list, as before (the conformance suite checks it; there are no prompts).
+    async fn list_prompts(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListPromptsResult, ErrorData> {
+        Ok(ListPromptsResult::default())
+    }
+
+    /// As [`Self::list_prompts`]: an empty completion, as before rmcp 3.11.
+    async fn complete(
+        &self,
+        _request: CompleteRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<CompleteResult, ErrorData> {
+        Ok(CompleteResult::default())
     }
 
     async fn list_resources(

@@ -27,7 +27,10 @@ use rmcp::service::{Peer, RequestContext};
 use rmcp::{ErrorData, RoleServer};
 use serde_json::{Value, json};
 
-pub use shape::{TaskView, declares_extension, decorate, modern as shape_modern, route_legacy, route_legacy_bytes};
+pub use shape::{
+    TaskView, declares_extension, decorate, modern as shape_modern, route_legacy,
+    route_legacy_bytes,
+};
 
 use crate::server::Server;
 use crate::tools::validate::{report_result, validator};
@@ -68,7 +71,11 @@ pub async fn legacy_request(
     if !known.contains(&request.method.as_str()) {
         return None;
     }
-    Some(legacy_answer(server, request, context).await.map(CustomResult))
+    Some(
+        legacy_answer(server, request, context)
+            .await
+            .map(CustomResult),
+    )
 }
 
 async fn legacy_answer(
@@ -87,7 +94,9 @@ async fn legacy_answer(
         shape::LEGACY_CALL => call(server, request, context).await,
         shape::LEGACY_GET => {
             let view = view(server, id()?).await?;
-            Ok(shape::legacy(&view.ok_or_else(|| unknown(id().unwrap_or_default()))?))
+            Ok(shape::legacy(
+                &view.ok_or_else(|| unknown(id().unwrap_or_default()))?,
+            ))
         }
         shape::LEGACY_CANCEL => Ok(shape::legacy(&cancel(server, id()?).await?)),
         "tasks/result" => serde_json::to_value(result(server, id()?).await?).map_err(internal),
@@ -101,8 +110,9 @@ async fn call(
     request: CustomRequest,
     mut context: RequestContext<RoleServer>,
 ) -> Result<Value, ErrorData> {
-    let invalid =
-        |error: String| ErrorData::invalid_params(format!("invalid params for `tools/call`: {error}"), None);
+    let invalid = |error: String| {
+        ErrorData::invalid_params(format!("invalid params for `tools/call`: {error}"), None)
+    };
     let mut params: CallToolRequestParams = request
         .params_as()
         .map_err(|error| invalid(error.to_string()))?
@@ -139,8 +149,23 @@ pub fn extension_declared(context: &RequestContext<RoleServer>) -> bool {
         .is_some_and(|capabilities| capabilities.supports_tasks())
 }
 
-/// Whether this call of `tool` is to become a task, and in which shape. Tool handlers ask it
-/// to start their work without waiting for it.
+/// Whether a call asked for a 2025-11-25 task: then the tool handler starts its work and
+/// answers at once (an extension client's call waits as a sync call does; see [`deferred`]).
+pub fn starts_at_once(tool: &str, context: &RequestContext<RoleServer>) -> bool {
+    flavor(tool, context) == Some(Flavor::Legacy)
+}
+
+/// Whether a sync answer is a deferral (a `<provider>_request` past the sync deadline, a run
+/// still working): what becomes a task for a client that declared the extension.
+pub fn deferred(result: &CallToolResult) -> bool {
+    let status = result
+        .structured_content
+        .as_ref()
+        .and_then(|value| value.get("status"));
+    matches!(status.and_then(Value::as_str), Some("deferred" | "running"))
+}
+
+/// Whether this call of `tool` may become a task, and in which shape.
 pub fn flavor(tool: &str, context: &RequestContext<RoleServer>) -> Option<Flavor> {
     if !TASK_TOOLS.contains(&tool) {
         return None;
@@ -171,7 +196,9 @@ pub(crate) fn unknown(id: &str) -> ErrorData {
 
 fn now_ms() -> i64 {
     let since = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH);
-    since.map_or(0, |since| i64::try_from(since.as_millis()).unwrap_or(i64::MAX))
+    since.map_or(0, |since| {
+        i64::try_from(since.as_millis()).unwrap_or(i64::MAX)
+    })
 }
 
 /// Records the job or run a task-mode handler started (its `jobId` / `validationId`) as a
@@ -224,7 +251,11 @@ pub async fn view(server: &Server, id: &str) -> Result<Option<TaskView>, ErrorDa
         };
         let seats = seat_snapshots(server, &report.job_ids).await?;
         (view.status, view.message) = run_status(report.status, &seats);
-        view.updated_at_ms = seats.iter().map(updated_at).max().unwrap_or(view.created_at_ms);
+        view.updated_at_ms = seats
+            .iter()
+            .map(updated_at)
+            .max()
+            .unwrap_or(view.created_at_ms);
     } else {
         let Some(job) = server.jobs().status(id).await.map_err(internal)? else {
             return Ok(None);
@@ -409,7 +440,9 @@ async fn watch(server: Server, id: String, peer: Peer<RoleServer>, flavor: Flavo
         tokio::time::sleep(Duration::from_millis(shape::POLL_INTERVAL_MS)).await;
         match view(&server, &id).await {
             Ok(Some(view)) if view.status.is_terminal() => {
-                let _ = peer.send_notification(notification(&server, view, flavor).await).await;
+                let _ = peer
+                    .send_notification(notification(&server, view, flavor).await)
+                    .await;
                 return;
             }
             Ok(Some(_)) => {

@@ -228,10 +228,34 @@ mod tests {
             (JobStatus::Running, None, None, "working", Some("running")),
             (JobStatus::Completed, None, Some(0), "completed", None),
             (JobStatus::Canceled, None, None, "cancelled", None),
-            (JobStatus::Failed, None, Some(124), "failed", Some("timed out")),
-            (JobStatus::Failed, None, Some(2), "failed", Some("the CLI exited 2")),
-            (JobStatus::Failed, Some("not logged in"), Some(1), "failed", Some("not logged in")),
-            (JobStatus::Orphaned, None, None, "failed", Some("orphaned: its supervisor died")),
+            (
+                JobStatus::Failed,
+                None,
+                Some(124),
+                "failed",
+                Some("timed out"),
+            ),
+            (
+                JobStatus::Failed,
+                None,
+                Some(2),
+                "failed",
+                Some("the CLI exited 2"),
+            ),
+            (
+                JobStatus::Failed,
+                Some("not logged in"),
+                Some(1),
+                "failed",
+                Some("not logged in"),
+            ),
+            (
+                JobStatus::Orphaned,
+                None,
+                None,
+                "failed",
+                Some("orphaned: its supervisor died"),
+            ),
         ];
         for (status, error, exit, task, message) in cases {
             let (mapped, text) = job_status(status, error, exit);
@@ -278,6 +302,26 @@ mod tests {
         assert!(!route_legacy(&mut modern, false), "declared in the request");
         let mut plain = json!({"method": "tools/call", "params": {"name": "x"}});
         assert!(!route_legacy(&mut plain, false));
-        assert_eq!(route_legacy_bytes(br#"{"method":"tools/call","params":{"name":"x"}}"#), None);
+        assert_eq!(
+            route_legacy_bytes(br#"{"method":"tools/call","params":{"name":"x"}}"#),
+            None
+        );
+    }
+
+    #[test]
+    fn answers_gain_what_rmcp_cannot_type() {
+        let mut init = json!({"protocolVersion": "2025-11-25", "capabilities": {"tools": {}}});
+        decorate_value(&mut init);
+        assert_eq!(init["capabilities"]["tasks"], capability());
+        let mut list = json!({"tools": [{"name": "claude_request"}, {"name": "llm_job_status"}]});
+        decorate_value(&mut list);
+        assert_eq!(
+            list["tools"][0]["execution"],
+            json!({"taskSupport": "optional"})
+        );
+        assert!(
+            list["tools"][1].get("execution").is_none(),
+            "absent = forbidden"
+        );
     }
 }

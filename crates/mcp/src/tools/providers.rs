@@ -237,8 +237,8 @@ async fn run(
     if let Some(gateway_session) = session.gateway_id {
         remember_native_session(&server, gateway_session, submitted.job_id.clone());
     }
-    // A call made as an MCP task answers at once; the task layer turns the job id into a task.
-    let as_task = crate::tasks::flavor(tool, &context).is_some();
+    // A 2025-11-25 task call answers at once; the task layer turns the job id into a task.
+    let as_task = crate::tasks::starts_at_once(tool, &context);
     match mode {
         Mode::Async => started_result(provider, &submitted, warnings),
         Mode::Sync if as_task => started_result(provider, &submitted, warnings),

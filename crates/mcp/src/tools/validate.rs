@@ -418,7 +418,7 @@ async fn fan_out(
         force_refresh: seats.force_refresh,
         origin_tool: tool.to_owned(),
     };
-    if crate::tasks::flavor(tool, context).is_some() {
+    if crate::tasks::starts_at_once(tool, context) {
         if judge.is_some() {
             return Err(ToolError::param(
                 "judgeModel",

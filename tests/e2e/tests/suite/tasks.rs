@@ -51,7 +51,9 @@ fn check_surface(out: &Value) {
     let support = out["taskSupport"].as_object().unwrap();
     assert_eq!(support.len(), 9, "{support:?}");
     assert_eq!(support["validate_with_models"], "optional");
-    assert!(!support.contains_key("llm_job_status") && !support.contains_key("claude_request_async"));
+    assert!(
+        !support.contains_key("llm_job_status") && !support.contains_key("claude_request_async")
+    );
 }
 
 /// The task a `create` step made, still working when its client left.
@@ -68,7 +70,10 @@ fn created_task(out: &Value) -> String {
 fn check_finished(out: &Value, task_id: &str) {
     assert_eq!(out["final"]["status"], "completed", "{out}");
     let result = &out["result"];
-    assert_eq!(result["content"][0]["text"], "fake claude answer", "{result}");
+    assert_eq!(
+        result["content"][0]["text"], "fake claude answer",
+        "{result}"
+    );
     assert_eq!(result["structuredContent"]["status"], "completed");
     assert_eq!(result["structuredContent"]["inputTokens"], 12);
     assert_eq!(result["structuredContent"]["outputTokens"], 5);
@@ -76,7 +81,10 @@ fn check_finished(out: &Value, task_id: &str) {
         result["_meta"]["io.modelcontextprotocol/related-task"]["taskId"],
         task_id
     );
-    assert!(out["listed"].as_array().unwrap().contains(&json!(task_id)), "{out}");
+    assert!(
+        out["listed"].as_array().unwrap().contains(&json!(task_id)),
+        "{out}"
+    );
 }
 
 #[test]
@@ -85,7 +93,15 @@ fn python_task_survives_a_gateway_restart_over_stdio() {
     let binary = gateway_bin();
     let binary = binary.to_str().unwrap();
     // The SDK starts the gateway and stops it when the client closes.
-    let created = python(&world, binary, &["create", "claude_request", r#"{"prompt": "task over stdio"}"#]);
+    let created = python(
+        &world,
+        binary,
+        &[
+            "create",
+            "claude_request",
+            r#"{"prompt": "task over stdio"}"#,
+        ],
+    );
     let task_id = created_task(&created);
     let finished = python(&world, binary, &["finish", &task_id]);
     check_finished(&finished, &task_id);
@@ -95,9 +111,20 @@ fn python_task_survives_a_gateway_restart_over_stdio() {
 fn python_task_survives_a_gateway_restart_over_http() {
     let world = world().with("LLM_GATEWAY_AUTH_TOKEN", "tasks-e2e-token");
     let mut gateway = world.serve_http(&[]);
-    let created = python(&world, &gateway.url, &["create", "claude_request", r#"{"prompt": "task over http"}"#]);
+    let created = python(
+        &world,
+        &gateway.url,
+        &[
+            "create",
+            "claude_request",
+            r#"{"prompt": "task over http"}"#,
+        ],
+    );
     let task_id = created_task(&created);
-    assert!(gateway.terminate(Duration::from_secs(15)).is_some(), "gateway did not stop");
+    assert!(
+        gateway.terminate(Duration::from_secs(15)).is_some(),
+        "gateway did not stop"
+    );
     let gateway = world.serve_http(&[]);
     let finished = python(&world, &gateway.url, &["finish", &task_id]);
     check_finished(&finished, &task_id);
@@ -107,7 +134,11 @@ fn python_task_survives_a_gateway_restart_over_http() {
 fn python_task_cancel_leaves_no_process() {
     let world = world();
     let binary = gateway_bin();
-    let out = python(&world, binary.to_str().unwrap(), &["cancel", "codex_request", r#"{"prompt": "hang"}"#]);
+    let out = python(
+        &world,
+        binary.to_str().unwrap(),
+        &["cancel", "codex_request", r#"{"prompt": "hang"}"#],
+    );
     assert_eq!(out["canceled"]["status"], "cancelled", "{out}");
     assert_eq!(out["after"]["status"], "cancelled", "{out}");
     wait_until(|| world.clis.invocations().iter().any(|i| i.name == "codex"));
@@ -120,15 +151,25 @@ fn python_validation_task_completes_with_the_report_and_notifies() {
     let world = world();
     let binary = gateway_bin();
     let args = r#"{"question": "Is 2 + 2 = 4?", "models": ["claude", "gemini"]}"#;
-    let out = python(&world, binary.to_str().unwrap(), &["notify", "validate_with_models", args]);
+    let out = python(
+        &world,
+        binary.to_str().unwrap(),
+        &["notify", "validate_with_models", args],
+    );
     assert_eq!(out["final"]["status"], "completed", "{out}");
     let report = &out["result"]["structuredContent"];
     assert_eq!(report["schemaVersion"], "validation-report.v1", "{report}");
     assert_eq!(report["validationId"], out["final"]["taskId"]);
-    assert_eq!(report["perModelOutputs"].as_array().unwrap().len(), 2, "{report}");
+    assert_eq!(
+        report["perModelOutputs"].as_array().unwrap().len(),
+        2,
+        "{report}"
+    );
     let notified = out["notifications"].as_array().unwrap();
     assert!(
-        notified.iter().any(|n| n["status"] == "completed" && n["taskId"] == out["final"]["taskId"]),
+        notified
+            .iter()
+            .any(|n| n["status"] == "completed" && n["taskId"] == out["final"]["taskId"]),
         "{out}"
     );
 }
@@ -155,19 +196,38 @@ impl Raw {
         let mut child = world.serve_stdio(Stdio::null());
         let stdin = child.stdin.take().unwrap();
         let lines = BufReader::new(child.stdout.take().unwrap()).lines();
-        let mut raw = Raw { child, stdin, lines, next_id: 1, notifications: Vec::new() };
+        let mut raw = Raw {
+            child,
+            stdin,
+            lines,
+            next_id: 1,
+            notifications: Vec::new(),
+        };
         let capabilities = json!({"extensions": {"io.modelcontextprotocol/tasks": {}}});
-        let init = raw.request("initialize", json!({"protocolVersion": "2026-07-28",
-            "capabilities": capabilities, "clientInfo": {"name": "raw-tasks", "version": "1"}}));
+        let init = raw.request(
+            "initialize",
+            json!({"protocolVersion": "2026-07-28",
+            "capabilities": capabilities, "clientInfo": {"name": "raw-tasks", "version": "1"}}),
+        );
         assert!(init.get("result").is_some(), "{init}");
-        writeln!(raw.stdin, "{}", json!({"jsonrpc": "2.0", "method": "notifications/initialized"})).unwrap();
+        writeln!(
+            raw.stdin,
+            "{}",
+            json!({"jsonrpc": "2.0", "method": "notifications/initialized"})
+        )
+        .unwrap();
         raw
     }
 
     fn request(&mut self, method: &str, params: Value) -> Value {
         let id = self.next_id;
         self.next_id += 1;
-        writeln!(self.stdin, "{}", json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params})).unwrap();
+        writeln!(
+            self.stdin,
+            "{}",
+            json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params})
+        )
+        .unwrap();
         loop {
             let line = self.lines.next().expect("gateway closed stdout").unwrap();
             let value: Value = serde_json::from_str(&line).unwrap();
@@ -193,10 +253,17 @@ impl Raw {
     }
 }
 
+/// With the extension declared, a call that would defer becomes a task; a quick one answers.
 #[test]
 fn extension_task_survives_a_restart_and_cancels() {
-    let world = world();
+    let world = world().with("LLM_GATEWAY_SYNC_DEADLINE_MS", "500");
     let mut raw = Raw::start(&world);
+    let quick = raw.call("gemini_request", json!({"prompt": "quick"}));
+    assert_eq!(
+        quick["result"]["structuredContent"]["status"], "completed",
+        "{quick}"
+    );
+    assert_ne!(quick["result"]["resultType"], "task");
     let created = raw.call("claude_request", json!({"prompt": "extension task"}));
     let task = &created["result"];
     assert_eq!(task["resultType"], "task", "{created}");
@@ -217,8 +284,14 @@ fn extension_task_survives_a_restart_and_cancels() {
     };
     let result = &done["result"];
     assert_eq!(result["status"], "completed", "{done}");
-    assert_eq!(result["result"]["structuredContent"]["inputTokens"], 12, "{done}");
-    assert_eq!(result["ttlMs"].as_u64().map(|ttl| ttl >= 86_400_000), Some(true));
+    assert_eq!(
+        result["result"]["structuredContent"]["inputTokens"], 12,
+        "{done}"
+    );
+    assert_eq!(
+        result["ttlMs"].as_u64().map(|ttl| ttl >= 86_400_000),
+        Some(true)
+    );
 
     let hanging = raw.call("codex_request", json!({"prompt": "hang"}));
     let hanging_id = hanging["result"]["taskId"].as_str().unwrap().to_owned();
@@ -249,7 +322,10 @@ fn a_client_that_asks_for_no_task_gets_a_plain_answer() {
     }
     let _init = lines.next().unwrap().unwrap();
     let answer: Value = serde_json::from_str(&lines.next().unwrap().unwrap()).unwrap();
-    assert_eq!(answer["result"]["structuredContent"]["status"], "completed", "{answer}");
+    assert_eq!(
+        answer["result"]["structuredContent"]["status"], "completed",
+        "{answer}"
+    );
     assert!(answer["result"].get("resultType").is_none(), "{answer}");
     drop(stdin);
     child.wait().unwrap();
