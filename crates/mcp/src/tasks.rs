@@ -245,9 +245,8 @@ pub async fn view(server: &Server, id: &str) -> Result<Option<TaskView>, ErrorDa
         ttl_ms,
     };
     if is_run(&record.tool) {
-        let report = match validator(server).report(id).await {
-            Ok(report) => report,
-            Err(_) => return Ok(None),
+        let Ok(report) = validator(server).report(id).await else {
+            return Ok(None);
         };
         let seats = seat_snapshots(server, &report.job_ids).await?;
         (view.status, view.message) = run_status(report.status, &seats);

@@ -31,7 +31,7 @@ fn python(world: &World, target: &str, args: &[&str]) -> Value {
         .arg(target)
         .args(args)
         .output()
-        .expect("run the Python task client");
+        .unwrap_or_else(|error| panic!("cannot run the Python task client: {error}"));
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
@@ -229,7 +229,10 @@ impl Raw {
         )
         .unwrap();
         loop {
-            let line = self.lines.next().expect("gateway closed stdout").unwrap();
+            let Some(line) = self.lines.next() else {
+                panic!("the gateway closed stdout")
+            };
+            let line = line.unwrap();
             let value: Value = serde_json::from_str(&line).unwrap();
             if value["id"] == id {
                 return value;
