@@ -104,7 +104,8 @@ async fn legacy_answer(
     }
 }
 
-/// A `tools/call` with `task`: the task, or the tool's own answer when it started nothing.
+/// A `tools/call` with `task`: the task; a refusal (an `isError` result) as invalid params,
+/// since the client expects a task; a dry run's own answer.
 async fn call(
     server: &Server,
     request: CustomRequest,
@@ -122,11 +123,24 @@ async fn call(
         context.meta.0.0.extend(meta.0.0);
     }
     let tool = params.name.to_string();
+    if !TASK_TOOLS.contains(&tool.as_str()) {
+        return Err(ErrorData::invalid_params(
+            format!(
+                "tool `{tool}` cannot run as a task (execution.taskSupport is forbidden): call it without `task`"
+            ),
+            None,
+        ));
+    }
     let peer = context.peer.clone();
     let response = server.call_recorded(params, context).await?;
     let CallToolResponse::Complete(result) = response else {
         return Err(internal("a task tool answered neither a result nor a task"));
     };
+    if result.is_error == Some(true) {
+        let text = result.content.iter().filter_map(|block| block.as_text());
+        let text: Vec<&str> = text.map(|text| text.text.as_str()).collect();
+        return Err(ErrorData::invalid_params(text.join("\n"), None));
+    }
     match create(server, &tool, &result, peer, Flavor::Legacy).await? {
         Some(view) => Ok(json!({ "task": shape::legacy(&view) })),
         None => serde_json::to_value(result).map_err(internal),
@@ -179,6 +193,7 @@ pub fn flavor(tool: &str, context: &RequestContext<RoleServer>) -> Option<Flavor
         .then_some(Flavor::Legacy)
 }
 
+/// The last four task tools start validation runs; the others jobs.
 fn is_run(tool: &str) -> bool {
     TASK_TOOLS[5..].contains(&tool)
 }

@@ -192,7 +192,7 @@ struct Raw {
 }
 
 impl Raw {
-    fn start(world: &World) -> Raw {
+    fn start(world: &World, extension: bool) -> Raw {
         let mut child = world.serve_stdio(Stdio::null());
         let stdin = child.stdin.take().unwrap();
         let lines = BufReader::new(child.stdout.take().unwrap()).lines();
@@ -203,7 +203,10 @@ impl Raw {
             next_id: 1,
             notifications: Vec::new(),
         };
-        let capabilities = json!({"extensions": {"io.modelcontextprotocol/tasks": {}}});
+        let capabilities = match extension {
+            true => json!({"extensions": {"io.modelcontextprotocol/tasks": {}}}),
+            false => json!({}),
+        };
         let init = raw.request(
             "initialize",
             json!({"protocolVersion": "2026-07-28",
@@ -260,7 +263,7 @@ impl Raw {
 #[test]
 fn extension_task_survives_a_restart_and_cancels() {
     let world = world().with("LLM_GATEWAY_SYNC_DEADLINE_MS", "500");
-    let mut raw = Raw::start(&world);
+    let mut raw = Raw::start(&world, true);
     let quick = raw.call("gemini_request", json!({"prompt": "quick"}));
     assert_eq!(
         quick["result"]["structuredContent"]["status"], "completed",
@@ -277,7 +280,7 @@ fn extension_task_survives_a_restart_and_cancels() {
     assert_eq!(again["result"]["taskId"], task_id.as_str(), "{again}");
     raw.stop();
 
-    let mut raw = Raw::start(&world);
+    let mut raw = Raw::start(&world, true);
     let done = loop {
         let got = raw.get(&task_id);
         if got["result"]["status"] != "working" {
@@ -307,6 +310,39 @@ fn extension_task_survives_a_restart_and_cancels() {
     raw.stop();
     std::thread::sleep(Duration::from_secs(2));
     assert_no_live_fake(&world, "codex");
+}
+
+/// 2025-11-25: a task of a tool that forbids tasks, or a refused call, is a JSON-RPC error.
+#[test]
+fn a_task_of_a_forbidden_tool_or_a_refused_call_is_an_error() {
+    let mut raw = Raw::start(&world(), false);
+    let task = json!({"ttl": 60000});
+    let forbidden = raw.request(
+        "tools/call",
+        json!({"name": "llm_job_list", "arguments": {}, "task": task}),
+    );
+    assert_eq!(forbidden["error"]["code"], -32602, "{forbidden}");
+    assert!(
+        forbidden["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("cannot run as a task")
+    );
+    let refused = raw.request(
+        "tools/call",
+        json!({"name": "claude_request", "arguments": {"promt": "typo"}, "task": task}),
+    );
+    assert_eq!(refused["error"]["code"], -32602, "{refused}");
+    assert!(
+        refused["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("promt"),
+        "{refused}"
+    );
+    let listed = raw.request("tasks/list", json!({}));
+    assert_eq!(listed["result"]["tasks"], json!([]), "{listed}");
+    raw.stop();
 }
 
 #[test]
