@@ -11,11 +11,10 @@ use gateway_provider::models::ModelRegistry;
 use rmcp::handler::server::router::tool::ToolRouter;
 use rmcp::handler::server::tool::ToolCallContext;
 use rmcp::model::{
-    CallToolRequestParams, CallToolResponse, CancelTaskParams, CompleteRequestParams,
-    CompleteResult, CreateTaskResult, CustomRequest, CustomResult, ErrorCode, GetTaskParams,
-    GetTaskResult, Implementation, ListPromptsResult, ListResourceTemplatesResult,
-    ListResourcesResult, ListToolsResult, PaginatedRequestParams, ReadResourceRequestParams,
-    ReadResourceResponse, ServerCapabilities, ServerConfig, Tool, UpdateTaskParams,
+    CallToolRequestParams, CallToolResponse, CompleteRequestParams, CompleteResult,
+    CreateTaskResult, CustomRequest, CustomResult, ErrorCode, Implementation, ListPromptsResult,
+    ListResourceTemplatesResult, ListResourcesResult, ListToolsResult, PaginatedRequestParams,
+    ReadResourceRequestParams, ReadResourceResponse, ServerCapabilities, ServerConfig, Tool,
 };
 use rmcp::service::RequestContext;
 use rmcp::{ErrorData, RoleServer, ServerHandler};
@@ -255,41 +254,6 @@ impl ServerHandler for Server {
         }
     }
 
-    async fn get_task(
-        &self,
-        request: GetTaskParams,
-        _context: RequestContext<RoleServer>,
-    ) -> Result<GetTaskResult, ErrorData> {
-        let id = &request.task_id;
-        let view = crate::tasks::view(self, id).await?;
-        let view = view.ok_or_else(|| crate::tasks::unknown(id))?;
-        Ok(GetTaskResult::new(
-            crate::tasks::detailed(self, view).await?,
-        ))
-    }
-
-    async fn cancel_task(
-        &self,
-        request: CancelTaskParams,
-        _context: RequestContext<RoleServer>,
-    ) -> Result<(), ErrorData> {
-        crate::tasks::cancel(self, &request.task_id).await.map(drop)
-    }
-
-    async fn update_task(
-        &self,
-        request: UpdateTaskParams,
-        _context: RequestContext<RoleServer>,
-    ) -> Result<(), ErrorData> {
-        Err(ErrorData::invalid_params(
-            format!(
-                "task `{}` never asks for input: nothing to update",
-                request.task_id
-            ),
-            None,
-        ))
-    }
-
     /// rmcp 3.11 answers -32601 for capabilities not advertised; we keep answering an empty
     /// list, as before (the conformance suite checks it; there are no prompts).
     async fn list_prompts(
@@ -338,7 +302,7 @@ impl ServerHandler for Server {
         context: RequestContext<RoleServer>,
     ) -> Result<CustomResult, ErrorData> {
         let error = custom_request_error(&request);
-        match crate::tasks::legacy_request(self, request, context).await {
+        match crate::tasks::request(self, request, context).await {
             Some(answer) => answer,
             None => Err(error),
         }

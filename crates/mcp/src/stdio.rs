@@ -28,8 +28,6 @@ pub struct LineTransport<R, W> {
     line: Vec<u8>,
     /// Within an oversized line: its head, kept until the line ends.
     oversized: Option<Vec<u8>>,
-    /// The client declared the tasks extension at `initialize`.
-    extension_session: bool,
 }
 
 impl<R, W> LineTransport<R, W>
@@ -43,7 +41,6 @@ where
             writer: Arc::new(Mutex::new(writer)),
             line: Vec::new(),
             oversized: None,
-            extension_session: false,
         }
     }
 
@@ -137,7 +134,7 @@ where
             }
             let outcome = match self.oversized.take() {
                 Some(head) => Line::Rejected(line::oversized(&head, MAX_LINE_BYTES)),
-                None => line::classify(&self.line, &mut self.extension_session),
+                None => line::classify(&self.line),
             };
             self.line.clear();
             match outcome {

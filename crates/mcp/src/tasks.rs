@@ -5,11 +5,11 @@
 //! task outlives the gateway process like any job, and any gateway on the database serves it.
 //!
 //! Two shapes are spoken: MCP 2025-11-25 (`tools/call` with `task`, `tasks/get`, `tasks/result`,
-//! `tasks/list`, `tasks/cancel`, `notifications/tasks/status`), routed on arrival to private
-//! methods that [`legacy_request`] serves (see [`shape::route_legacy`]), and the
-//! `io.modelcontextprotocol/tasks` extension (rmcp's types; `resultType: "task"`, `tasks/get`
-//! with the result inline), served by the [`crate::Server`]'s handler, for clients that
-//! declared the extension. rmcp's in-memory task manager is never used.
+//! `tasks/list`, `tasks/cancel`, `notifications/tasks/status`) and, to clients that declared
+//! it, the `io.modelcontextprotocol/tasks` extension (rmcp's types: `resultType: "task"`,
+//! `tasks/get` with the result inline, `tasks/cancel` acknowledged). The transports rename the
+//! task requests to private methods ([`route_tasks`]) that [`request`] serves in the client's
+//! shape. rmcp's in-memory task manager is never used.
 
 mod shape;
 
@@ -20,17 +20,14 @@ use gateway_jobs::{JobSnapshot, Submitted};
 use gateway_validate::RunStatus;
 use rmcp::model::{
     CallToolRequestParams, CallToolResponse, CallToolResult, CustomNotification, CustomRequest,
-    CustomResult, DetailedTask, ErrorCode, JsonObject, ServerNotification, TaskPayload, TaskStatus,
-    TaskStatusNotification, TaskStatusNotificationParams,
+    CustomResult, DetailedTask, ErrorCode, GetTaskResult, JsonObject, ServerNotification,
+    TaskAckResult, TaskPayload, TaskStatus, TaskStatusNotification, TaskStatusNotificationParams,
 };
 use rmcp::service::{Peer, RequestContext};
 use rmcp::{ErrorData, RoleServer};
 use serde_json::{Value, json};
 
-pub use shape::{
-    TaskView, declares_extension, decorate, modern as shape_modern, route_legacy,
-    route_legacy_bytes,
-};
+pub use shape::{TaskView, decorate, modern as shape_modern, route_tasks, route_tasks_bytes};
 
 use crate::server::Server;
 use crate::tools::validate::{report_result, validator};
@@ -54,35 +51,32 @@ const LIST_PAGE: u32 = 50;
 /// How long one wait inside `tasks/result` or a watcher lasts before it looks again.
 const WAIT_SLICE: Duration = Duration::from_secs(30);
 
-/// Serves a 2025-11-25 task request (renamed on arrival, or `tasks/result`, `tasks/list`);
+/// Serves a task request (renamed on arrival, or the 2025-11-25 `tasks/result`, `tasks/list`);
 /// `None` for any other custom method.
-pub async fn legacy_request(
+pub async fn request(
     server: &Server,
     request: CustomRequest,
     context: RequestContext<RoleServer>,
 ) -> Option<Result<CustomResult, ErrorData>> {
     let known = [
-        shape::LEGACY_CALL,
-        shape::LEGACY_GET,
-        shape::LEGACY_CANCEL,
+        shape::TASK_CALL,
+        shape::TASK_GET,
+        shape::TASK_CANCEL,
         "tasks/result",
         "tasks/list",
     ];
     if !known.contains(&request.method.as_str()) {
         return None;
     }
-    Some(
-        legacy_answer(server, request, context)
-            .await
-            .map(CustomResult),
-    )
+    Some(answer(server, request, context).await.map(CustomResult))
 }
 
-async fn legacy_answer(
+async fn answer(
     server: &Server,
     request: CustomRequest,
     context: RequestContext<RoleServer>,
 ) -> Result<Value, ErrorData> {
+    let extension = extension_declared(&context);
     let params = request.params.clone().unwrap_or(Value::Null);
     let id = || {
         params
@@ -91,15 +85,23 @@ async fn legacy_answer(
             .ok_or_else(|| ErrorData::invalid_params("`taskId` (a string) is required", None))
     };
     match request.method.as_str() {
-        shape::LEGACY_CALL => call(server, request, context).await,
-        shape::LEGACY_GET => {
+        shape::TASK_CALL => call(server, request, context).await,
+        shape::TASK_GET => {
             let view = view(server, id()?).await?;
-            Ok(shape::legacy(
-                &view.ok_or_else(|| unknown(id().unwrap_or_default()))?,
-            ))
+            let view = view.ok_or_else(|| unknown(id().unwrap_or_default()))?;
+            match extension {
+                true => to_value(&GetTaskResult::new(detailed(server, view).await?)),
+                false => Ok(shape::legacy(&view)),
+            }
         }
-        shape::LEGACY_CANCEL => Ok(shape::legacy(&cancel(server, id()?).await?)),
-        "tasks/result" => serde_json::to_value(result(server, id()?).await?).map_err(internal),
+        shape::TASK_CANCEL => {
+            let view = cancel(server, id()?).await?;
+            match extension {
+                true => to_value(&TaskAckResult::new()),
+                false => Ok(shape::legacy(&view)),
+            }
+        }
+        "tasks/result" => to_value(&result(server, id()?).await?),
         _ => list(server, params.get("cursor").and_then(Value::as_str)).await,
     }
 }
@@ -143,8 +145,12 @@ async fn call(
     }
     match create(server, &tool, &result, peer, Flavor::Legacy).await? {
         Some(view) => Ok(json!({ "task": shape::legacy(&view) })),
-        None => serde_json::to_value(result).map_err(internal),
+        None => to_value(&result),
     }
+}
+
+fn to_value(value: &impl serde::Serialize) -> Result<Value, ErrorData> {
+    serde_json::to_value(value).map_err(internal)
 }
 
 /// Which task shape a call asked for.
@@ -439,7 +445,7 @@ pub async fn detailed(server: &Server, view: TaskView) -> Result<DetailedTask, E
 }
 
 fn to_object(value: &impl serde::Serialize) -> Result<JsonObject, ErrorData> {
-    match serde_json::to_value(value).map_err(internal)? {
+    match to_value(value)? {
         Value::Object(object) => Ok(object),
         _ => Err(internal("a task result is not a JSON object")),
     }

@@ -28,9 +28,9 @@ pub(crate) enum Line {
     Rejected(Rejection),
 }
 
-/// Classifies one line, routing 2025-11-25 task requests (`tasks::route_legacy`) unless the
-/// session declared the tasks extension (`extension_session`, set by its `initialize`). Pure.
-pub(crate) fn classify(raw: &[u8], extension_session: &mut bool) -> Line {
+/// Classifies one line, routing task requests to their private methods
+/// (`tasks::route_tasks`). Pure.
+pub(crate) fn classify(raw: &[u8]) -> Line {
     let raw = raw.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(raw);
     let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
     if raw.iter().all(u8::is_ascii_whitespace) {
@@ -55,10 +55,7 @@ pub(crate) fn classify(raw: &[u8], extension_session: &mut bool) -> Line {
             ),
         }),
         mut value => {
-            if value.get("method").and_then(Value::as_str) == Some("initialize") {
-                *extension_session = crate::tasks::declares_extension(&value);
-            }
-            crate::tasks::route_legacy(&mut value, *extension_session);
+            crate::tasks::route_tasks(&mut value);
             let id = id_of(&value);
             match serde_json::from_value::<RxJsonRpcMessage<RoleServer>>(value) {
                 Ok(message) => Line::Message(Box::new(message)),
@@ -175,7 +172,7 @@ mod tests {
     use super::*;
 
     fn outcome(raw: &[u8]) -> String {
-        match classify(raw, &mut false) {
+        match classify(raw) {
             Line::Message(_) => "message".to_owned(),
             Line::Blank => "blank".to_owned(),
             Line::Rejected(rejection) => format!(

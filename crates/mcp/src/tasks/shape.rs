@@ -98,42 +98,20 @@ pub(super) fn related(task_id: &str) -> Map<String, Value> {
     meta
 }
 
-/// Private method names the 2025-11-25 task requests are renamed to on arrival, so rmcp hands
-/// them to `on_custom_request` (its typed `tasks/get` / `tasks/cancel` speak only the
-/// extension, and its `tools/call` params drop `task`). Never seen on the wire.
-pub(super) const LEGACY_CALL: &str = "llm-cli-gateway/tasks/call";
-pub(super) const LEGACY_GET: &str = "llm-cli-gateway/tasks/get";
-pub(super) const LEGACY_CANCEL: &str = "llm-cli-gateway/tasks/cancel";
+/// Private method names `tools/call` with `task` (2025-11-25), `tasks/get` and `tasks/cancel`
+/// are renamed to on arrival, so rmcp hands them to `on_custom_request` whichever task shape
+/// the client speaks: rmcp's `tools/call` params drop `task`, and its typed `tasks/get` and
+/// `tasks/cancel` speak only the extension. Never seen on the wire.
+pub(super) const TASK_CALL: &str = "llm-cli-gateway/tasks/call";
+pub(super) const TASK_GET: &str = "llm-cli-gateway/tasks/get";
+pub(super) const TASK_CANCEL: &str = "llm-cli-gateway/tasks/cancel";
 
-/// Whether a request's own `_meta` declares the tasks extension (2026-07-28 per-request
-/// capabilities), or an `initialize` declares it for the session.
-pub fn declares_extension(message: &Value) -> bool {
-    let params = message.get("params");
-    let declared = |capabilities: Option<&Value>| {
-        capabilities
-            .and_then(|capabilities| capabilities.get("extensions"))
-            .and_then(|extensions| extensions.get(rmcp::model::TASKS_EXTENSION_ID))
-            .is_some()
-    };
-    declared(params.and_then(|params| params.get("capabilities")))
-        || declared(
-            params
-                .and_then(|params| params.get("_meta"))
-                .and_then(|meta| meta.get("io.modelcontextprotocol/clientCapabilities")),
-        )
-}
-
-/// Routes a 2025-11-25 task request to its private method (see [`LEGACY_CALL`]): a `tools/call`
-/// with `task` (which also moves into `_meta[LIFTED_TASK]`, where the tool handler sees it),
-/// `tasks/get`, `tasks/cancel`. Left alone when the client speaks the extension. True when
-/// something changed.
-pub fn route_legacy(message: &mut Value, extension_session: bool) -> bool {
-    if extension_session || declares_extension(message) {
-        return false;
-    }
+/// Renames a task request to its private method (see [`TASK_CALL`]); a `tools/call`'s `task`
+/// moves into `_meta[LIFTED_TASK]`, where the tool handler sees it. True when it changed.
+pub fn route_tasks(message: &mut Value) -> bool {
     let renamed = match message.get("method").and_then(Value::as_str) {
-        Some("tasks/get") => LEGACY_GET,
-        Some("tasks/cancel") => LEGACY_CANCEL,
+        Some("tasks/get") => TASK_GET,
+        Some("tasks/cancel") => TASK_CANCEL,
         Some("tools/call") => {
             let Some(params) = message.get_mut("params").and_then(Value::as_object_mut) else {
                 return false;
@@ -147,7 +125,7 @@ pub fn route_legacy(message: &mut Value, extension_session: bool) -> bool {
             if let Some(meta) = meta.as_object_mut() {
                 meta.insert(LIFTED_TASK.into(), task);
             }
-            LEGACY_CALL
+            TASK_CALL
         }
         _ => return false,
     };
@@ -155,14 +133,14 @@ pub fn route_legacy(message: &mut Value, extension_session: bool) -> bool {
     true
 }
 
-/// [`route_legacy`] on a raw HTTP body: new bytes only when something changed.
-pub fn route_legacy_bytes(bytes: &[u8]) -> Option<Vec<u8>> {
+/// [`route_tasks`] on a raw HTTP body: new bytes only when something changed.
+pub fn route_tasks_bytes(bytes: &[u8]) -> Option<Vec<u8>> {
     let mentions = |needle: &[u8]| bytes.windows(needle.len()).any(|window| window == needle);
-    if !mentions(b"\"task") && !mentions(b"tasks/") {
+    if !mentions(b"\"task\"") && !mentions(b"tasks/") {
         return None;
     }
     let mut value: Value = serde_json::from_slice(bytes).ok()?;
-    route_legacy(&mut value, false)
+    route_tasks(&mut value)
         .then(|| serde_json::to_vec(&value).ok())
         .flatten()
 }
@@ -287,23 +265,24 @@ mod tests {
     }
 
     #[test]
-    fn legacy_task_requests_are_routed_and_extension_ones_left() {
+    fn task_requests_are_routed_to_private_methods() {
         let mut call = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
             "params": {"name": "claude_request", "arguments": {}, "task": {"ttl": 60000}}});
-        assert!(route_legacy(&mut call, false));
-        assert_eq!(call["method"], LEGACY_CALL);
+        assert!(route_tasks(&mut call));
+        assert_eq!(call["method"], TASK_CALL);
         assert_eq!(call["params"]["_meta"][LIFTED_TASK], json!({"ttl": 60000}));
         assert!(call["params"].get("task").is_none());
-        let mut get = json!({"method": "tasks/get", "params": {"taskId": "j"}});
-        assert!(route_legacy(&mut get.clone(), false));
-        assert!(!route_legacy(&mut get, true), "an extension session");
-        let mut modern = json!({"method": "tasks/get", "params": {"taskId": "j", "_meta": {
-            "io.modelcontextprotocol/clientCapabilities": {"extensions": {"io.modelcontextprotocol/tasks": {}}}}}});
-        assert!(!route_legacy(&mut modern, false), "declared in the request");
+        for (method, private) in [("tasks/get", TASK_GET), ("tasks/cancel", TASK_CANCEL)] {
+            let mut request = json!({"method": method, "params": {"taskId": "j"}});
+            assert!(route_tasks(&mut request));
+            assert_eq!(request["method"], private);
+        }
         let mut plain = json!({"method": "tools/call", "params": {"name": "x"}});
-        assert!(!route_legacy(&mut plain, false));
+        assert!(!route_tasks(&mut plain));
+        let mut update = json!({"method": "tasks/update", "params": {"taskId": "j"}});
+        assert!(!route_tasks(&mut update));
         assert_eq!(
-            route_legacy_bytes(br#"{"method":"tools/call","params":{"name":"x"}}"#),
+            route_tasks_bytes(br#"{"method":"tools/call","params":{"name":"x"}}"#),
             None
         );
     }
