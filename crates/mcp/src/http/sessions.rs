@@ -30,7 +30,7 @@ impl SessionManager for Sessions {
         message: ClientJsonRpcMessage,
     ) -> Result<ServerJsonRpcMessage, Error> {
         let answer = self.0.initialize_session(id, message).await?;
-        Ok(crate::tasks::decorate(answer))
+        Ok(crate::tasks::decorate(&answer).unwrap_or(answer))
     }
 
     async fn has_session(&self, id: &SessionId) -> Result<bool, Error> {
@@ -74,9 +74,8 @@ impl SessionManager for Sessions {
 }
 
 fn decorate(mut event: ServerSseMessage) -> ServerSseMessage {
-    if let Some(message) = event.message.take() {
-        let message = Arc::unwrap_or_clone(message);
-        event.message = Some(Arc::new(crate::tasks::decorate(message)));
+    if let Some(message) = event.message.as_deref().and_then(crate::tasks::decorate) {
+        event.message = Some(Arc::new(message));
     }
     event
 }

@@ -150,35 +150,26 @@ pub(super) fn capability() -> Value {
     json!({ "list": {}, "cancel": {}, "requests": { "tools": { "call": {} } } })
 }
 
-/// Adds what rmcp's types cannot hold to an answer on its way out: `capabilities.tasks` to an
-/// `initialize` answer, `execution.taskSupport: "optional"` to the task tools in `tools/list`
-/// (absent means `forbidden`). Such an answer goes out as the equivalent untyped JSON.
-pub fn decorate(message: ServerJsonRpcMessage) -> ServerJsonRpcMessage {
-    let JsonRpcMessage::Response(JsonRpcResponse {
-        jsonrpc,
-        id,
-        result,
-    }) = message
-    else {
-        return message;
+/// What rmcp's types cannot hold, for an answer on its way out: `capabilities.tasks` in an
+/// `initialize` answer, `execution.taskSupport: "optional"` on the task tools in `tools/list`
+/// (absent means `forbidden`), as the equivalent untyped JSON. `None`: send it as it is.
+pub fn decorate(message: &ServerJsonRpcMessage) -> Option<ServerJsonRpcMessage> {
+    let JsonRpcMessage::Response(response) = message else {
+        return None;
     };
-    let result = match &result {
-        ServerResult::InitializeResult(_) | ServerResult::ListToolsResult(_) => {
-            match serde_json::to_value(&result) {
-                Ok(mut value) => {
-                    decorate_value(&mut value);
-                    ServerResult::CustomResult(rmcp::model::CustomResult(value))
-                }
-                Err(_) => result,
-            }
-        }
-        _ => result,
-    };
-    JsonRpcMessage::Response(JsonRpcResponse {
-        jsonrpc,
-        id,
-        result,
-    })
+    if !matches!(
+        response.result,
+        ServerResult::InitializeResult(_) | ServerResult::ListToolsResult(_)
+    ) {
+        return None;
+    }
+    let mut value = serde_json::to_value(&response.result).ok()?;
+    decorate_value(&mut value);
+    Some(JsonRpcMessage::Response(JsonRpcResponse {
+        jsonrpc: response.jsonrpc,
+        id: response.id.clone(),
+        result: ServerResult::CustomResult(rmcp::model::CustomResult(value)),
+    }))
 }
 
 fn decorate_value(value: &mut Value) {
