@@ -345,6 +345,23 @@ fn a_task_of_a_forbidden_tool_or_a_refused_call_is_an_error() {
     raw.stop();
 }
 
+/// A task call submits as an `_async` call does: the same idempotency key lands on the same
+/// job even with dedup skipped, so the task is that job.
+#[test]
+fn a_task_call_shares_idempotency_with_async_calls() {
+    let mut raw = Raw::start(&world(), false);
+    let args = json!({"prompt": "once", "idempotencyKey": "key-1", "forceRefresh": true});
+    let started = raw.call("claude_request_async", args.clone());
+    let job_id = started["result"]["structuredContent"]["jobId"].clone();
+    assert!(job_id.is_string(), "{started}");
+    let task = raw.request(
+        "tools/call",
+        json!({"name": "claude_request", "arguments": args, "task": {"ttl": 1000}}),
+    );
+    assert_eq!(task["result"]["task"]["taskId"], job_id, "{task}");
+    raw.stop();
+}
+
 #[test]
 fn a_client_that_asks_for_no_task_gets_a_plain_answer() {
     let world = world().with("LLM_GATEWAY_SYNC_DEADLINE_MS", "20000");
