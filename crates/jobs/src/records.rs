@@ -128,16 +128,11 @@ impl Records {
         blocking(&self.store, move |store| store.get_validation_run(&id)).await
     }
 
-    /// Records `id` (a job or validation run) as an MCP task of `tool`.
-    pub async fn put_task(
-        &self,
-        id: &str,
-        tool: &str,
-        created_at_ms: i64,
-    ) -> Result<(), JobsError> {
+    /// Records `id` (a job or validation run) as an MCP task of `tool`, created now.
+    pub async fn put_task(&self, id: &str, tool: &str) -> Result<(), JobsError> {
         let (id, tool) = (id.to_owned(), tool.to_owned());
         blocking(&self.store, move |store| {
-            store.put_task(&id, &tool, created_at_ms)
+            store.put_task(&id, &tool, gateway_store::now_ms())
         })
         .await
     }

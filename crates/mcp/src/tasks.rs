@@ -215,13 +215,6 @@ pub(crate) fn unknown(id: &str) -> ErrorData {
     )
 }
 
-fn now_ms() -> i64 {
-    let since = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH);
-    since.map_or(0, |since| {
-        i64::try_from(since.as_millis()).unwrap_or(i64::MAX)
-    })
-}
-
 /// Records the job or run a task-mode handler started (its `jobId` / `validationId`) as a
 /// task, and watches it for the status notification. `None`: the handler started nothing
 /// (a dry run, a refused call), so its result is the answer.
@@ -240,10 +233,7 @@ pub async fn create(
         return Ok(None);
     };
     let records = server.jobs().records();
-    records
-        .put_task(id, tool, now_ms())
-        .await
-        .map_err(internal)?;
+    records.put_task(id, tool).await.map_err(internal)?;
     let view = view(server, id).await?.ok_or_else(|| unknown(id))?;
     if !view.status.is_terminal() {
         tokio::spawn(watch(server.clone(), id.to_owned(), peer, flavor));
