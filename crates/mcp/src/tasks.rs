@@ -260,7 +260,8 @@ pub async fn view(server: &Server, id: &str) -> Result<Option<TaskView>, ErrorDa
             return Ok(None);
         };
         let seats = seat_snapshots(server, &report.job_ids).await?;
-        (view.status, view.message) = run_status(report.status, &seats);
+        let statuses: Vec<_> = seats.iter().map(|seat| seat.status).collect();
+        (view.status, view.message) = shape::run_status(report.status, &statuses);
         view.updated_at_ms = seats
             .iter()
             .map(updated_at)
@@ -292,18 +293,6 @@ fn updated_at(job: &JobSnapshot) -> i64 {
     job.finished_at_ms
         .or(job.started_at_ms)
         .unwrap_or(job.created_at_ms)
-}
-
-/// A validation run's task status: working while a seat works; cancelled when every seat was;
-/// failed when none could start; completed otherwise (the report says which seats failed).
-fn run_status(status: RunStatus, seats: &[JobSnapshot]) -> (TaskStatus, Option<String>) {
-    let canceled = |seat: &JobSnapshot| seat.status == gateway_core::JobStatus::Canceled;
-    match status {
-        RunStatus::Running => (TaskStatus::Working, Some("models working".into())),
-        _ if !seats.is_empty() && seats.iter().all(canceled) => (TaskStatus::Cancelled, None),
-        RunStatus::NotStarted => (TaskStatus::Failed, Some("no model could start".into())),
-        RunStatus::Completed | RunStatus::Partial => (TaskStatus::Completed, None),
-    }
 }
 
 /// The answer of task `id` once it is terminal (waits until then): exactly what its tool would

@@ -4,6 +4,7 @@
 //! `tools/call`'s `task` param and has no `capabilities.tasks`).
 
 use gateway_core::JobStatus;
+use gateway_validate::RunStatus;
 use gateway_validate::assemble::rfc3339;
 use rmcp::model::{
     JsonRpcMessage, JsonRpcResponse, ServerJsonRpcMessage, ServerResult, Task, TaskStatus,
@@ -56,6 +57,19 @@ pub(super) fn job_status(
                 error.map(|error| format!(" ({error})")).unwrap_or_default()
             )),
         ),
+    }
+}
+
+/// A validation run's task status: working while a seat works; cancelled when every seat was;
+/// failed when none could start; completed otherwise (the report says which seats failed).
+pub(super) fn run_status(status: RunStatus, seats: &[JobStatus]) -> (TaskStatus, Option<String>) {
+    match status {
+        RunStatus::Running => (TaskStatus::Working, Some("models working".into())),
+        _ if !seats.is_empty() && seats.iter().all(|seat| *seat == JobStatus::Canceled) => {
+            (TaskStatus::Cancelled, None)
+        }
+        RunStatus::NotStarted => (TaskStatus::Failed, Some("no model could start".into())),
+        RunStatus::Completed | RunStatus::Partial => (TaskStatus::Completed, None),
     }
 }
 
@@ -230,6 +244,30 @@ mod tests {
             let (mapped, text) = job_status(status, error, exit);
             assert_eq!(json!(mapped), json!(task), "{status:?}");
             assert_eq!(text.as_deref(), message, "{status:?}");
+        }
+    }
+
+    #[test]
+    fn run_states_map_to_task_states() {
+        use JobStatus::{Canceled, Completed, Failed};
+        let cases = [
+            (RunStatus::Running, vec![Completed], "working"),
+            (
+                RunStatus::Completed,
+                vec![Completed, Completed],
+                "completed",
+            ),
+            (RunStatus::Partial, vec![Completed, Failed], "completed"),
+            (RunStatus::Partial, vec![Canceled, Canceled], "cancelled"),
+            (RunStatus::NotStarted, vec![Failed], "failed"),
+            (RunStatus::NotStarted, vec![], "failed"),
+        ];
+        for (run, seats, task) in cases {
+            assert_eq!(
+                json!(run_status(run, &seats).0),
+                json!(task),
+                "{run:?} {seats:?}"
+            );
         }
     }
 
