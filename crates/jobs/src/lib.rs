@@ -29,7 +29,7 @@ pub use config::{
 };
 pub use gateway_store::{
     ApprovalRecord, JobFilter, NewApproval, NewSession, NewToolCall, RequestRecord, SessionRecord,
-    ToolCallRecord,
+    TaskRecord, ToolCallRecord,
 };
 pub use records::Records;
 pub use service::JobService;

@@ -239,6 +239,11 @@ impl JobService {
         &self.inner.instance_id
     }
 
+    /// How long finished jobs are kept (days).
+    pub fn retention_days(&self) -> u32 {
+        self.inner.config.retention_days
+    }
+
     /// Starts a job, or answers with an identical recent one (spec §2.5). Returns at once; the
     /// job waits for a slot and runs in the background.
     pub async fn submit(&self, request: SubmitRequest) -> Result<Submitted, SubmitError> {

@@ -11,10 +11,10 @@ use gateway_provider::models::ModelRegistry;
 use rmcp::handler::server::router::tool::ToolRouter;
 use rmcp::handler::server::tool::ToolCallContext;
 use rmcp::model::{
-    CallToolRequestParams, CallToolResponse, CustomRequest, CustomResult, ErrorCode,
-    Implementation, ListResourceTemplatesResult, ListResourcesResult, ListToolsResult,
-    PaginatedRequestParams, ReadResourceRequestParams, ReadResourceResponse, ServerCapabilities,
-    ServerConfig, Tool,
+    CallToolRequestParams, CallToolResponse, CompleteRequestParams, CompleteResult,
+    CreateTaskResult, CustomRequest, CustomResult, ErrorCode, Implementation, ListPromptsResult,
+    ListResourceTemplatesResult, ListResourcesResult, ListToolsResult, PaginatedRequestParams,
+    ReadResourceRequestParams, ReadResourceResponse, ServerCapabilities, ServerConfig, Tool,
 };
 use rmcp::service::RequestContext;
 use rmcp::{ErrorData, RoleServer, ServerHandler};
@@ -202,41 +202,8 @@ impl Server {
         self.inner.tools.list_all()
     }
 
-    /// Tool calls the recorder had to drop because its queue was full.
-    pub fn dropped_records(&self) -> u64 {
-        self.inner.recorder.dropped()
-    }
-}
-
-impl ServerHandler for Server {
-    fn get_info(&self) -> ServerConfig {
-        // No `logging` (deprecated, and advertising it without set_level breaks clients: spec
-        // decision 17) and no prompts.
-        let capabilities = ServerCapabilities::builder()
-            .enable_tools()
-            .enable_resources()
-            .build();
-        ServerConfig::new(capabilities)
-            .with_server_info(Implementation::new(
-                "llm-cli-gateway",
-                env!("CARGO_PKG_VERSION"),
-            ))
-            .with_instructions(INSTRUCTIONS)
-    }
-
-    async fn list_tools(
-        &self,
-        _request: Option<PaginatedRequestParams>,
-        _context: RequestContext<RoleServer>,
-    ) -> Result<ListToolsResult, ErrorData> {
-        Ok(ListToolsResult::with_all_items(self.tools()))
-    }
-
-    fn get_tool(&self, name: &str) -> Option<Tool> {
-        self.inner.tools.get(name).cloned()
-    }
-
-    async fn call_tool(
+    /// Runs a tool call through the router and records it (every call, task or not).
+    pub(crate) async fn call_recorded(
         &self,
         request: CallToolRequestParams,
         context: RequestContext<RoleServer>,
@@ -258,6 +225,89 @@ impl ServerHandler for Server {
             &outcome,
         ));
         outcome
+    }
+
+    /// Tool calls the recorder had to drop because its queue was full.
+    pub fn dropped_records(&self) -> u64 {
+        self.inner.recorder.dropped()
+    }
+}
+
+impl ServerHandler for Server {
+    fn get_info(&self) -> ServerConfig {
+        // No `logging` (deprecated, and advertising it without set_level breaks clients: spec
+        // decision 17) and no prompts.
+        // `enable_tasks` is the tasks extension; the 2025-11-25 `capabilities.tasks` is added
+        // on the way out (`tasks::decorate`), rmcp's capabilities having no such field.
+        let capabilities = ServerCapabilities::builder()
+            .enable_tools()
+            .enable_resources()
+            .enable_tasks()
+            .build();
+        ServerConfig::new(capabilities)
+            .with_server_info(Implementation::new(
+                "llm-cli-gateway",
+                env!("CARGO_PKG_VERSION"),
+            ))
+            .with_instructions(INSTRUCTIONS)
+    }
+
+    async fn list_tools(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListToolsResult, ErrorData> {
+        Ok(ListToolsResult::with_all_items(self.tools()))
+    }
+
+    fn get_tool(&self, name: &str) -> Option<Tool> {
+        self.inner.tools.get(name).cloned()
+    }
+
+    /// A call of a task tool by a client that declared the tasks extension answers with the
+    /// task (`resultType: "task"`) where it would have deferred; the 2025-11-25 form arrives as
+    /// a custom request (see [`crate::tasks`]).
+    async fn call_tool(
+        &self,
+        request: CallToolRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<CallToolResponse, ErrorData> {
+        let tool = request.name.to_string();
+        let flavor = crate::tasks::flavor(&tool, &context);
+        let peer = context.peer.clone();
+        let response = self.call_recorded(request, context).await?;
+        match (flavor, response) {
+            (Some(flavor), CallToolResponse::Complete(result))
+                if crate::tasks::deferred(&result) =>
+            {
+                match crate::tasks::create(self, &tool, &result, peer, flavor).await? {
+                    Some(view) => Ok(CallToolResponse::Task(CreateTaskResult::new(
+                        crate::tasks::shape_modern(&view),
+                    ))),
+                    None => Ok(CallToolResponse::Complete(result)),
+                }
+            }
+            (_, response) => Ok(response),
+        }
+    }
+
+    /// rmcp 3.11 answers -32601 for capabilities not advertised; we keep answering an empty
+    /// list, as before (the conformance suite checks it; there are no prompts).
+    async fn list_prompts(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListPromptsResult, ErrorData> {
+        Ok(ListPromptsResult::default())
+    }
+
+    /// As [`Self::list_prompts`]: an empty completion, as before rmcp 3.11.
+    async fn complete(
+        &self,
+        _request: CompleteRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<CompleteResult, ErrorData> {
+        Ok(CompleteResult::default())
     }
 
     async fn list_resources(
@@ -286,9 +336,13 @@ impl ServerHandler for Server {
     async fn on_custom_request(
         &self,
         request: CustomRequest,
-        _context: RequestContext<RoleServer>,
+        context: RequestContext<RoleServer>,
     ) -> Result<CustomResult, ErrorData> {
-        Err(custom_request_error(&request))
+        let error = custom_request_error(&request);
+        match crate::tasks::request(self, request, context).await {
+            Some(answer) => answer,
+            None => Err(error),
+        }
     }
 
     async fn read_resource(

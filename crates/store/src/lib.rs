@@ -29,7 +29,7 @@ pub use admission::{Claim, Load, SlotLimits, dispatch};
 pub use model::{
     ApprovalRecord, DedupPolicy, EventRecord, JobFilter, JobFinish, JobRecord, NewApproval,
     NewEvent, NewJob, NewSession, NewToolCall, OutputChunk, PruneCounts, RequestRecord,
-    RunningInfo, SessionRecord, Stream, SubmitOutcome, ToolCallRecord,
+    RunningInfo, SessionRecord, Stream, SubmitOutcome, TaskRecord, ToolCallRecord,
 };
 pub use output::OutputPage;
 

@@ -339,6 +339,16 @@ CREATE TABLE budgets (
     daily_usd  REAL NOT NULL
 ) WITHOUT ROWID;
 ",
+    // 6: MCP tasks: which jobs and validation runs a client asked for as a task (the id is the
+    // job's or the run's; their state stays in those rows). Owner: mcp.
+    r"
+CREATE TABLE tasks (
+    id          TEXT PRIMARY KEY,
+    tool        TEXT NOT NULL,
+    created_at  INTEGER NOT NULL
+);
+CREATE INDEX tasks_created ON tasks(created_at);
+",
 ];
 
 /// The schema version this binary writes.

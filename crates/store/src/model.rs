@@ -284,4 +284,13 @@ pub struct PruneCounts {
     pub approvals: usize,
     pub instances: usize,
     pub validation_runs: usize,
+    pub tasks: usize,
+}
+
+/// An MCP task: a job or validation run a client asked for as a task, and the tool it called.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TaskRecord {
+    pub id: String,
+    pub tool: String,
+    pub created_at_ms: i64,
 }

@@ -8,7 +8,7 @@ use rusqlite::{OptionalExtension, Row, TransactionBehavior, params};
 use crate::db::Cached;
 use crate::model::{
     ApprovalRecord, NewApproval, NewSession, NewToolCall, PruneCounts, RequestRecord,
-    SessionRecord, ToolCallRecord,
+    SessionRecord, TaskRecord, ToolCallRecord,
 };
 use crate::query::InstanceRecord;
 use crate::{Store, StoreError, now_ms};
@@ -72,6 +72,14 @@ pub(crate) fn tool_call_from_row(row: &Row<'_>) -> rusqlite::Result<ToolCallReco
 
 const SESSION_COLUMNS: &str =
     "id, provider, native_session_id, name, active, created_at, updated_at";
+
+fn task_from_row(row: &Row<'_>) -> rusqlite::Result<TaskRecord> {
+    Ok(TaskRecord {
+        id: row.get(0)?,
+        tool: row.get(1)?,
+        created_at_ms: row.get(2)?,
+    })
+}
 
 fn session_from_row(row: &Row<'_>) -> rusqlite::Result<SessionRecord> {
     Ok(SessionRecord {
@@ -423,6 +431,38 @@ impl Store {
             .optional()?)
     }
 
+    /// Records `id` (a job or validation run) as an MCP task of `tool`; a second call for the
+    /// same id (a deduplicated request) keeps the first record.
+    pub fn put_task(&self, id: &str, tool: &str, created_at_ms: i64) -> Result<(), StoreError> {
+        self.conn().run(
+            "INSERT OR IGNORE INTO tasks (id, tool, created_at) VALUES (?1, ?2, ?3)",
+            params![id, tool, created_at_ms],
+        )?;
+        Ok(())
+    }
+
+    /// Task `id`, if it is one.
+    pub fn task(&self, id: &str) -> Result<Option<TaskRecord>, StoreError> {
+        Ok(self
+            .conn()
+            .row(
+                "SELECT id, tool, created_at FROM tasks WHERE id = ?1",
+                [id],
+                task_from_row,
+            )
+            .optional()?)
+    }
+
+    /// Tasks newest first, `limit` of them after skipping `offset`.
+    pub fn list_tasks(&self, offset: u32, limit: u32) -> Result<Vec<TaskRecord>, StoreError> {
+        let conn = self.conn();
+        let mut statement = conn.prepare_cached(
+            "SELECT id, tool, created_at FROM tasks ORDER BY created_at DESC, id DESC LIMIT ?1 OFFSET ?2",
+        )?;
+        let rows = statement.query_map([limit, offset], task_from_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
     /// `json` with every string leaf redacted (redacting the text as a whole could cut through
     /// quotes and leave JSON nobody can read back). Not JSON at all is the caller's bug.
     fn scrub_json(&self, json: &str) -> Result<String, StoreError> {
@@ -481,6 +521,7 @@ impl Store {
                 "DELETE FROM validation_runs WHERE created_at < ?1",
                 [cutoff_ms],
             )?,
+            tasks: tx.run("DELETE FROM tasks WHERE created_at < ?1", [cutoff_ms])?,
         };
         tx.commit()?;
         Ok(counts)

@@ -372,6 +372,14 @@ pub fn mcp_python() -> PathBuf {
     tool_path("GATEWAY_MCP_PYTHON", ".tools/mcp-venv/bin/python")
 }
 
+/// The Python interpreter of the venv holding the 1.x MCP SDK (its 2025-11-25 task client).
+pub fn mcp_tasks_python() -> PathBuf {
+    tool_path(
+        "GATEWAY_MCP_TASKS_PYTHON",
+        ".tools/mcp-tasks-venv/bin/python",
+    )
+}
+
 /// Runs `tests/e2e/clients/scenarios.py` against `target` (binary or URL) and returns its
 /// JSON observations. `world` supplies the environment (stdio: the client passes it on to the
 /// gateway it launches).

@@ -250,8 +250,11 @@ async fn run(
     if let Some(gateway_session) = session.gateway_id {
         remember_native_session(&server, gateway_session, submitted.job_id.clone());
     }
+    // A 2025-11-25 task call answers at once; the task layer turns the job id into a task.
+    let as_task = crate::tasks::starts_at_once(tool, &context);
     match mode {
         Mode::Async => started_result(provider, &submitted, warnings),
+        Mode::Sync if as_task => started_result(provider, &submitted, warnings),
         Mode::Sync => wait_sync(&server, provider, submitted, warnings, &context).await,
     }
 }
@@ -638,7 +641,7 @@ fn footer(status: JobStatus, job_id: &str, session_id: Option<&str>) -> String {
     format!("[{status} · jobId {job_id}{session}]")
 }
 
-fn finished_result(
+pub(crate) fn finished_result(
     provider: ProviderId,
     submitted: &Submitted,
     snapshot: &JobSnapshot,

@@ -421,6 +421,15 @@ async fn fan_out(
         force_refresh: seats.force_refresh,
         origin_tool: tool.to_owned(),
     };
+    if crate::tasks::starts_at_once(tool, context) {
+        if judge.is_some() {
+            return Err(ToolError::param(
+                "judgeModel",
+                "not available in a task: call synthesize_validation with the task's validationId once it completes",
+            ));
+        }
+        return report_result(&validator.start(spec).await.map_err(tool_error)?);
+    }
     let started = validator.start(spec).await.map_err(tool_error)?;
     let mut report = wait_with_progress(&validator, &started.validation_id, wait, context).await?;
     if let Some(judge) = judge.filter(|_| report.status == gateway_validate::RunStatus::Completed) {
@@ -546,7 +555,7 @@ pub(crate) fn wait_of(server: &Server, seats: &SeatParams) -> Result<Duration, T
         .map_or(server.settings().sync_deadline, Duration::from_millis))
 }
 
-fn report_result(report: &ValidationReport) -> ToolResult {
+pub(crate) fn report_result(report: &ValidationReport) -> ToolResult {
     structured(render_report(report), report)
 }
 

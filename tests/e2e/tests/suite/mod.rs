@@ -12,3 +12,4 @@ mod records;
 mod review;
 mod stdio;
 mod stdio_bad_input;
+mod tasks;

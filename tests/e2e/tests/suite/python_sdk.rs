@@ -233,7 +233,7 @@ fn check_all(out: &Value, protocol: &str, world: &World, dir: &Dir) {
 }
 
 /// Every process a fake CLI logged as `name` is gone (no orphans after a cancel).
-fn assert_no_live_fake(world: &World, name: &str) {
+pub(super) fn assert_no_live_fake(world: &World, name: &str) {
     let pids: Vec<u32> = world
         .clis
         .invocations()
