@@ -139,7 +139,7 @@ fn budget_statuses(
     provider: Option<&str>,
     now_ms: i64,
 ) -> Result<Vec<BudgetStatus>, StoreError> {
-    let mut statement = conn.prepare(
+    let mut statement = conn.prepare_cached(
         r"SELECT b.scope, b.daily_usd, (SELECT coalesce(sum(u.cost_usd), 0.0) FROM usage_rollup u
               WHERE u.day = ?1 AND (b.scope = 'all' OR u.provider = b.scope))
           FROM budgets b WHERE ?2 IS NULL OR b.scope IN ('all', ?2) ORDER BY b.scope",
