@@ -24,7 +24,7 @@ pub const DAY_MS: i64 = 86_400_000;
 /// A read-only view of the database file.
 #[derive(Debug)]
 pub struct ReadStore {
-    conn: Connection,
+    pub(crate) conn: Connection,
     path: PathBuf,
 }
 
@@ -133,7 +133,7 @@ pub struct UsageTotals {
 }
 
 impl UsageTotals {
-    fn add(&mut self, other: &UsageTotals) {
+    pub(crate) fn add(&mut self, other: &UsageTotals) {
         self.requests += other.requests;
         self.failures += other.failures;
         self.input_tokens += other.input_tokens;

@@ -13,7 +13,7 @@ use crate::model::{
 use crate::query::InstanceRecord;
 use crate::{Store, StoreError, now_ms};
 
-const REQUEST_COLUMNS: &str = r"id, correlation_id, provider, model, origin_tool, prompt,
+pub(crate) const REQUEST_COLUMNS: &str = r"id, correlation_id, provider, model, origin_tool, prompt,
     prompt_bytes, response, session_id, created_at, finished_at, duration_ms, input_tokens,
     output_tokens, cache_read_tokens, cache_creation_tokens, cost_usd, exit_code, status, error,
     job_id, retry_count, approval_decision";
@@ -22,7 +22,7 @@ fn tokens(value: Option<i64>) -> Option<u64> {
     value.and_then(|value| u64::try_from(value).ok())
 }
 
-fn request_from_row(row: &Row<'_>) -> rusqlite::Result<RequestRecord> {
+pub(crate) fn request_from_row(row: &Row<'_>) -> rusqlite::Result<RequestRecord> {
     Ok(RequestRecord {
         id: row.get(0)?,
         correlation_id: row.get(1)?,

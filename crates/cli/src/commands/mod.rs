@@ -1,6 +1,7 @@
 //! One module per subcommand; each owns its clap `Args` and a `run` returning the exit code.
 
 pub(crate) mod client_config;
+pub(crate) mod dashboard;
 pub(crate) mod doctor;
 pub(crate) mod jobs;
 pub(crate) mod logs;

@@ -1,5 +1,6 @@
 mod claude_code_client;
 mod conformance;
+mod dashboard;
 mod gemini_backend;
 mod http_security;
 mod inspector;
