@@ -170,10 +170,10 @@ pub(crate) async fn guard(
     if request.uri().path().starts_with("/assets/") {
         return next.run(request).await;
     }
-    if request.uri().path() == "/" {
-        if let Ok(Query(LoginQuery { token: Some(token) })) = Query::try_from_uri(request.uri()) {
-            return login(&app.auth, &token);
-        }
+    if request.uri().path() == "/"
+        && let Ok(Query(LoginQuery { token: Some(token) })) = Query::try_from_uri(request.uri())
+    {
+        return login(&app.auth, &token);
     }
     let Some(session) = app.auth.session(request.headers()) else {
         return refuse(

@@ -139,7 +139,7 @@ pub(crate) async fn job_output(
 }
 
 fn end_event(status: &str) -> Event {
-    Event::default().event("end").data(status.to_owned())
+    Event::default().event("end").data(status)
 }
 
 fn batch(events: Vec<Event>) -> Option<Vec<Event>> {

@@ -19,8 +19,8 @@ const NAV: [(&str, &str); 5] = [
     ("/health", "Health"),
 ];
 
-/// A whole page: skip link, navigation (the current section marked), `main`.
-pub(crate) fn page(title: &str, current: &str, body: Markup) -> Markup {
+/// The document around `body`: head (stylesheet, and the script when `live`), `main`.
+fn document(title: &str, live: bool, nav: Markup, body: Markup) -> Markup {
     html! {
         (DOCTYPE)
         html lang="en" {
@@ -29,46 +29,40 @@ pub(crate) fn page(title: &str, current: &str, body: Markup) -> Markup {
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { (title) " · llm-cli-gateway" }
                 link rel="stylesheet" href="/assets/app.css";
-                script src="/assets/app.js" defer {}
+                @if live { script src="/assets/app.js" defer {} }
             }
-            body {
-                a.skip href="#main" { "Skip to content" }
-                header {
-                    nav aria-label="Sections" {
-                        span.brand { "llm-cli-gateway" }
-                        ul {
-                            @for (href, label) in NAV {
-                                li {
-                                    @if href == current {
-                                        a href=(href) aria-current="page" { (label) }
-                                    } @else {
-                                        a href=(href) { (label) }
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-                main #main { h1 { (title) } (body) }
-            }
+            body { (nav) main #main { h1 { (title) } (body) } }
         }
     }
 }
 
+/// A whole page: skip link, navigation (the current section marked), `main`.
+pub(crate) fn page(title: &str, current: &str, body: Markup) -> Markup {
+    let nav = html! {
+        a.skip href="#main" { "Skip to content" }
+        header {
+            nav aria-label="Sections" {
+                span.brand { "llm-cli-gateway" }
+                ul {
+                    @for (href, label) in NAV {
+                        li {
+                            @if href == current {
+                                a href=(href) aria-current="page" { (label) }
+                            } @else {
+                                a href=(href) { (label) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    document(title, true, nav, body)
+}
+
 /// A page without data: refusals and errors.
 pub(crate) fn notice(title: &str, text: &str) -> Markup {
-    html! {
-        (DOCTYPE)
-        html lang="en" {
-            head {
-                meta charset="utf-8";
-                meta name="viewport" content="width=device-width, initial-scale=1";
-                title { (title) " · llm-cli-gateway" }
-                link rel="stylesheet" href="/assets/app.css";
-            }
-            body { main #main { h1 { (title) } p { (text) } } }
-        }
-    }
+    document(title, false, html! {}, html! { p { (text) } })
 }
 
 /// A UTC time with a relative hint: `2026-12-02 14:03:11 UTC (5m ago)`.
@@ -84,7 +78,7 @@ pub(crate) fn utc(ms: i64, now_ms: i64) -> Markup {
 pub(crate) fn ago(delta_ms: i64) -> String {
     match delta_ms {
         -999..1_000 => "just now".to_owned(),
-        ..0 => format!("in {}", coarse(-delta_ms)),
+        ..=-1_000 => format!("in {}", coarse(-delta_ms)),
         _ => format!("{} ago", coarse(delta_ms)),
     }
 }
@@ -92,8 +86,8 @@ pub(crate) fn ago(delta_ms: i64) -> String {
 fn coarse(ms: i64) -> String {
     match ms {
         ..60_000 => format!("{}s", ms / 1_000),
-        ..3_600_000 => format!("{}m", ms / 60_000),
-        ..86_400_000 => format!("{}h", ms / 3_600_000),
+        60_000..3_600_000 => format!("{}m", ms / 60_000),
+        3_600_000..86_400_000 => format!("{}h", ms / 3_600_000),
         _ => format!("{}d", ms / 86_400_000),
     }
 }
@@ -109,7 +103,7 @@ pub(crate) fn count(value: impl Into<i64>) -> String {
     let digits = value.unsigned_abs().to_string();
     let mut out = String::new();
     for (index, digit) in digits.chars().enumerate() {
-        if index > 0 && (digits.len() - index) % 3 == 0 {
+        if index > 0 && (digits.len() - index).is_multiple_of(3) {
             out.push('\u{202f}');
         }
         out.push(digit);

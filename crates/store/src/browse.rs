@@ -8,8 +8,12 @@ use rusqlite::{OptionalExtension, params};
 
 use crate::StoreError;
 use crate::model::{EventRecord, RequestRecord, Stream};
-use crate::query::{DurationHistogram, InstanceRecord, OutputRow, ReadStore, UsageTotals};
-use crate::records::{REQUEST_COLUMNS, request_from_row};
+use crate::output::event_from_row;
+use crate::query::{
+    DurationHistogram, InstanceRecord, OutputRow, REQUEST_USAGE, ReadStore, UsageTotals,
+    add_request,
+};
+use crate::records::{REQUEST_COLUMNS, instance_from_row, request_from_row};
 
 /// The end of one stream of a job's output.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -55,14 +59,7 @@ impl ReadStore {
         let mut statement = self.conn.prepare(
             "SELECT seq, at, kind, message FROM job_events WHERE job_id = ?1 ORDER BY seq LIMIT ?2",
         )?;
-        let rows = statement.query_map(params![job_id, limit], |row| {
-            Ok(EventRecord {
-                seq: row.get(0)?,
-                at_ms: row.get(1)?,
-                kind: row.get(2)?,
-                message: row.get(3)?,
-            })
-        })?;
+        let rows = statement.query_map(params![job_id, limit], event_from_row)?;
         Ok(rows.collect::<Result<Vec<_>, _>>()?)
     }
 
@@ -140,28 +137,16 @@ impl ReadStore {
         let mut statement = self.conn.prepare(
             "SELECT id, pid, host, started_at, heartbeat_at FROM instances ORDER BY heartbeat_at DESC",
         )?;
-        let rows = statement.query_map([], |row| {
-            Ok(InstanceRecord {
-                id: row.get(0)?,
-                pid: row.get(1)?,
-                host: row.get(2)?,
-                started_at_ms: row.get(3)?,
-                heartbeat_at_ms: row.get(4)?,
-            })
-        })?;
+        let rows = statement.query_map([], instance_from_row)?;
         Ok(rows.collect::<Result<Vec<_>, _>>()?)
     }
 
     /// Usage per provider and model of the requests created at or after `since_ms`. The
     /// rollups have no model, so this reads the requests of the window.
     pub fn usage_by_model(&self, since_ms: i64) -> Result<Vec<ModelUsage>, StoreError> {
-        let mut statement = self.conn.prepare(
-            r"SELECT provider, model, status IN ('failed', 'orphaned'), duration_ms,
-                coalesce(input_tokens, 0), coalesce(output_tokens, 0),
-                coalesce(cache_read_tokens, 0), coalesce(cache_creation_tokens, 0),
-                coalesce(cost_usd, 0.0)
-              FROM requests WHERE created_at >= ?1",
-        )?;
+        let mut statement = self.conn.prepare(&format!(
+            "SELECT provider, model, {REQUEST_USAGE} FROM requests WHERE created_at >= ?1"
+        ))?;
         let mut groups: BTreeMap<(String, Option<String>), ModelUsage> = BTreeMap::new();
         let mut rows = statement.query([since_ms])?;
         while let Some(row) = rows.next()? {
@@ -171,18 +156,7 @@ impl ReadStore {
                 model: key.1,
                 ..ModelUsage::default()
             });
-            group.totals.add(&UsageTotals {
-                requests: 1,
-                failures: i64::from(row.get::<_, bool>(2)?),
-                input_tokens: row.get(4)?,
-                output_tokens: row.get(5)?,
-                cache_read_tokens: row.get(6)?,
-                cache_creation_tokens: row.get(7)?,
-                cost_usd: row.get(8)?,
-            });
-            if let Some(duration) = row.get::<_, Option<i64>>(3)? {
-                group.durations.record(duration);
-            }
+            add_request(row, &mut group.totals, &mut group.durations)?;
         }
         Ok(groups.into_values().collect())
     }

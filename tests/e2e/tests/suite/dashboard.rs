@@ -134,7 +134,8 @@ fn refusals(dashboard: &Dashboard, ids: &Value) {
     let form = format!("csrf={csrf}");
     let own = format!("http://127.0.0.1:{port}");
     let type_form = ("Content-Type", "application/x-www-form-urlencoded");
-    let attempts: [(&str, Vec<(&str, &str)>, &[u8]); 4] = [
+    type Attempt<'a> = (&'a str, Vec<(&'a str, &'a str)>, &'a [u8]);
+    let attempts: [Attempt; 4] = [
         (
             "foreign origin",
             vec![
