@@ -73,11 +73,12 @@ pub(crate) fn bars(
             );
         }
         svg.push_str("</g>");
-        if index % label_every == 0 {
+        // Labelled from the last bar back (today is always named), kept inside the frame.
+        if (bars.len() - 1 - index).is_multiple_of(label_every) {
             let _ = write!(
                 svg,
                 r#"<text x="{cx:.1}" y="{ty}" font-size="11" text-anchor="middle" fill="currentColor">{label}</text>"#,
-                cx = x + width / 2.0,
+                cx = (x + width / 2.0).clamp(18.0, WIDTH - 18.0),
                 ty = HEIGHT + 18.0,
             );
         }

@@ -14,6 +14,7 @@ import time
 
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
 
 AXE_RUN = """
@@ -40,7 +41,10 @@ def browser(profile):
 def wait_for(predicate, timeout=20.0, step=0.2):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        value = predicate()
+        try:
+            value = predicate()
+        except WebDriverException:  # the page was navigating
+            value = None
         if value:
             return value
         time.sleep(step)
@@ -67,15 +71,16 @@ class Run:
         self.pages[name] = {"title": self.driver.title, "url": self.driver.current_url, "violations": violations}
 
     def text(self, css):
-        found = self.driver.find_elements(By.CSS_SELECTOR, css)
-        return found[0].text if found else None
+        """One script, so a page that reloads meanwhile cannot leave a stale element behind."""
+        return self.driver.execute_script(
+            "const e = document.querySelector(arguments[0]); return e ? e.textContent.trim() : null;", css)
 
 
 def row_status(driver, job_id):
-    rows = driver.find_elements(By.CSS_SELECTOR, f'#job-rows a[title="{job_id}"]')
-    if not rows:
-        return None
-    return rows[0].find_element(By.XPATH, "ancestor::tr").find_element(By.CSS_SELECTOR, ".status").text
+    """The status shown in the list for a job (in one script: the live list replaces rows)."""
+    return driver.execute_script(
+        "const a = document.querySelector(`#job-rows a[title='${arguments[0]}']`);"
+        "return a ? a.closest('tr').querySelector('.status').textContent : null;", job_id)
 
 
 def main(login_url, ids_json, artifacts, axe_js):
