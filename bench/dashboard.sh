@@ -25,9 +25,8 @@ DASH_PID=
 trap '[ -n "$DASH_PID" ] && kill "$DASH_PID" 2>/dev/null; rm -rf "$WORK"' EXIT
 DB=$WORK/logs.db
 
-# `jobs cancel` of an unknown id opens the store read-write, which creates and migrates it.
-: > "$DB"
-"$BIN" jobs cancel 00000000-0000-0000-0000-000000000000 --db "$DB" >/dev/null 2>&1 || true
+# A gateway that starts (and at once sees its stdin closed) creates and migrates the store.
+LLM_GATEWAY_LOGS_DB="$DB" "$BIN" serve </dev/null >/dev/null 2>&1
 
 NOW=$(( $(date +%s) * 1000 ))
 START=$(( NOW - 30 * 86400000 ))

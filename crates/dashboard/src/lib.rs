@@ -47,6 +47,7 @@ pub(crate) struct App {
     /// blocking threads.
     store: Mutex<Option<ReadStore>>,
     health: pages::health::Cache,
+    models: pages::usage::ModelCache,
 }
 
 /// What a page could not do.
@@ -133,6 +134,7 @@ impl Dashboard {
             auth,
             store: Mutex::new(None),
             health: pages::health::Cache::default(),
+            models: pages::usage::ModelCache::default(),
         });
         Ok(Dashboard { listener, app, url })
     }
@@ -147,9 +149,13 @@ impl Dashboard {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        // Doctor's probes take a moment: have the report ready before `/health` is opened.
+        // Doctor's probes and the per-model sums take a moment: have them ready before `/health`
+        // and `/usage` are opened.
         let app = Arc::clone(&self.app);
-        tokio::spawn(async move { app.health.get(&app).await });
+        tokio::spawn(async move {
+            app.health.get(&app).await;
+            let _ = pages::usage::models(&app, pages::usage::DEFAULT_DAYS).await;
+        });
         axum::serve(self.listener, router(self.app))
             .with_graceful_shutdown(shutdown)
             .await
