@@ -69,9 +69,10 @@ SELECT id, k + 1, created_at + k * 100, CASE k WHEN 0 THEN 'lifecycle' WHEN 1 TH
 FROM jobs, s;
 WITH RECURSIVE n(x) AS (SELECT 0 UNION ALL SELECT x + 1 FROM n WHERE x < $JOBS - 1)
 INSERT INTO tool_calls (created_at, tool, client_name, client_version, args_summary, duration_ms,
-    is_error, result_summary)
+    is_error, result_summary, job_id)
 SELECT $START + x * $SPAN, 'claude_request', 'bench', '1', '{"prompt":"<60 bytes>"}', x % 900,
-       x % 50 = 0, printf('status="completed" jobId="00000000-0000-7000-8000-%012d" exitCode=0', x)
+       x % 50 = 0, printf('status="completed" jobId="00000000-0000-7000-8000-%012d" exitCode=0', x),
+       printf('00000000-0000-7000-8000-%012d', x)
 FROM n;
 WITH RECURSIVE n(x) AS (SELECT 0 UNION ALL SELECT x + 1 FROM n WHERE x < 999)
 INSERT INTO validation_runs (id, kind, created_at, updated_at, record_json)

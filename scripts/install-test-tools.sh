@@ -19,6 +19,8 @@ GEMINI_SPEC="@google/gemini-cli@0.61.0"
 GROK_SPEC="@xai-official/grok@1.0.41"
 VIBE_SPEC="mistral-vibe==3.0.2"
 MCP_PY_SPEC="mcp==2.3.0"
+# The 1.x SDK: its client has the 2025-11-25 task API (`session.experimental`), which 2.x left out.
+MCP_TASKS_PY_SPEC="mcp==1.30.0"
 INSPECTOR_SPEC="@modelcontextprotocol/inspector@2.12.0"
 CONFORMANCE_SPEC="@modelcontextprotocol/conformance@0.2.0-alpha.12"
 UV_SPEC="uv"
@@ -133,6 +135,12 @@ if needs mcp-python "$MCP_PY_SPEC" "$MCP_VENV/bin/python"; then
     "$UV" pip install --quiet --python "$MCP_VENV/bin/python" "$MCP_PY_SPEC" >&2
     stamp mcp-python "$MCP_PY_SPEC"
 fi
+MCP_TASKS_VENV="$TOOLS/mcp-tasks-venv"
+if needs mcp-tasks-python "$MCP_TASKS_PY_SPEC" "$MCP_TASKS_VENV/bin/python"; then
+    "$UV" venv --quiet --python python3 "$MCP_TASKS_VENV" >&2
+    "$UV" pip install --quiet --python "$MCP_TASKS_VENV/bin/python" "$MCP_TASKS_PY_SPEC" >&2
+    stamp mcp-tasks-python "$MCP_TASKS_PY_SPEC"
+fi
 
 # 7. The MCP Inspector CLI and the conformance suite (both need Node 22).
 MCP_CLIENTS_BIN="$TOOLS/mcp-clients/node_modules/.bin"
@@ -179,6 +187,7 @@ export GATEWAY_TOOLS_BIN="$TOOLS/bin"
 export GATEWAY_NODE="$NODE_DIR/node"
 export GATEWAY_NODE_BIN="$NODE_DIR"
 export GATEWAY_MCP_PYTHON="$MCP_VENV/bin/python"
+export GATEWAY_MCP_TASKS_PYTHON="$MCP_TASKS_VENV/bin/python"
 export GATEWAY_INSPECTOR="$MCP_CLIENTS_BIN/mcp-inspector"
 export GATEWAY_CONFORMANCE="$MCP_CLIENTS_BIN/conformance"
 export GATEWAY_AXE_JS="$AXE_JS"

@@ -126,7 +126,7 @@ def session_figures(results):
     time.sleep(0.5)
     results["idle_rss_mib"] = {"value": round(g.rss_kib() / 1024, 2), "target": 15, "baseline": None}
     _, size = g.call("tools/list")
-    results["tools_list_bytes"] = {"value": size, "target": 65536, "baseline": None}
+    results["tools_list_bytes"] = {"value": size, "target": 40960, "baseline": None}
     n = RUNS * 4
     sync = [timed(lambda i=i: g.tool("codex_request", {"prompt": f"sync {i}"})) for i in range(n)]
     direct = [fake_direct(i) for i in range(n)]

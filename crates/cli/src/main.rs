@@ -1,6 +1,7 @@
 //! The `llm-cli-gateway` binary: parses the command line, sets up tracing on stderr, and hands
 //! each subcommand to its module in `commands/`. Exit codes: 0 ok, 1 failure or attention
-//! needed, 2 usage error (clap), 3 store not found.
+//! needed, 2 usage error (clap), 3 store not found. Under `--json` every failure, a usage
+//! error included, is an error envelope on stdout.
 
 mod commands;
 mod logging;
@@ -28,6 +29,8 @@ enum Command {
     Doctor(commands::doctor::DoctorArgs),
     /// Print the registration snippet for an MCP client.
     PrintClientConfig(commands::client_config::ClientConfigArgs),
+    /// Add the gateway to an MCP client's config file (a backup is kept; twice = no change).
+    Register(commands::client_config::RegisterArgs),
     /// Inspect the jobs of every gateway process: list, show, tail, cancel.
     Jobs(commands::jobs::JobsArgs),
     /// Requests, tokens, cost, failures and durations per provider and per day.
@@ -50,7 +53,10 @@ fn main() -> ExitCode {
     if let Some(code) = gateway_jobs::supervisor::run_if_requested() {
         std::process::exit(code);
     }
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => return commands::envelope::usage_error(&error),
+    };
     logging::init();
     let command = cli
         .command
@@ -59,6 +65,7 @@ fn main() -> ExitCode {
         Command::Serve(args) => commands::serve::run(args),
         Command::Doctor(args) => commands::doctor::run(args),
         Command::PrintClientConfig(args) => commands::client_config::run(args),
+        Command::Register(args) => commands::client_config::register(args),
         Command::Jobs(args) => commands::jobs::run(args),
         Command::Usage(args) => commands::usage::run(args),
         Command::Logs(args) => commands::logs::run(args),
@@ -69,12 +76,20 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(code) => code,
-        Err(error) => {
-            #[expect(clippy::print_stderr, reason = "last-resort error report for people")]
-            {
-                eprintln!("error: {error:#}");
-            }
-            ExitCode::FAILURE
-        }
+        // The reader went away (`… | head`): what it wanted it has; nothing to report.
+        Err(error) if is_broken_pipe(&error) => ExitCode::SUCCESS,
+        Err(error) => commands::envelope::internal_error(&error),
     }
+}
+
+fn is_broken_pipe(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            || cause
+                .downcast_ref::<serde_json::Error>()
+                .and_then(serde_json::Error::io_error_kind)
+                == Some(std::io::ErrorKind::BrokenPipe)
+    })
 }

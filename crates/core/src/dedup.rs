@@ -1,7 +1,7 @@
 //! Dedup keys (spec §2.5): SHA-256 over the canonical JSON of what makes two runs identical.
 //!
-//! Canonical means object keys sorted (serde_json's map is a `BTreeMap` without the
-//! `preserve_order` feature) and no insignificant whitespace, so the same request always hashes
+//! Canonical means object keys sorted at every level (explicitly: the workspace's serde_json
+//! keeps insertion order) and no insignificant whitespace, so the same request always hashes
 //! the same whatever order its fields arrived in.
 
 use std::collections::BTreeMap;
@@ -31,10 +31,22 @@ pub fn dedup_key(input: &DedupInput<'_>) -> String {
 
 /// Canonical JSON of any serializable value: keys sorted at every depth, compact.
 pub fn canonical_json<T: Serialize>(value: &T) -> String {
-    // Going through `Value` sorts object keys (BTreeMap) at every level.
-    serde_json::to_value(value)
-        .map(|value| value.to_string())
-        .unwrap_or_default()
+    let mut value = serde_json::to_value(value).unwrap_or_default();
+    sort_keys(&mut value);
+    value.to_string()
+}
+
+/// Sorts object keys at every level: the workspace's `serde_json` keeps insertion order
+/// (`preserve_order`), and a key must not depend on the order a client sent.
+fn sort_keys(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Object(map) => {
+            map.sort_keys();
+            map.values_mut().for_each(sort_keys);
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(sort_keys),
+        _ => {}
+    }
 }
 
 /// Lower-case hex SHA-256 of `bytes` (also used to record prompts by hash, never by content).

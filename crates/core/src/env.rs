@@ -29,6 +29,8 @@ pub const CONFIG: &str = "LLM_GATEWAY_CONFIG";
 pub const MODEL_ALIASES: &str = "LLM_GATEWAY_MODEL_ALIASES";
 /// Force the gemini backend: `gemini` (Gemini CLI) or `agy` (Antigravity).
 pub const GEMINI_BACKEND: &str = "LLM_GATEWAY_GEMINI_BACKEND";
+/// Tool families served, comma-separated: providers, jobs, sessions, validation, admin (default all).
+pub const TOOLSETS: &str = "LLM_GATEWAY_TOOLSETS";
 /// HTTP transport settings.
 pub const HTTP_HOST: &str = "LLM_GATEWAY_HTTP_HOST";
 pub const HTTP_PORT: &str = "LLM_GATEWAY_HTTP_PORT";

@@ -3,6 +3,7 @@
 
 use gateway_core::env;
 
+use crate::checks::clients::GEMINI_UNTRUSTED;
 use crate::report::{
     ClientCheck, Exposure, HttpCheck, LoginStatus, ProviderCheck, Status, StoreCheck,
 };
@@ -134,8 +135,11 @@ fn client_actions(clients: &[ClientCheck]) -> Vec<String> {
         .iter()
         .filter(|client| client.status == Status::Warn && client.registered)
         .map(|client| {
+            if client.detail.starts_with(GEMINI_UNTRUSTED) {
+                return format!("{}.", client.detail);
+            }
             format!(
-                "Update the {} registration ({}): `llm-cli-gateway print-client-config {}`",
+                "Update the {} registration ({}): `llm-cli-gateway register {}`",
                 client.client, client.detail, client.client
             )
         })
@@ -146,7 +150,7 @@ fn client_actions(clients: &[ClientCheck]) -> Vec<String> {
             .find(|client| client.configs.iter().any(|config| config.present))
             .map_or("claude-code", |client| client.client);
         actions.push(format!(
-            "Register the gateway with your MCP client: `llm-cli-gateway print-client-config {target}`"
+            "Register the gateway with your MCP client: `llm-cli-gateway register {target}`"
         ));
     }
     actions

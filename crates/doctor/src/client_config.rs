@@ -20,6 +20,11 @@ pub const SERVER_NAME: &str = "llm-cli-gateway";
 /// The variable HTTP snippets take the bearer token from.
 const TOKEN_VAR: &str = gateway_core::env::AUTH_TOKEN;
 
+/// Codex asks before every MCP tool without a read-only hint, and `codex exec` (which cannot
+/// ask) then refuses the call: this lets the gateway's tools run. What each CLI the gateway
+/// starts may do is still decided by that request's own sandbox and permission options.
+const CODEX_APPROVAL: &str = "default_tools_approval_mode = \"approve\"\n";
+
 /// An MCP client `print-client-config` knows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Client {
@@ -166,7 +171,7 @@ fn stdio_snippet(client: Client, binary: &str) -> Snippet {
         Client::Codex => Snippet {
             format: SnippetFormat::Toml,
             text: format!(
-                "[mcp_servers.{SERVER_NAME}]\ncommand = {}\nargs = [\"serve\"]\n",
+                "[mcp_servers.{SERVER_NAME}]\ncommand = {}\nargs = [\"serve\"]\n{CODEX_APPROVAL}",
                 toml_string(binary)
             ),
         },
@@ -184,18 +189,20 @@ fn http_snippet(client: Client, url: &str) -> Result<Snippet, ClientConfigError>
             http_url: url,
             headers: authorization(format!("Bearer ${{{TOKEN_VAR}}}")),
         }),
-        // `-H` goes last: it is variadic and would swallow the name.
+        // `-H` goes last: it is variadic and would swallow the name. Single quotes: the shell
+        // must not expand the variable (that would write the token into ~/.claude.json);
+        // Claude Code expands `${VAR}` itself each time it connects.
         Client::ClaudeCode => Snippet {
             format: SnippetFormat::Shell,
             text: format!(
-                "claude mcp add -s user -t http {SERVER_NAME} {} -H \"Authorization: Bearer ${TOKEN_VAR}\"\n",
+                "claude mcp add -s user -t http {SERVER_NAME} {} -H 'Authorization: Bearer ${{{TOKEN_VAR}}}'\n",
                 shell_quote(url)
             ),
         },
         Client::Codex => Snippet {
             format: SnippetFormat::Toml,
             text: format!(
-                "[mcp_servers.{SERVER_NAME}]\nurl = {}\nbearer_token_env_var = \"{TOKEN_VAR}\"\n",
+                "[mcp_servers.{SERVER_NAME}]\nurl = {}\nbearer_token_env_var = \"{TOKEN_VAR}\"\n{CODEX_APPROVAL}",
                 toml_string(url)
             ),
         },

@@ -9,12 +9,14 @@
 //! tests run it against fake CLIs.
 //!
 //! Also here, because they share the client knowledge: the registration snippets of
-//! `print-client-config` ([`client_config`]) and the bundled agent skills ([`skills`]).
+//! `print-client-config` ([`client_config`]), the config merges of `register` ([`register`]) and
+//! the bundled agent skills ([`skills`]).
 
 mod actions;
 mod checks;
 pub mod client_config;
 mod options;
+pub mod register;
 mod render;
 mod report;
 pub mod skills;
@@ -24,6 +26,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use gateway_jobs::probe::{ProbeCommand, ProbeConfig, run_probes};
 
+pub use checks::clients::user_config_path;
 pub use options::DoctorOptions;
 pub use render::render_human;
 pub use report::*;

@@ -32,6 +32,18 @@ pub fn render_human(report: &DoctorReport, color: bool) -> String {
     }
     section(&mut out, &paint, "Store");
     line(&mut out, &paint, report.store.status, &report.store.detail);
+    for budget in &report.store.budgets {
+        let status = if budget.spent_usd >= budget.daily_usd {
+            Status::Warn
+        } else {
+            Status::Ok
+        };
+        let text = format!(
+            "budget {}: ${:.4} of ${:.2} spent today (UTC)",
+            budget.scope, budget.spent_usd, budget.daily_usd
+        );
+        line(&mut out, &paint, status, &text);
+    }
     section(&mut out, &paint, "HTTP");
     let http = format!("{} [{}]", report.http.detail, report.http.exposure.as_str());
     line(&mut out, &paint, report.http.status, &http);

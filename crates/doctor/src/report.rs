@@ -1,5 +1,5 @@
-//! The report model: one tree of plain data, serialised as the versioned `doctor --json`
-//! output (schema: `setup/status.schema.json`) and rendered for people by [`crate::render`].
+//! The report model: one tree of plain data, serialised (camelCase, like every envelope) as
+//! the `data` of the `doctor --json` envelope (schema: `setup/status.schema.json`) and rendered for people by [`crate::render`].
 //!
 //! Nothing in here may hold a secret: environment variables appear by name only, credential
 //! files by path only, and login-status commands by their verdict, never their output.
@@ -9,11 +9,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 /// Version of the JSON shape. Bump the major part when a field changes meaning or goes away.
-pub const SCHEMA_VERSION: &str = "1.0";
-
-/// Name of the JSON document type, the `schema` field of the `--json` envelope (the
-/// `llm-cli-gateway.v1.<kind>` naming every command's envelope uses).
-pub const SCHEMA_NAME: &str = "llm-cli-gateway.v1.doctor";
+pub const SCHEMA_VERSION: &str = "2.0";
 
 /// How one check came out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -31,6 +27,7 @@ pub enum Status {
 
 /// The whole doctor report.
 #[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct DoctorReport {
     pub schema_version: &'static str,
     /// False when the store cannot be opened or no provider can answer: none is usable, or every
@@ -52,6 +49,7 @@ pub struct DoctorReport {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct GatewayInfo {
     pub name: &'static str,
     pub version: &'static str,
@@ -63,6 +61,7 @@ pub struct GatewayInfo {
 
 /// One provider backend (gemini has two: `gemini` and `agy`).
 #[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct ProviderCheck {
     /// The provider id callers use (`claude`, `codex`, `gemini`, `grok`, `mistral`).
     pub provider: &'static str,
@@ -94,6 +93,7 @@ impl ProviderCheck {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct ProbeSummary {
     /// `ok`, `not_found`, `timed_out` or `failed`.
     pub status: gateway_jobs::probe::ProbeStatus,
@@ -111,6 +111,7 @@ pub enum LoginStatus {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct LoginCheck {
     pub status: LoginStatus,
     /// Where credentials were found: `env ANTHROPIC_API_KEY`, `file ~/.codex/auth.json`,
@@ -122,6 +123,7 @@ pub struct LoginCheck {
 
 /// A named configuration fact, e.g. `vibe session logging = enabled`.
 #[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Fact {
     pub name: String,
     pub value: String,
@@ -130,12 +132,14 @@ pub struct Fact {
 
 /// What to run to install or log in.
 #[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Guidance {
     pub summary: String,
     pub commands: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct StoreCheck {
     pub status: Status,
     /// False when `LLM_GATEWAY_LOGS_DB=none`: jobs live in memory and die with the process.
@@ -156,7 +160,19 @@ pub struct StoreCheck {
     pub schema_version: Option<i64>,
     /// Jobs per status (each count stops at 1,000), when an existing store could be read.
     pub job_counts: Option<BTreeMap<String, u64>>,
+    /// The daily budgets a gateway stored (`[budget]` of config.toml), with today's spend.
+    pub budgets: Vec<BudgetCheck>,
     pub detail: String,
+}
+
+/// A daily budget and today's spend (UTC, estimates included).
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BudgetCheck {
+    /// `all` or a provider.
+    pub scope: String,
+    pub daily_usd: f64,
+    pub spent_usd: f64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -181,6 +197,7 @@ impl Exposure {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct HttpCheck {
     pub status: Status,
     pub host: String,
@@ -197,6 +214,7 @@ pub struct HttpCheck {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct ClientCheck {
     /// `claude-desktop`, `claude-code`, `codex`, `gemini` or `cursor` (the names
     /// `print-client-config` takes).
@@ -210,6 +228,7 @@ pub struct ClientCheck {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct ClientConfigFile {
     pub path: String,
     pub present: bool,
@@ -220,6 +239,7 @@ pub struct ClientConfigFile {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct GatewayEntry {
     pub name: String,
     /// `stdio` (a command) or `http` (a URL).
@@ -228,30 +248,4 @@ pub struct GatewayEntry {
     pub target: String,
     /// For stdio entries: whether the command exists.
     pub command_exists: Option<bool>,
-}
-
-/// The `--json` document: the stable envelope every `--json` command prints around its data.
-#[derive(Debug, Clone, Serialize)]
-pub struct DoctorEnvelope<'a> {
-    /// Always [`SCHEMA_NAME`].
-    pub schema: &'static str,
-    pub schema_version: &'static str,
-    pub ok: bool,
-    pub data: &'a DoctorReport,
-    /// Always null: doctor reports problems as checks, not as an error.
-    pub error: Option<String>,
-}
-
-impl DoctorReport {
-    /// This report inside the `--json` envelope (`schema`, `schema_version`, `ok`, `data`,
-    /// `error`).
-    pub fn to_envelope(&self) -> DoctorEnvelope<'_> {
-        DoctorEnvelope {
-            schema: SCHEMA_NAME,
-            schema_version: SCHEMA_VERSION,
-            ok: self.ok,
-            data: self,
-            error: None,
-        }
-    }
 }

@@ -277,6 +277,7 @@ fn start_thread(inner: &Arc<Inner>, live: &Arc<LiveJob>, spec: RunSpec) -> Resul
     let owner = runner::Owner {
         id: inner.instance_id.clone(),
         adopt_from: None,
+        forks_keeper: false,
     };
     let wake_dir = inner
         .config

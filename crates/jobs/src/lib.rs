@@ -29,7 +29,7 @@ pub use config::{
 };
 pub use gateway_store::{
     ApprovalRecord, JobFilter, NewApproval, NewSession, NewToolCall, RequestRecord, SessionRecord,
-    ToolCallRecord,
+    TaskRecord, ToolCallRecord,
 };
 pub use records::Records;
 pub use service::JobService;
@@ -178,6 +178,13 @@ pub enum SubmitError {
     WorkingDir(String),
     #[error("shutting down")]
     ShuttingDown,
+    /// Today's spend has reached a daily budget (`[budget]` of `config.toml`); retrying today
+    /// will not help.
+    #[error(
+        "refused: the {} daily budget of ${:.2} is spent (${:.4} today, UTC); raise `[budget]` in config.toml or wait for tomorrow",
+        .0.scope, .0.daily_usd, .0.spent_usd
+    )]
+    OverBudget(gateway_store::costs::BudgetStatus),
     #[error("store: {0}")]
     Store(String),
 }

@@ -3,8 +3,10 @@
 
 use std::sync::Arc;
 
+use gateway_store::costs::{Budget, ModelPrice};
 use gateway_store::{
-    ApprovalRecord, NewApproval, NewSession, NewToolCall, SessionRecord, Store, ToolCallRecord,
+    ApprovalRecord, NewApproval, NewSession, NewToolCall, SessionRecord, Store, TaskRecord,
+    ToolCallRecord,
 };
 
 use crate::JobsError;
@@ -24,6 +26,31 @@ impl Records {
     /// Records one MCP tool call (summaries are redacted and should be capped by the caller).
     pub async fn record_tool_call(&self, call: NewToolCall) -> Result<i64, JobsError> {
         blocking(&self.store, move |store| store.record_tool_call(&call)).await
+    }
+
+    /// Replaces the price table and daily budgets every process sharing the store applies.
+    pub async fn set_cost_policy(
+        &self,
+        prices: Vec<ModelPrice>,
+        budgets: Vec<Budget>,
+    ) -> Result<(), JobsError> {
+        blocking(&self.store, move |store| {
+            store.set_cost_policy(&prices, &budgets)
+        })
+        .await
+    }
+
+    /// Stores how many tool-call records `instance`'s recorder has dropped so far.
+    pub async fn set_recorder_dropped(
+        &self,
+        instance: &str,
+        dropped: u64,
+    ) -> Result<(), JobsError> {
+        let instance = instance.to_owned();
+        blocking(&self.store, move |store| {
+            store.set_recorder_dropped(&instance, dropped)
+        })
+        .await
     }
 
     /// The newest tool calls, newest first.
@@ -125,6 +152,26 @@ impl Records {
     pub async fn get_validation_run(&self, id: &str) -> Result<Option<String>, JobsError> {
         let id = id.to_owned();
         blocking(&self.store, move |store| store.get_validation_run(&id)).await
+    }
+
+    /// Records `id` (a job or validation run) as an MCP task of `tool`, created now.
+    pub async fn put_task(&self, id: &str, tool: &str) -> Result<(), JobsError> {
+        let (id, tool) = (id.to_owned(), tool.to_owned());
+        blocking(&self.store, move |store| {
+            store.put_task(&id, &tool, gateway_store::now_ms())
+        })
+        .await
+    }
+
+    /// Task `id`, if it is one.
+    pub async fn task(&self, id: &str) -> Result<Option<TaskRecord>, JobsError> {
+        let id = id.to_owned();
+        blocking(&self.store, move |store| store.task(&id)).await
+    }
+
+    /// Tasks newest first.
+    pub async fn list_tasks(&self, offset: u32, limit: u32) -> Result<Vec<TaskRecord>, JobsError> {
+        blocking(&self.store, move |store| store.list_tasks(offset, limit)).await
     }
 
     /// Attaches an approval decision (JSON) to a job's flight-recorder row.

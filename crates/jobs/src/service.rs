@@ -239,6 +239,11 @@ impl JobService {
         &self.inner.instance_id
     }
 
+    /// How long finished jobs are kept (days).
+    pub fn retention_days(&self) -> u32 {
+        self.inner.config.retention_days
+    }
+
     /// Starts a job, or answers with an identical recent one (spec §2.5). Returns at once; the
     /// job waits for a slot and runs in the background.
     pub async fn submit(&self, request: SubmitRequest) -> Result<Submitted, SubmitError> {
@@ -281,9 +286,9 @@ impl JobService {
             let outcome = store.submit_job(&for_store, policy)?;
             let outlook = match outcome {
                 SubmitOutcome::Created => Some(store.outlook(&for_store.id, limits)?),
-                SubmitOutcome::Deduplicated { .. } | SubmitOutcome::IdempotencyConflict { .. } => {
-                    None
-                }
+                SubmitOutcome::Deduplicated { .. }
+                | SubmitOutcome::IdempotencyConflict { .. }
+                | SubmitOutcome::OverBudget(_) => None,
             };
             Ok((outcome, outlook))
         })
@@ -310,6 +315,7 @@ impl JobService {
                     job_id,
                 })
             }
+            SubmitOutcome::OverBudget(status) => Err(SubmitError::OverBudget(status)),
             SubmitOutcome::Created => {
                 let (runs_now, load) = outlook.ok_or_else(|| {
                     SubmitError::Store("the new job's load was not read".to_owned())

@@ -17,6 +17,7 @@ use std::os::unix::process::CommandExt;
 use std::process::{Child, Command};
 
 use crate::config::SupervisorCommand;
+use crate::supervisor;
 
 /// Why a job could not be started.
 #[derive(Debug)]
@@ -220,29 +221,49 @@ pub(crate) fn is_endpoint_variable(name: &str) -> bool {
         || upper == "GROK_LEADER_SOCKET"
 }
 
-/// The command: the supervisor wrapping the CLI when configured, else the CLI directly. Either
-/// way the first process leads a new process group that the CLI belongs to.
+/// What stands between the job's owner and the CLI: the group keeper that ends the CLI's
+/// group if the owner dies ([`crate::supervisor`]).
+pub(crate) enum Keeper<'a> {
+    /// Forked from the owner, no exec (a supervisor process).
+    Forked,
+    /// The keeper binary, exec'd (a gateway thread, which must not fork and run code).
+    Exec(&'a SupervisorCommand),
+    /// None: the CLI runs directly (no keeper binary was found).
+    None,
+}
+
+/// The command for the CLI, behind `keeper`. Either way the first process leads a new process
+/// group that the CLI belongs to.
 pub(crate) fn command(
     spec: &CommandSpec,
     prepared: &Prepared,
-    supervisor: Option<&SupervisorCommand>,
+    keeper: Keeper<'_>,
     isolate: bool,
 ) -> Command {
-    let mut command = match supervisor {
-        Some(supervisor) => {
-            // The keeper watches this process (the job's owner) and kills the group if it dies.
-            let mut command = Command::new(&supervisor.program);
-            command
-                .args(&supervisor.args)
-                .arg(std::process::id().to_string());
-            if let Some(private) = &prepared.private {
-                command.arg("--remove").arg(private.path());
+    let owner = std::process::id();
+    let remove = prepared.private.as_ref().map(|private| private.path());
+    let mut command = match keeper {
+        Keeper::Exec(keeper) => {
+            let mut command = Command::new(&keeper.program);
+            command.args(&keeper.args).arg(owner.to_string());
+            if let Some(remove) = remove {
+                command.arg("--remove").arg(remove);
             }
-            command.arg("--");
-            command.arg(&prepared.program);
+            command.arg("--").arg(&prepared.program);
             command
         }
-        None => Command::new(&prepared.program),
+        Keeper::Forked => {
+            let mut command = Command::new(&prepared.program);
+            let remove = remove.map(Path::to_path_buf);
+            #[expect(unsafe_code, reason = "pre_exec: the keeper forks in the CLI's child")]
+            // SAFETY: the hook runs in the child std forked from this single-threaded
+            // supervisor process; see `keep_forked` for what it does there.
+            unsafe {
+                command.pre_exec(move || supervisor::keep_forked(owner, remove.as_deref()));
+            }
+            command
+        }
+        Keeper::None => Command::new(&prepared.program),
     };
     command.args(&prepared.args).current_dir(&prepared.cwd);
     if isolate {

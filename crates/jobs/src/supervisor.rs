@@ -63,6 +63,16 @@ pub fn keeper_main(args: impl Iterator<Item = OsString>) -> i32 {
     keep(args.collect())
 }
 
+/// The signals the keeper takes synchronously: the group's cancel signals (which reach the CLI
+/// directly), SIGCHLD (its CLI ended) and SIGUSR1 (its parent-death wake-up).
+const KEEPER_SIGNALS: [i32; 5] = [
+    sys::SIGTERM,
+    sys::SIGINT,
+    sys::SIGHUP,
+    sys::SIGCHLD,
+    sys::SIGUSR1,
+];
+
 /// The group keeper with `args` = `<parent-pid> [--remove <dir>] -- <program> <args…>`; returns
 /// the exit code. `--remove` names the job's private directory, which the owner removes when
 /// it ends the job; if the owner dies instead, the keeper removes it.
@@ -73,55 +83,90 @@ fn keep(args: Vec<OsString>) -> i32 {
         );
         return 2;
     };
-    let blocked = match sys::BlockedSignals::block(&[
-        sys::SIGTERM,
-        sys::SIGINT,
-        sys::SIGHUP,
-        sys::SIGCHLD,
-        sys::SIGUSR1,
-    ]) {
+    let blocked = match watch_parent(parent, remove) {
         Ok(blocked) => blocked,
-        Err(error) => {
-            complain(&format!("cannot block signals: {error}"));
-            return 1;
-        }
+        Err(code) => return code,
     };
-    // A wake-up only: the decision is always made by getppid() below.
-    if let Err(error) = sys::set_parent_death_signal(sys::SIGUSR1) {
-        complain(&format!("cannot set the parent-death signal: {error}"));
-    }
-    if std::os::unix::process::parent_id() != parent {
-        // The owner died before we got here: start nothing, leave nothing.
-        remove_private_dir(remove);
-        return 1;
-    }
     // std resets SIGPIPE in the child but passes the signal mask on: restore the CLI's.
     let mut command = Command::new(program);
     command.args(rest);
     blocked.restore_in_child(&mut command);
-    let mut child = match command.spawn() {
-        Ok(child) => child,
+    match command.spawn() {
+        Ok(child) => guard(&blocked, child_pid(child.id()), parent, remove),
         Err(error) => {
             complain(&format!(
                 "cannot run {}: {error}",
                 program.to_string_lossy()
             ));
-            return if error.kind() == std::io::ErrorKind::NotFound {
+            if error.kind() == std::io::ErrorKind::NotFound {
                 127
             } else {
                 126
-            };
+            }
         }
-    };
+    }
+}
+
+/// The keeper without an exec of its own: a `pre_exec` hook of the command that starts the
+/// CLI, so it runs in the child std forked, after the pipes, the working directory and the new
+/// process group are set up. It forks once more: the grandchild returns and std execs the CLI
+/// in it; this process becomes the keeper and never returns. Saves the keeper binary's exec
+/// (the dynamic loader and libc start-up) on every job.
+///
+/// Only from a single-threaded supervisor process: the keeper then runs ordinary code in a
+/// copy of a process that no other thread was using.
+pub(crate) fn keep_forked(parent: u32, remove: Option<&Path>) -> std::io::Result<()> {
+    let blocked = watch_parent(parent, remove)
+        .map_err(|_| std::io::Error::other("the job's owner is gone"))?;
+    match sys::fork()? {
+        sys::Forked::Child => blocked.restore(),
+        sys::Forked::Parent(cli) => {
+            // Hold none of the owner's files: above all not its lock, which must free when the
+            // owner dies, nor std's exec-error pipe, which must close when the CLI execs.
+            sys::close_from(3);
+            sys::exit_now(guard(&blocked, cli, parent, remove))
+        }
+    }
+}
+
+/// Blocks the keeper's signals and arms the parent-death wake-up; `Err(1)` when the owner is
+/// already gone (start nothing, leave nothing).
+fn watch_parent(parent: u32, remove: Option<&Path>) -> Result<sys::BlockedSignals, i32> {
+    let blocked = sys::BlockedSignals::block(&KEEPER_SIGNALS).map_err(|error| {
+        complain(&format!("cannot block signals: {error}"));
+        1
+    })?;
+    // A wake-up only: the decision is always made by getppid().
+    if let Err(error) = sys::set_parent_death_signal(sys::SIGUSR1) {
+        complain(&format!("cannot set the parent-death signal: {error}"));
+    }
+    if std::os::unix::process::parent_id() != parent {
+        remove_private_dir(remove);
+        return Err(1);
+    }
+    Ok(blocked)
+}
+
+fn child_pid(id: u32) -> libc::pid_t {
+    libc::pid_t::try_from(id).unwrap_or(0)
+}
+
+/// Waits for the CLI (`cli`) to end and ends like it; if the owner dies first, ends the group.
+fn guard(
+    blocked: &sys::BlockedSignals,
+    cli: libc::pid_t,
+    parent: u32,
+    remove: Option<&Path>,
+) -> i32 {
     loop {
         let _ = blocked.wait(POLL);
-        match child.try_wait() {
+        match sys::try_reap(cli) {
             Ok(Some(status)) => return exit_like(status),
             Ok(None) => {}
             Err(_) => return 1,
         }
         if std::os::unix::process::parent_id() != parent {
-            kill_own_group(&mut child, remove);
+            kill_own_group(cli, remove);
             return 1;
         }
     }
@@ -143,12 +188,12 @@ fn parse_keeper_args(args: &[OsString]) -> Option<(u32, Option<&Path>, &OsString
 /// The owner is gone: remove the job's private directory (first: a gateway that finds the job
 /// orphaned SIGKILLs this group at once), SIGTERM the group, give the CLI a moment, remove
 /// what it wrote while dying, then SIGKILL everyone (this process too: it is in the group).
-fn kill_own_group(child: &mut std::process::Child, remove: Option<&Path>) {
+fn kill_own_group(cli: libc::pid_t, remove: Option<&Path>) {
     remove_private_dir(remove);
     sys::kill_group(0, sys::SIGTERM);
     let deadline = Instant::now() + ORPHAN_GRACE;
     while Instant::now() < deadline {
-        if matches!(child.try_wait(), Ok(Some(_))) {
+        if matches!(sys::try_reap(cli), Ok(Some(_))) {
             break;
         }
         std::thread::sleep(Duration::from_millis(20));

@@ -100,6 +100,71 @@ impl BlockedSignals {
         let signal = unsafe { libc::sigtimedwait(&self.set, std::ptr::null_mut(), &spec) };
         (signal > 0).then_some(signal)
     }
+
+    /// Sets the calling thread's mask back to the one from before [`BlockedSignals::block`]
+    /// (in a forked child that is about to exec; async-signal-safe).
+    pub(crate) fn restore(&self) -> io::Result<()> {
+        // SAFETY: `before` is an initialized sigset; the old mask is not wanted.
+        match unsafe {
+            libc::pthread_sigmask(libc::SIG_SETMASK, &self.before, std::ptr::null_mut())
+        } {
+            0 => Ok(()),
+            error => Err(io::Error::from_raw_os_error(error)),
+        }
+    }
+}
+
+/// Which side of a [`fork`] the caller is on.
+pub(crate) enum Forked {
+    Child,
+    Parent(libc::pid_t),
+}
+
+/// fork(2). Only for a process that is single-threaded at the time, or whose child limits itself
+/// to async-signal-safe calls until it execs.
+pub(crate) fn fork() -> io::Result<Forked> {
+    // SAFETY: fork takes no arguments; the caller keeps to the rule above.
+    match unsafe { libc::fork() } {
+        -1 => Err(io::Error::last_os_error()),
+        0 => Ok(Forked::Child),
+        pid => Ok(Forked::Parent(pid)),
+    }
+}
+
+/// Closes every descriptor from `first` up (close_range(2), Linux ≥ 5.9; older kernels close
+/// them one by one up to the descriptor limit).
+pub(crate) fn close_from(first: i32) {
+    let first = libc::c_uint::try_from(first).unwrap_or(0);
+    // SAFETY: close_range takes plain integers; closing descriptors we own is always sound here.
+    if unsafe { libc::syscall(libc::SYS_close_range, first, libc::c_uint::MAX, 0) } == 0 {
+        return;
+    }
+    // SAFETY: sysconf takes an integer name.
+    let limit = unsafe { libc::sysconf(libc::_SC_OPEN_MAX) };
+    let last = i32::try_from(limit).unwrap_or(1024);
+    for fd in i32::try_from(first).unwrap_or(3)..last {
+        // SAFETY: close on a descriptor that may not be open just fails with EBADF.
+        unsafe { libc::close(fd) };
+    }
+}
+
+/// Reaps `pid` if it has exited, without blocking.
+pub(crate) fn try_reap(pid: libc::pid_t) -> io::Result<Option<std::process::ExitStatus>> {
+    use std::os::unix::process::ExitStatusExt;
+    let mut status = 0;
+    // SAFETY: `status` is a valid, exclusively borrowed int; WNOHANG makes this non-blocking.
+    match unsafe { libc::waitpid(pid, &mut status, libc::WNOHANG) } {
+        0 => Ok(None),
+        -1 => Err(io::Error::last_os_error()),
+        _ => Ok(Some(std::process::ExitStatus::from_raw(status))),
+    }
+}
+
+/// Ends the process at once with `code`: no destructors, no atexit handlers, no buffers flushed
+/// (what a forked child that never execs must do).
+pub(crate) fn exit_now(code: i32) -> ! {
+    // SAFETY: _exit takes an integer and never returns.
+    unsafe { libc::_exit(code) }
 }
 
 /// Restores the default action of `signal`, unblocks it and raises it, so the caller dies the

@@ -53,9 +53,9 @@ impl From<SubmitError> for ToolError {
             SubmitError::AtCapacity(_) => ToolError::Fixable(format!(
                 "{error}. This is temporary: retry in a few seconds."
             )),
-            SubmitError::IdempotencyConflict { .. } | SubmitError::WorkingDir(_) => {
-                ToolError::Fixable(error.to_string())
-            }
+            SubmitError::IdempotencyConflict { .. }
+            | SubmitError::WorkingDir(_)
+            | SubmitError::OverBudget(_) => ToolError::Fixable(error.to_string()),
             SubmitError::ShuttingDown => {
                 ToolError::Fixable("the gateway is shutting down; retry once it restarts".into())
             }

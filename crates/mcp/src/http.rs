@@ -14,6 +14,7 @@ mod body;
 mod json_reply;
 mod listen;
 mod options;
+mod sessions;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -25,7 +26,6 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use rmcp::ServerHandler;
 use rmcp::transport::streamable_http_server::session::local::{LocalSessionManager, SessionConfig};
 use rmcp::transport::{StreamableHttpServerConfig, StreamableHttpService};
 use serde_json::Value;
@@ -65,14 +65,11 @@ impl BoundHttp {
 
     /// Serves until `shutdown` completes, then stops accepting, closes every session and idle
     /// connection, and waits (boundedly) for requests in flight.
-    pub async fn serve<S>(
+    pub async fn serve(
         self,
-        server: S,
+        server: crate::Server,
         shutdown: impl Future<Output = ()> + Send + 'static,
-    ) -> std::io::Result<()>
-    where
-        S: ServerHandler + Clone + Send + 'static,
-    {
+    ) -> std::io::Result<()> {
         let cancel = CancellationToken::new();
         let router = router(server, &self.options, cancel.clone());
         let limits = listen::Limits {
@@ -99,10 +96,7 @@ struct Guard {
 }
 
 /// The axum router: `/healthz` open, the MCP path behind auth and the session cap.
-pub fn router<S>(server: S, options: &HttpOptions, cancel: CancellationToken) -> Router
-where
-    S: ServerHandler + Clone + Send + 'static,
-{
+pub fn router(server: crate::Server, options: &HttpOptions, cancel: CancellationToken) -> Router {
     let mut session_config = SessionConfig::default();
     session_config.keep_alive = Some(options.session_idle);
     let mut manager = LocalSessionManager::default();
@@ -115,7 +109,11 @@ where
         .with_max_request_body_bytes(options.max_body_bytes)
         .with_cancellation_token(cancel);
     // One server value for every session: all of them share the same job service.
-    let service = StreamableHttpService::new(move || Ok(server.clone()), sessions.clone(), config);
+    let service = StreamableHttpService::new(
+        move || Ok(server.clone()),
+        Arc::new(sessions::Sessions(sessions.clone())),
+        config,
+    );
     let guard = Guard {
         auth: Arc::new(options.auth.clone()),
         sessions,

@@ -3,8 +3,9 @@
 //!
 //! Layout: `server` (the handler), `tools/*` (one router per tool family, composed with `+`),
 //! `wire` + `schema` (parameter/result types and their schemas), `error` (the three outcome
-//! layers), `progress`, `record` (tool-call recording), `approval`, `resources`, `http`, `stdio` and
-//! [`serve_stdio`]. No SQL and no spawning here: both live behind `gateway-jobs`.
+//! layers), `progress`, `record` (tool-call recording), `approval`, `resources`, `tasks` (MCP
+//! tasks on the job store), `workdir` (where jobs run), `http`, `stdio` and [`serve_stdio`]. No
+//! SQL and no spawning here: both live behind `gateway-jobs`.
 
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
@@ -17,8 +18,10 @@ pub mod resources;
 pub mod schema;
 pub mod server;
 pub mod stdio;
+pub mod tasks;
 pub mod tools;
 pub mod wire;
+pub mod workdir;
 
 pub use http::{BoundHttp, HttpConfigError, HttpOptions};
 pub use server::{Server, Settings};

@@ -33,6 +33,10 @@ pub struct ToolCallEntry {
     pub duration_ms: i64,
     pub is_error: bool,
     pub result_summary: Option<String>,
+    /// The job and the validation run named in the result (`jobId`; `validationId`,
+    /// `comparisonId` or `reviewId`), so `logs --job` joins calls to what they made.
+    pub job_id: Option<String>,
+    pub validation_id: Option<String>,
 }
 
 impl ToolCallEntry {
@@ -44,7 +48,10 @@ impl ToolCallEntry {
         outcome: &Result<CallToolResponse, ErrorData>,
     ) -> ToolCallEntry {
         let (is_error, result_summary) = summarize_outcome(outcome);
+        let id = |keys: &[&str]| result_id(outcome, keys);
         ToolCallEntry {
+            job_id: id(&["jobId"]),
+            validation_id: id(&["validationId", "comparisonId", "reviewId"]),
             tool,
             client_name: client.as_ref().map(|client| client.name.clone()),
             client_version: client.map(|client| client.version),
@@ -56,6 +63,17 @@ impl ToolCallEntry {
     }
 }
 
+/// The first of `keys` that is a string at the top of the structured result.
+fn result_id(outcome: &Result<CallToolResponse, ErrorData>, keys: &[&str]) -> Option<String> {
+    let Ok(CallToolResponse::Complete(result)) = outcome else {
+        return None;
+    };
+    let map = result.structured_content.as_ref()?.as_object()?;
+    keys.iter()
+        .find_map(|key| map.get(*key).and_then(Value::as_str))
+        .map(str::to_owned)
+}
+
 /// The queue side of the recorder.
 pub struct Recorder {
     sender: mpsc::Sender<ToolCallEntry>,
@@ -65,18 +83,33 @@ pub struct Recorder {
 impl Recorder {
     /// Starts the writer task; it ends when the last `Recorder` is dropped.
     pub fn spawn(jobs: JobService) -> Recorder {
-        let (sender, mut receiver) = mpsc::channel::<ToolCallEntry>(QUEUE_CAPACITY);
+        Recorder::with_capacity(jobs, QUEUE_CAPACITY)
+    }
+
+    /// [`Recorder::spawn`] with a queue of `capacity` entries. The writer stores this
+    /// process's drop count after each write when it changed (a drop happens only while the
+    /// queue is full, so a write always follows), so `logs stats` can read it.
+    pub fn with_capacity(jobs: JobService, capacity: usize) -> Recorder {
+        let (sender, mut receiver) = mpsc::channel::<ToolCallEntry>(capacity.max(1));
+        let dropped = Arc::new(AtomicU64::new(0));
+        let counter = Arc::clone(&dropped);
         tokio::spawn(async move {
+            let records = jobs.records();
+            let mut stored = 0;
             while let Some(entry) = receiver.recv().await {
-                if let Err(error) = jobs.records().record_tool_call(entry.into_new()).await {
+                if let Err(error) = records.record_tool_call(entry.into_new()).await {
                     tracing::warn!(%error, "could not record a tool call");
+                }
+                let now = counter.load(Ordering::Relaxed);
+                if now != stored {
+                    match records.set_recorder_dropped(jobs.instance_id(), now).await {
+                        Ok(()) => stored = now,
+                        Err(error) => tracing::warn!(%error, "could not store the drop count"),
+                    }
                 }
             }
         });
-        Recorder {
-            sender,
-            dropped: Arc::new(AtomicU64::new(0)),
-        }
+        Recorder { sender, dropped }
     }
 
     /// Queues `entry` without waiting; drops it (and counts) when the queue is full.
@@ -104,6 +137,8 @@ impl ToolCallEntry {
             duration_ms: self.duration_ms,
             is_error: self.is_error,
             result_summary: self.result_summary,
+            job_id: self.job_id,
+            validation_id: self.validation_id,
         }
     }
 }
@@ -200,7 +235,7 @@ mod tests {
         let summary = summarize_args(Some(&args));
         assert_eq!(
             summary,
-            r#"{"dryRun":true,"model":"sonnet","prompt":"<11 bytes>","systemPrompt":"<200 bytes>"}"#
+            r#"{"prompt":"<11 bytes>","model":"sonnet","systemPrompt":"<200 bytes>","dryRun":true}"#
         );
         assert_eq!(summarize_args(None), "{}");
     }

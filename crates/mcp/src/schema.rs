@@ -1,9 +1,10 @@
 //! Tool schemas and argument parsing.
 //!
 //! Schemas are generated from the wire types (draft 2020-12, as MCP requires), stripped of noise
-//! (`$schema`, `title`) to keep `tools/list` small, and closed with `additionalProperties:
-//! false`. Arguments are checked against the same property list before deserializing, so an
-//! unknown or misspelled parameter gets an error that names it instead of being ignored.
+//! (`$schema`, `title`) to keep `tools/list` small. Arguments are checked against the same
+//! property list before deserializing, so an unknown or misspelled parameter gets an error that
+//! names it and the closest known one: the schemas leave `additionalProperties` out (a client's
+//! validator would only say "additional property", and the key costs bytes in every tool).
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -16,18 +17,17 @@ use serde_json::{Map, Value};
 
 use crate::error::ToolError;
 
-/// The input schema of `T`, compact and closed.
+/// The input schema of `T`, compact.
 pub fn input_schema<T: JsonSchema>() -> JsonObject {
-    let mut object = generate::<T>(false);
-    object.insert("additionalProperties".into(), Value::Bool(false));
-    object
+    generate::<T>(false)
 }
 
 /// The output schema of `T` (what `Serialize` writes). Nested objects are only typed as
-/// objects: the top-level fields are what clients read, and every byte here is paid by every
-/// client in every `tools/list`.
+/// objects and nothing is `required`: the top-level fields and their types are what clients
+/// read, and every byte here is paid by every client in every `tools/list`.
 pub fn output_schema<T: JsonSchema>() -> Arc<JsonObject> {
     let mut object = generate::<T>(true);
+    object.remove("required");
     if let Some(Value::Object(properties)) = object.get_mut("properties") {
         for property in properties.values_mut() {
             shallow(property);
@@ -84,6 +84,21 @@ pub fn merged_input_schema<A: JsonSchema, B: JsonSchema>() -> JsonObject {
     merged
 }
 
+/// An `_async` twin's input schema: only `prompt`, and open, since the twin's description
+/// refers to its sync tool for every other parameter (the same parser still refuses unknown
+/// names): no parameter is described twice in `tools/list`.
+pub fn twin_input_schema() -> JsonObject {
+    let schema = serde_json::json!({
+        "type": "object",
+        "properties": {"prompt": {"type": "string", "minLength": 1}},
+        "required": ["prompt"],
+    });
+    match schema {
+        Value::Object(object) => object,
+        _ => JsonObject::new(),
+    }
+}
+
 fn generate<T: JsonSchema>(for_output: bool) -> JsonObject {
     let mut settings = SchemaSettings::draft2020_12();
     if for_output {
@@ -92,9 +107,6 @@ fn generate<T: JsonSchema>(for_output: bool) -> JsonObject {
     let schema = settings.into_generator().into_root_schema_for::<T>();
     let mut value = serde_json::to_value(schema).unwrap_or_default();
     inline_definitions(&mut value);
-    if for_output {
-        optional_when_nullable(&mut value);
-    }
     compact(&mut value, for_output);
     let mut object = match value {
         Value::Object(object) => object,
@@ -104,35 +116,6 @@ fn generate<T: JsonSchema>(for_output: bool) -> JsonObject {
     object.remove("title");
     object.remove("description");
     object
-}
-
-/// Results leave out null fields (see `tools::structured`), so a nullable output field is
-/// optional rather than required-but-null.
-fn optional_when_nullable(root: &mut Value) {
-    let Some(Value::Object(properties)) = root.get("properties") else {
-        return;
-    };
-    let nullable: Vec<String> = properties
-        .iter()
-        .filter(|(_, schema)| is_nullable(schema))
-        .map(|(name, _)| name.clone())
-        .collect();
-    if let Some(Value::Array(required)) = root.get_mut("required") {
-        required.retain(|name| {
-            !name
-                .as_str()
-                .is_some_and(|name| nullable.iter().any(|n| n == name))
-        });
-    }
-}
-
-fn is_nullable(schema: &Value) -> bool {
-    let null_type = |value: &Value| value.get("type").and_then(Value::as_str) == Some("null");
-    match (schema.get("type"), schema.get("anyOf")) {
-        (Some(Value::Array(types)), _) => types.iter().any(|t| t.as_str() == Some("null")),
-        (_, Some(Value::Array(variants))) => variants.iter().any(null_type),
-        _ => false,
-    }
 }
 
 /// Replaces every `{"$ref": "#/$defs/X"}` by the definition itself and drops `$defs`: each
@@ -185,8 +168,9 @@ fn replace_refs(value: &mut Value, definitions: &Map<String, Value>, depth: usiz
 /// Rust-isms that cost bytes in every `tools/list` and tell a model nothing: `"default":
 /// null`/`false`/`[]` (absent means the same), `[T, "null"]` types and `anyOf [X, null]`
 /// wrappers (null and absent are treated alike), integer `format`s (`uint64` is not a JSON
-/// Schema format), and `oneOf` lists of documented constants (one `enum` says it). Output
-/// schemas also lose descriptions and `minimum: 0`: they are for validating, not reading.
+/// Schema format), `minimum: 0` of unsigned integers (a negative number is refused by name), and
+/// `oneOf` lists of documented constants (one `enum` says it). Output schemas also lose
+/// descriptions: they are for validating, not reading.
 fn compact(value: &mut Value, for_output: bool) {
     match value {
         Value::Object(map) => {
@@ -202,9 +186,9 @@ fn compact(value: &mut Value, for_output: bool) {
             }
             if for_output {
                 map.remove("description");
-                if map.get("minimum").and_then(Value::as_u64) == Some(0) {
-                    map.remove("minimum");
-                }
+            }
+            if map.get("minimum").and_then(Value::as_u64) == Some(0) {
+                map.remove("minimum");
             }
             unwrap_nullable(map);
             collapse_const_variants(map);
@@ -449,11 +433,16 @@ mod tests {
     }
 
     #[test]
-    fn schema_is_compact_and_closed() {
+    fn schema_is_compact() {
         let schema = input_schema::<Sample>();
         assert!(!schema.contains_key("$schema"));
         assert!(!schema.contains_key("title"));
-        assert_eq!(schema["additionalProperties"], json!(false));
+        assert!(!schema.contains_key("additionalProperties"));
+        assert!(
+            schema["properties"]["idleTimeoutMs"]
+                .get("minimum")
+                .is_none()
+        );
         assert_eq!(schema["required"], json!(["prompt"]));
     }
 
@@ -471,7 +460,7 @@ mod tests {
     }
 
     #[test]
-    fn output_schema_makes_nullable_fields_optional_and_nested_objects_shallow() {
+    fn output_schema_requires_nothing_and_keeps_nested_objects_shallow() {
         let schema = Value::Object(output_schema::<Out>().as_ref().clone());
         assert_eq!(
             schema,
@@ -481,8 +470,7 @@ mod tests {
                     "jobId": {"type": "string"},
                     "exitCode": {"type": "integer"},
                     "stream": {"type": "object"}
-                },
-                "required": ["jobId", "stream"]
+                }
             })
         );
     }

@@ -11,10 +11,10 @@ use gateway_provider::models::ModelRegistry;
 use rmcp::handler::server::router::tool::ToolRouter;
 use rmcp::handler::server::tool::ToolCallContext;
 use rmcp::model::{
-    CallToolRequestParams, CallToolResponse, CustomRequest, CustomResult, ErrorCode,
-    Implementation, ListResourceTemplatesResult, ListResourcesResult, ListToolsResult,
-    PaginatedRequestParams, ReadResourceRequestParams, ReadResourceResponse, ServerCapabilities,
-    ServerConfig, Tool,
+    CallToolRequestParams, CallToolResponse, CompleteRequestParams, CompleteResult,
+    CreateTaskResult, CustomRequest, CustomResult, ErrorCode, Implementation, ListPromptsResult,
+    ListResourceTemplatesResult, ListResourcesResult, ListToolsResult, PaginatedRequestParams,
+    ReadResourceRequestParams, ReadResourceResponse, ServerCapabilities, ServerConfig, Tool,
 };
 use rmcp::service::RequestContext;
 use rmcp::{ErrorData, RoleServer, ServerHandler};
@@ -39,6 +39,11 @@ pub struct Settings {
     /// `LLM_GATEWAY_GEMINI_BACKEND`, as set: checked by `GeminiBackend::select` per request, so
     /// a bad value is an error that names the variable.
     pub gemini_backend: Option<String>,
+    /// `LLM_GATEWAY_TOOLSETS`: the tool families served (`None`: all).
+    pub toolsets: Option<Vec<String>>,
+    /// Over stdio, the directory the client started the gateway in: where a request runs when
+    /// it names no `workingDir` and the client shares no roots (`None` over HTTP).
+    pub stdio_working_dir: Option<PathBuf>,
 }
 
 /// Default sync deadline: below the 60 s tool time-out most clients use.
@@ -55,14 +60,16 @@ impl Default for Settings {
             approval_policy: ApprovalPolicy::Balanced,
             approval_allow_bypass: false,
             gemini_backend: None,
+            toolsets: None,
+            stdio_working_dir: None,
         }
     }
 }
 
 impl Settings {
     /// Reads `LLM_GATEWAY_SYNC_DEADLINE_MS`, `LLM_GATEWAY_SKILLS_DIR`,
-    /// `LLM_GATEWAY_APPROVAL_POLICY`, `LLM_GATEWAY_APPROVAL_ALLOW_BYPASS` and
-    /// `LLM_GATEWAY_GEMINI_BACKEND`. Unreadable values
+    /// `LLM_GATEWAY_APPROVAL_POLICY`, `LLM_GATEWAY_APPROVAL_ALLOW_BYPASS`,
+    /// `LLM_GATEWAY_GEMINI_BACKEND` and `LLM_GATEWAY_TOOLSETS`. Unreadable values
     /// fall back to the default with a warning (the server still starts).
     pub fn from_env() -> Settings {
         let var = |name: &str| {
@@ -95,8 +102,35 @@ impl Settings {
         settings.approval_allow_bypass =
             var(env::APPROVAL_ALLOW_BYPASS).is_some_and(|v| v.trim() == "1");
         settings.gemini_backend = var(env::GEMINI_BACKEND);
+        settings.toolsets = var(env::TOOLSETS).map(|text| parse_toolsets(&text));
         settings
     }
+}
+
+/// The known family names in `text` (comma-separated); unknown ones are ignored with a warning
+/// that lists the valid names.
+fn parse_toolsets(text: &str) -> Vec<String> {
+    let known: Vec<&str> = crate::tools::TOOLSETS
+        .iter()
+        .map(|(name, _)| *name)
+        .collect();
+    let mut chosen = Vec::new();
+    for name in text
+        .split(',')
+        .map(str::trim)
+        .filter(|name| !name.is_empty())
+    {
+        if known.contains(&name) {
+            chosen.push(name.to_owned());
+        } else {
+            tracing::warn!(
+                "ignoring {name:?} in {}: known toolsets are {}",
+                env::TOOLSETS,
+                known.join(", ")
+            );
+        }
+    }
+    chosen
 }
 
 /// The MCP server. `Clone` shares everything.
@@ -116,15 +150,18 @@ struct Inner {
 
 const INSTRUCTIONS: &str = "Runs AI coding CLIs (claude, codex, gemini, grok, mistral) as durable jobs. \
 <provider>_request waits up to the sync deadline, then returns status \"deferred\" with a jobId: poll \
-llm_job_status, collect llm_job_result, cancel llm_job_cancel. <provider>_request_async returns the jobId \
-at once. dryRun:true shows the exact command. Identical recent requests are deduplicated (deduped:true; \
-forceRefresh:true skips). Skills: resources skills://<name>.";
+llm_job_status, collect llm_job_result, cancel llm_job_cancel. <provider>_request_async takes the same \
+parameters and returns the jobId at once. Jobs run in workingDir, else the client's first root, else the \
+gateway's own directory (stdio); isolated:true runs in a fresh temp dir. dryRun:true shows the exact command \
+and directory. Identical recent requests are deduplicated (deduped:true; forceRefresh:true skips). \
+Validation tools (validate_with_models, …) run read-only seats (readOnly:false lifts it) and wait up to \
+waitMs. Skills: resources skills://<name>.";
 
 impl Server {
     /// Builds the server around a started job service. Must be called inside a Tokio runtime
     /// (the tool-call recorder runs as a task).
     pub fn new(jobs: JobService, settings: Settings) -> Server {
-        let tools = crate::tools::router();
+        let tools = crate::tools::router(settings.toolsets.as_deref());
         let recorder = Recorder::spawn(jobs.clone());
         let skills = Skills::load(settings.skills_dir.as_deref());
         let models = ModelRegistry::from_process_env();
@@ -165,41 +202,8 @@ impl Server {
         self.inner.tools.list_all()
     }
 
-    /// Tool calls the recorder had to drop because its queue was full.
-    pub fn dropped_records(&self) -> u64 {
-        self.inner.recorder.dropped()
-    }
-}
-
-impl ServerHandler for Server {
-    fn get_info(&self) -> ServerConfig {
-        // No `logging` (deprecated, and advertising it without set_level breaks clients: spec
-        // decision 17) and no prompts.
-        let capabilities = ServerCapabilities::builder()
-            .enable_tools()
-            .enable_resources()
-            .build();
-        ServerConfig::new(capabilities)
-            .with_server_info(Implementation::new(
-                "llm-cli-gateway",
-                env!("CARGO_PKG_VERSION"),
-            ))
-            .with_instructions(INSTRUCTIONS)
-    }
-
-    async fn list_tools(
-        &self,
-        _request: Option<PaginatedRequestParams>,
-        _context: RequestContext<RoleServer>,
-    ) -> Result<ListToolsResult, ErrorData> {
-        Ok(ListToolsResult::with_all_items(self.tools()))
-    }
-
-    fn get_tool(&self, name: &str) -> Option<Tool> {
-        self.inner.tools.get(name).cloned()
-    }
-
-    async fn call_tool(
+    /// Runs a tool call through the router and records it (every call, task or not).
+    pub(crate) async fn call_recorded(
         &self,
         request: CallToolRequestParams,
         context: RequestContext<RoleServer>,
@@ -221,6 +225,89 @@ impl ServerHandler for Server {
             &outcome,
         ));
         outcome
+    }
+
+    /// Tool calls the recorder had to drop because its queue was full.
+    pub fn dropped_records(&self) -> u64 {
+        self.inner.recorder.dropped()
+    }
+}
+
+impl ServerHandler for Server {
+    fn get_info(&self) -> ServerConfig {
+        // No `logging` (deprecated, and advertising it without set_level breaks clients: spec
+        // decision 17) and no prompts.
+        // `enable_tasks` is the tasks extension; the 2025-11-25 `capabilities.tasks` is added
+        // on the way out (`tasks::decorate`), rmcp's capabilities having no such field.
+        let capabilities = ServerCapabilities::builder()
+            .enable_tools()
+            .enable_resources()
+            .enable_tasks()
+            .build();
+        ServerConfig::new(capabilities)
+            .with_server_info(Implementation::new(
+                "llm-cli-gateway",
+                env!("CARGO_PKG_VERSION"),
+            ))
+            .with_instructions(INSTRUCTIONS)
+    }
+
+    async fn list_tools(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListToolsResult, ErrorData> {
+        Ok(ListToolsResult::with_all_items(self.tools()))
+    }
+
+    fn get_tool(&self, name: &str) -> Option<Tool> {
+        self.inner.tools.get(name).cloned()
+    }
+
+    /// A call of a task tool by a client that declared the tasks extension answers with the
+    /// task (`resultType: "task"`) where it would have deferred; the 2025-11-25 form arrives as
+    /// a custom request (see [`crate::tasks`]).
+    async fn call_tool(
+        &self,
+        request: CallToolRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<CallToolResponse, ErrorData> {
+        let tool = request.name.to_string();
+        let flavor = crate::tasks::flavor(&tool, &context);
+        let peer = context.peer.clone();
+        let response = self.call_recorded(request, context).await?;
+        match (flavor, response) {
+            (Some(flavor), CallToolResponse::Complete(result))
+                if crate::tasks::deferred(&result) =>
+            {
+                match crate::tasks::create(self, &tool, &result, peer, flavor).await? {
+                    Some(view) => Ok(CallToolResponse::Task(CreateTaskResult::new(
+                        crate::tasks::shape_modern(&view),
+                    ))),
+                    None => Ok(CallToolResponse::Complete(result)),
+                }
+            }
+            (_, response) => Ok(response),
+        }
+    }
+
+    /// rmcp 3.11 answers -32601 for capabilities not advertised; we keep answering an empty
+    /// list, as before (the conformance suite checks it; there are no prompts).
+    async fn list_prompts(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListPromptsResult, ErrorData> {
+        Ok(ListPromptsResult::default())
+    }
+
+    /// As [`Self::list_prompts`]: an empty completion, as before rmcp 3.11.
+    async fn complete(
+        &self,
+        _request: CompleteRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<CompleteResult, ErrorData> {
+        Ok(CompleteResult::default())
     }
 
     async fn list_resources(
@@ -249,9 +336,13 @@ impl ServerHandler for Server {
     async fn on_custom_request(
         &self,
         request: CustomRequest,
-        _context: RequestContext<RoleServer>,
+        context: RequestContext<RoleServer>,
     ) -> Result<CustomResult, ErrorData> {
-        Err(custom_request_error(&request))
+        let error = custom_request_error(&request);
+        match crate::tasks::request(self, request, context).await {
+            Some(answer) => answer,
+            None => Err(error),
+        }
     }
 
     async fn read_resource(

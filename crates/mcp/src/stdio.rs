@@ -118,6 +118,7 @@ where
         item: TxJsonRpcMessage<RoleServer>,
     ) -> impl Future<Output = Result<(), Self::Error>> + Send + 'static {
         let writer = Arc::clone(&self.writer);
+        let item = crate::tasks::decorate(&item).unwrap_or(item);
         async move { write_message(&writer, &item).await }
     }
 

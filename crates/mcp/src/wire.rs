@@ -9,40 +9,40 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Default, PartialEq, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CommonParams {
-    /// The prompt.
     #[schemars(length(min = 1))]
     pub prompt: String,
-    /// Model or alias (see list_models); omit for the CLI's default.
+    /// Model or alias (list_models); default: the CLI's.
     pub model: Option<String>,
-    /// Session to continue: the CLI's id or a gw-… id.
+    /// Session to continue (CLI id or gw-…).
     pub session_id: Option<String>,
-    /// Continue the most recent session in workingDir.
+    /// Continue the latest session in workingDir.
     #[serde(default)]
     pub resume_latest: bool,
     /// Start a new session named sessionId.
     #[serde(default)]
     pub create_new_session: bool,
-    /// Directory to run in (default: a fresh temp dir).
+    /// Directory to run in; default: the client's root, else the gateway's cwd (stdio).
     pub working_dir: Option<String>,
-    /// Kill after this many ms without output.
+    /// Fresh private temp dir, not the project.
+    #[serde(default)]
+    pub isolated: bool,
+    /// Kill after this many ms silent.
     #[schemars(range(min = 1000, max = 3_600_000))]
     pub idle_timeout_ms: Option<u64>,
-    /// Wall-clock limit in ms.
     #[schemars(range(min = 1000))]
     pub timeout_ms: Option<u64>,
-    /// Your request id (see llm_request_result).
+    /// Your id, for llm_request_result.
     pub correlation_id: Option<String>,
-    /// Same key + same arguments returns the same job.
+    /// Same key and arguments: same job.
     pub idempotency_key: Option<String>,
-    /// Bypass dedup of identical recent requests.
     #[serde(default)]
     pub force_refresh: bool,
-    /// Return the command; run nothing.
+    /// Show the command and directory; run nothing.
     #[serde(default)]
     pub dry_run: bool,
-    /// mcp_managed: the gateway risk-checks first.
+    /// mcp_managed: gateway risk-checks first.
     pub approval_strategy: Option<ApprovalStrategy>,
-    /// Threshold for mcp_managed (default balanced).
+    /// mcp_managed threshold (default balanced).
     pub approval_policy: Option<ApprovalPolicy>,
 }
 
@@ -117,24 +117,45 @@ impl From<gateway_core::JobStatus> for RequestStatus {
 }
 
 /// The structured result of every request tool (spec §3.1). Fields unknown at the time of the
-/// answer are omitted.
+/// answer are omitted. Field order is the wire order, on purpose: Claude Code and Codex show the
+/// model this object as JSON text, so the answer comes first, then what a follow-up needs
+/// (status, job and session ids), and the counters last.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct RequestResult {
-    pub provider: String,
-    pub status: RequestStatus,
     /// The answer text (capped; the full text is at jobs://<jobId>).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub response: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub model: Option<String>,
+    pub status: RequestStatus,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub job_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub correlation_id: Option<String>,
     /// The CLI's native session id (pass as sessionId to continue).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub session_id: Option<String>,
+    pub provider: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+    /// The CLI's error message when the run failed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// True when `response` was cut; read the rest with llm_job_result or jobs://<jobId>.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub response_truncated: Option<bool>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
+    /// Deferred: the tool to poll with.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub poll_with: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub collect_with: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cancel_with: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub correlation_id: Option<String>,
+    /// True when an identical recent request's job answered this one.
+    pub deduped: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deduped_from: Option<DedupedFrom>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub exit_code: Option<i32>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -149,52 +170,34 @@ pub struct RequestResult {
     pub cache_creation_tokens: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cost_usd: Option<f64>,
-    /// True when an identical recent request's job answered this one.
-    pub deduped: bool,
+}
+
+/// What an `_async` request tool returns: the keys known at start (a dry run: the command), in
+/// the same order as [`RequestResult`]'s.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AsyncStart {
+    pub status: RequestStatus,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub deduped_from: Option<DedupedFrom>,
-    /// True when `response` was cut; read the rest with llm_job_result or jobs://<jobId>.
+    pub job_id: Option<String>,
+    pub provider: String,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub response_truncated: Option<bool>,
-    /// The CLI's error message when the run failed.
+    pub model: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
+    pub command: Option<DryRunCommand>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
-    /// Deferred: the tool to poll with.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub poll_with: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub collect_with: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cancel_with: Option<String>,
-}
-
-/// What an `_async` request tool returns: the keys known at start (a dry run: the command).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, JsonSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct AsyncStart {
-    pub provider: String,
-    pub status: RequestStatus,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub job_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub correlation_id: Option<String>,
     pub deduped: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub deduped_from: Option<DedupedFrom>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub poll_with: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub collect_with: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub cancel_with: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub model: Option<String>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub warnings: Vec<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub command: Option<DryRunCommand>,
 }
 
 /// Which earlier job answered a deduplicated request.

@@ -112,77 +112,66 @@ pub enum DebugSetting {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase", default)]
 pub struct ClaudeOptions {
-    /// Output format; default `stream-json` (adds `--verbose`, gives live progress).
+    /// Default `stream-json` (live progress).
     pub output_format: Option<ClaudeOutputFormat>,
-    /// Also stream text deltas (many small events); stream-json only, off by default: whole
-    /// content blocks already arrive as they finish.
+    /// Also stream text deltas; stream-json only.
     pub include_partial_messages: Option<bool>,
-    /// Include hook lifecycle events; stream-json only.
+    /// Hook events; stream-json only.
     pub include_hook_events: bool,
-    /// Models to fall back to when the main one is busy (comma-separated, in order).
+    /// Fallback models when busy (comma-separated).
     pub fallback_model: Option<String>,
-    /// Tools allowed without asking, e.g. `Read`, `Bash(git *)`.
+    /// Allowed without asking, e.g. `Bash(git *)`.
     pub allowed_tools: Vec<String>,
-    /// Tools denied.
     pub disallowed_tools: Vec<String>,
-    /// Built-in tools available: `[]` for none, `["default"]`, or names.
+    /// Built-in tools: `[]` none, `["default"]`, or names.
     pub tools: Option<Vec<String>>,
-    /// Permission mode (`manual` is sent as `default`).
+    /// `manual` is sent as `default`.
     pub permission_mode: Option<ClaudePermissionMode>,
-    /// Bypass all permission checks. As root the CLI refuses unless the gateway runs with IS_SANDBOX=1.
+    /// Bypass all permission checks (as root: needs IS_SANDBOX=1).
     pub dangerously_skip_permissions: bool,
     /// MCP config files or JSON strings.
     pub mcp_config: Vec<String>,
     /// Use only the servers of `mcpConfig`.
     pub strict_mcp_config: bool,
-    /// Replace the system prompt.
     pub system_prompt: Option<String>,
-    /// Replace the system prompt with a file's contents.
+    /// Replace the system prompt with a file.
     pub system_prompt_file: Option<String>,
-    /// Append to the system prompt.
     pub append_system_prompt: Option<String>,
-    /// Append a file's contents to the system prompt.
+    /// Append a file to the system prompt.
     pub append_system_prompt_file: Option<String>,
-    /// Move per-machine sections out of the system prompt (better cache reuse).
+    /// Per-machine sections out of the system prompt (cache reuse).
     pub exclude_dynamic_system_prompt_sections: bool,
-    /// Maximum agent turns (hidden flag, enforced).
     pub max_turns: Option<u32>,
-    /// Maximum spend in USD.
     pub max_budget_usd: Option<f64>,
-    /// Effort level.
     pub effort: Option<Effort>,
-    /// Agent for the session (define custom ones in `agents`).
+    /// Agent for the session (custom: `agents`).
     pub agent: Option<String>,
-    /// Custom agents: `{name: {description, prompt, tools?, model?}}`.
+    /// `{name: {description, prompt, tools?, model?}}`.
     pub agents: Option<serde_json::Map<String, Value>>,
-    /// With a resume, continue under a new session id.
+    /// Resume under a new session id.
     pub fork_session: bool,
-    /// Do not save the session (it cannot be resumed).
+    /// Do not save the session.
     pub no_session_persistence: bool,
-    /// Display name for the session.
     pub name: Option<String>,
-    /// JSON Schema for structured output (object or JSON text).
+    /// Structured output schema (object or JSON text).
     pub json_schema: Option<Value>,
     /// More directories Claude may access.
     #[serde(alias = "addDir")]
     pub add_dirs: Vec<String>,
-    /// Settings file or JSON string.
     pub settings: Option<String>,
-    /// Setting sources to load, comma-separated from `user`, `project`, `local`.
+    /// Comma-separated of `user`, `project`, `local`.
     pub setting_sources: Option<String>,
-    /// Plugin directories or .zip files for this session.
+    /// Plugin directories or .zip files.
     #[serde(alias = "pluginDir")]
     pub plugin_dirs: Vec<String>,
-    /// Plugin .zip URLs for this session.
     #[serde(alias = "pluginUrl")]
     pub plugin_urls: Vec<String>,
-    /// Start with all customizations disabled.
+    /// All customizations off.
     pub safe_mode: bool,
-    /// Minimal mode: no hooks, plugins sync, CLAUDE.md discovery; API key auth only.
+    /// Minimal mode: no hooks, plugins, CLAUDE.md; API key auth only.
     pub bare: bool,
-    /// Debug logging to stderr: `true` or a category filter.
+    /// `true` or a category filter.
     pub debug: Option<DebugSetting>,
-    /// Write debug logs to this file.
     pub debug_file: Option<String>,
 }
 

@@ -78,32 +78,32 @@ pub enum LocalProvider {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase", default)]
 pub struct CodexOptions {
-    /// Always JSONL (`--json`); `text` is accepted for compatibility.
+    /// Always JSONL; `text` accepted.
     pub output_format: Option<CodexOutputFormat>,
-    /// Sandbox for model-run commands (CLI default `read-only`).
+    /// Sandbox for commands (default `read-only`).
     #[serde(alias = "sandboxMode")]
     pub sandbox: Option<CodexSandbox>,
-    /// Legacy: same as sandbox `workspace-write` (`--full-auto` was removed from codex).
+    /// Legacy: sandbox `workspace-write`.
     pub full_auto: bool,
-    /// Legacy: exec always uses approval `never`; only `never` is accepted.
+    /// Legacy; only `never`.
     pub ask_for_approval: Option<CodexApproval>,
-    /// Legacy: `--full-auto` no longer exists; `true` is refused.
+    /// Legacy; `true` refused.
     pub use_legacy_full_auto_flag: bool,
-    /// Legacy: exec has no `--search`; `true` is refused (use configOverrides).
+    /// Legacy; `true` refused (use configOverrides).
     pub search: bool,
-    /// Route approvals through automatic review with the workspace-write sandbox.
+    /// Automatic approval review, workspace-write sandbox.
     pub approve_for_me: bool,
-    /// No approvals, no sandbox. Only for externally sandboxed environments.
+    /// No approvals, no sandbox (externally sandboxed only).
     pub dangerously_bypass_approvals_and_sandbox: bool,
-    /// Run hooks without persisted hook trust.
+    /// Run untrusted hooks.
     pub dangerously_bypass_hook_trust: bool,
-    /// Path of a JSON Schema file for the final response.
+    /// JSON Schema file for the final response.
     pub output_schema: Option<String>,
     /// File to write the last agent message to.
     pub output_last_message: Option<String>,
     /// Config profile layered on the user config.
     pub profile: Option<String>,
-    /// `-c key=value` overrides; strings are passed as written (TOML, else literal).
+    /// `-c key=value` overrides (strings as TOML, else literal).
     pub config_overrides: BTreeMap<String, Value>,
     /// Do not persist session files.
     pub ephemeral: bool,
@@ -112,17 +112,14 @@ pub struct CodexOptions {
     /// More writable directories.
     #[serde(alias = "addDir")]
     pub add_dirs: Vec<String>,
-    /// Allow running outside a git repository (default true: jobs may run in a temp dir).
+    /// Allow a non-git directory (default true).
     pub skip_git_repo_check: Option<bool>,
     /// Do not load `$CODEX_HOME/config.toml`.
     pub ignore_user_config: bool,
     /// Do not load execpolicy `.rules` files.
     pub ignore_rules: bool,
-    /// Fail on unknown config fields.
     pub strict_config: bool,
-    /// Features to enable.
     pub enable: Vec<String>,
-    /// Features to disable.
     pub disable: Vec<String>,
     /// Use the open-source (local) provider.
     pub oss: bool,

@@ -141,9 +141,9 @@ pub struct GeminiOptions {
     /// Chosen by the gateway (installed CLI or `LLM_GATEWAY_GEMINI_BACKEND`), never by callers.
     #[serde(skip)]
     pub backend: GeminiBackend,
-    /// `stream-json` (default, progress events), `json` or `text`. agy: `text` only.
+    /// Default `stream-json`; agy: `text` only.
     pub output_format: Option<GeminiOutputFormat>,
-    /// `default`, `auto_edit`, `yolo` (approve all tools) or `plan` (read-only).
+    /// `yolo` approves all; `plan` is read-only.
     pub approval_mode: Option<GeminiApprovalMode>,
     /// Same as approvalMode `yolo`.
     pub yolo: bool,
@@ -156,15 +156,15 @@ pub struct GeminiOptions {
     pub policy_files: Vec<String>,
     /// Admin policy files or directories. Gemini CLI only.
     pub admin_policy_files: Vec<String>,
-    /// Tools allowed without confirmation (deprecated by Gemini CLI in favour of policies).
+    /// Allowed without confirmation (deprecated: policies).
     pub allowed_tools: Vec<String>,
-    /// Run tools in Gemini's container sandbox (needs docker or podman and its image).
+    /// Container sandbox (docker or podman).
     pub sandbox: bool,
     /// agy only: project id.
     pub project: Option<String>,
     /// agy only: start a new project.
     pub new_project: bool,
-    /// agy only: headless time limit as a Go duration, e.g. `10m`.
+    /// agy only: time limit, e.g. `10m`.
     pub print_timeout: Option<String>,
 }
 

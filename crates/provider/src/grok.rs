@@ -82,13 +82,11 @@ impl GrokPermissionMode {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase", default)]
 pub struct GrokOptions {
-    /// Output format; default `streaming-json` (live progress).
+    /// Default `streaming-json` (live progress).
     pub output_format: Option<GrokOutputFormat>,
-    /// Text/thinking deltas; `streaming-messages-json` only.
+    /// Deltas; `streaming-messages-json` only.
     pub include_partial_messages: bool,
-    /// Permission mode.
     pub permission_mode: Option<GrokPermissionMode>,
-    /// Auto-approve every tool call.
     pub always_approve: bool,
     /// Built-in tools to allow (`--tools`).
     #[serde(alias = "allowedTools")]
@@ -97,15 +95,13 @@ pub struct GrokOptions {
     pub disallowed_tools: Vec<String>,
     /// Permission allow rules, e.g. `Bash(git *)`.
     pub allow: Vec<String>,
-    /// Permission deny rules.
     pub deny: Vec<String>,
     /// Agent name or definition file.
     pub agent: Option<String>,
     /// Inline subagent definitions (object or JSON text).
     pub agents: Option<Value>,
-    /// Maximum agent turns (1–10000).
+    /// 1–10000.
     pub max_turns: Option<u32>,
-    /// Replace the agent's system prompt.
     #[serde(alias = "systemPromptOverride")]
     pub system_prompt: Option<String>,
     /// Extra rules appended to the system prompt.
@@ -113,21 +109,19 @@ pub struct GrokOptions {
     /// Reasoning effort, e.g. `low`, `medium`, `high`.
     #[serde(alias = "reasoningEffort")]
     pub effort: Option<String>,
-    /// JSON Schema for structured output (object or JSON text); implies outputFormat `json`.
+    /// Structured output schema (object or JSON text); implies `json`.
     pub json_schema: Option<Value>,
     /// Sandbox profile for filesystem and network access.
     pub sandbox: Option<String>,
-    /// With a resume, continue under a new session id.
+    /// Resume under a new session id.
     pub fork_session: bool,
-    /// With a resume, restore the session's repository snapshot.
+    /// Resume: restore the repo snapshot.
     pub restore_code: bool,
     /// Disable web search and fetch tools.
     pub disable_web_search: bool,
-    /// Send the prompt as given (not wrapped in `<user_query>`).
+    /// Prompt not wrapped in `<user_query>`.
     pub verbatim: bool,
-    /// Disable plan mode.
     pub no_plan: bool,
-    /// Disable subagents.
     pub no_subagents: bool,
 }
 

@@ -15,6 +15,7 @@ pub mod gemini;
 pub mod grok;
 pub mod models;
 pub mod parse;
+pub mod pricing;
 pub mod request;
 pub mod spec;
 pub mod vibe;

@@ -59,35 +59,33 @@ impl VibeOutputFormat {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase", default)]
 pub struct VibeOptions {
-    /// `streaming` (default, progress events), `json` (at exit) or `text`.
+    /// Default `streaming` (progress).
     pub output_format: Option<VibeOutputFormat>,
-    /// `accept-edits` (default), `ask`, `smart-approve`, `auto-approve`, or a custom agent name.
+    /// `accept-edits` (default), `ask`, `smart-approve`, `auto-approve` or custom.
     #[serde(alias = "permissionMode")]
     pub agent: Option<String>,
-    /// Approve every tool call.
     pub auto_approve: bool,
-    /// Auto-run tool calls judged safe; ask for risky ones.
+    /// Auto-run safe tool calls.
     pub smart_approve: bool,
     /// Only these tools (all others disabled).
     #[serde(alias = "allowedTools")]
     pub enabled_tools: Vec<String>,
-    /// Tools to disable.
     #[serde(alias = "disallowedTools")]
     pub disabled_tools: Vec<String>,
-    /// Maximum assistant turns (1–10000).
+    /// 1–10000.
     pub max_turns: Option<u32>,
-    /// Maximum cost in USD (0.000001–10000).
+    /// USD (0.000001–10000).
     pub max_price: Option<f64>,
-    /// Maximum prompt + completion tokens (1–100000000).
+    /// Prompt + completion (1–100000000).
     pub max_tokens: Option<u64>,
-    /// Stop after this many seconds (1–86400).
+    /// Seconds (1–86400).
     pub time_limit: Option<u64>,
     /// Extra directories the agent may use.
     #[serde(alias = "addDirs")]
     pub add_dir: Vec<String>,
     /// Trust the working directory for this run only.
     pub trust: bool,
-    /// Directory for vibe's `export.json` (usage, cost, outcome) and a journal copy.
+    /// Directory for `export.json` and a journal copy.
     pub output_dir: Option<String>,
 }
 

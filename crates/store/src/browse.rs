@@ -4,16 +4,16 @@
 
 use std::collections::BTreeMap;
 
-use rusqlite::{OptionalExtension, params};
+use rusqlite::params;
 
 use crate::StoreError;
-use crate::model::{EventRecord, RequestRecord, Stream};
+use crate::model::{EventRecord, Stream};
 use crate::output::event_from_row;
 use crate::query::{
     DurationHistogram, InstanceRecord, OutputRow, REQUEST_USAGE, ReadStore, UsageTotals,
     add_request,
 };
-use crate::records::{REQUEST_COLUMNS, instance_from_row, request_from_row};
+use crate::records::instance_from_row;
 
 /// The end of one stream of a job's output.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -45,15 +45,6 @@ pub struct ModelUsage {
 }
 
 impl ReadStore {
-    /// The flight-recorder row of a job (its redacted prompt and response).
-    pub fn request_of_job(&self, job_id: &str) -> Result<Option<RequestRecord>, StoreError> {
-        let sql = format!("SELECT {REQUEST_COLUMNS} FROM requests WHERE job_id = ?1 LIMIT 1");
-        Ok(self
-            .conn
-            .query_row(&sql, [job_id], request_from_row)
-            .optional()?)
-    }
-
     /// The first `limit` progress events of a job, oldest first.
     pub fn job_events(&self, job_id: &str, limit: u32) -> Result<Vec<EventRecord>, StoreError> {
         let mut statement = self.conn.prepare(

@@ -15,7 +15,7 @@ pub(crate) const JOB_COLUMNS: &str = r"id, correlation_id, dedup_key, idempotenc
     pgid, proc_start_ticks, owner_instance, created_at, started_at, finished_at, expires_at,
     stdout_bytes, stderr_bytes, stdout_chars, stderr_chars, output_truncated, events_truncated,
     outcome_text, session_id, outcome_model, input_tokens, output_tokens, cache_read_tokens,
-    cache_creation_tokens, cost_usd, stop_reason, outcome_is_error, outcome_error";
+    cache_creation_tokens, cost_usd, stop_reason, outcome_is_error, outcome_error, cost_estimated";
 
 /// A `jobs` row exactly as stored.
 pub(crate) struct JobRow {
@@ -58,6 +58,7 @@ pub(crate) struct JobRow {
     stop_reason: Option<String>,
     outcome_is_error: bool,
     outcome_error: Option<String>,
+    cost_estimated: bool,
 }
 
 impl JobRow {
@@ -102,6 +103,7 @@ impl JobRow {
             stop_reason: row.get(36)?,
             outcome_is_error: row.get(37)?,
             outcome_error: row.get(38)?,
+            cost_estimated: row.get(39)?,
         })
     }
 }
@@ -177,6 +179,7 @@ impl TryFrom<JobRow> for JobRecord {
             stderr_chars: unsigned(row.stderr_chars),
             output_truncated: row.output_truncated,
             events_truncated: row.events_truncated,
+            cost_estimated: row.cost_estimated,
             outcome,
         })
     }
@@ -231,6 +234,9 @@ impl Store {
                     age_ms,
                 });
             }
+        }
+        if let Some(over) = crate::costs::over_budget(&tx, &job.provider, job.created_at_ms)? {
+            return Ok(SubmitOutcome::OverBudget(over));
         }
         self.insert_job(&tx, job)?;
         tx.commit()?;
@@ -389,11 +395,24 @@ impl Store {
         if changed != 1 {
             return Ok(false);
         }
+        let (cost_usd, estimated) = match outcome.cost_usd {
+            Some(cost) => (Some(cost), false),
+            None => {
+                let estimate = crate::costs::estimate(tx, id, &outcome)?;
+                (estimate, estimate.is_some())
+            }
+        };
+        if estimated {
+            tx.run(
+                "UPDATE jobs SET cost_usd = ?2, cost_estimated = 1 WHERE id = ?1",
+                params![id, cost_usd],
+            )?;
+        }
         tx.run(
             r"UPDATE requests SET status = ?2, response = ?3, session_id = ?4, finished_at = ?5,
                 duration_ms = ?5 - created_at, input_tokens = ?6, output_tokens = ?7,
                 cache_read_tokens = ?8, cache_creation_tokens = ?9, cost_usd = ?10,
-                exit_code = ?11, error = ?12, model = coalesce(model, ?13)
+                exit_code = ?11, error = ?12, model = coalesce(model, ?13), cost_estimated = ?14
               WHERE job_id = ?1",
             params![
                 id,
@@ -405,10 +424,11 @@ impl Store {
                 to_i64(outcome.usage.output_tokens),
                 to_i64(outcome.usage.cache_read_tokens),
                 to_i64(outcome.usage.cache_creation_tokens),
-                outcome.cost_usd,
+                cost_usd,
                 finish.exit_code,
                 error,
-                outcome.model
+                outcome.model,
+                estimated
             ],
         )?;
         Ok(true)

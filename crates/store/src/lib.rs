@@ -12,8 +12,10 @@
 
 mod admission;
 pub mod browse;
+pub mod costs;
 mod db;
 mod jobs;
+pub mod logs;
 mod migrations;
 mod model;
 mod output;
@@ -28,7 +30,7 @@ pub use admission::{Claim, Load, SlotLimits, dispatch};
 pub use model::{
     ApprovalRecord, DedupPolicy, EventRecord, JobFilter, JobFinish, JobRecord, NewApproval,
     NewEvent, NewJob, NewSession, NewToolCall, OutputChunk, PruneCounts, RequestRecord,
-    RunningInfo, SessionRecord, Stream, SubmitOutcome, ToolCallRecord,
+    RunningInfo, SessionRecord, Stream, SubmitOutcome, TaskRecord, ToolCallRecord,
 };
 pub use output::OutputPage;
 

@@ -307,6 +307,48 @@ CREATE TABLE validation_runs (
 );
 CREATE INDEX validation_runs_created ON validation_runs(created_at);
 ",
+    // 5: a tool call names the job or validation run it created (`logs --job`), and each
+    // gateway process keeps the count of tool-call records its recorder had to drop, so
+    // `logs stats` can show it after the process is gone. Owner: observability.
+    r"
+ALTER TABLE tool_calls ADD COLUMN job_id TEXT;
+ALTER TABLE tool_calls ADD COLUMN validation_id TEXT;
+CREATE INDEX tool_calls_job ON tool_calls(job_id) WHERE job_id IS NOT NULL;
+CREATE INDEX tool_calls_validation ON tool_calls(validation_id) WHERE validation_id IS NOT NULL;
+CREATE TABLE recorder_drops (
+    instance    TEXT PRIMARY KEY,
+    dropped     INTEGER NOT NULL,
+    updated_at  INTEGER NOT NULL
+);
+-- Costs the CLI did not report, estimated from the price table a gateway stored at start;
+-- daily budgets checked when a job is submitted. Owner: observability.
+ALTER TABLE jobs ADD COLUMN cost_estimated INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE requests ADD COLUMN cost_estimated INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX requests_estimated ON requests(created_at) WHERE cost_estimated = 1;
+CREATE TABLE model_prices (
+    provider               TEXT NOT NULL,
+    model                  TEXT NOT NULL,
+    input_per_mtok         REAL NOT NULL,
+    cached_input_per_mtok  REAL NOT NULL,
+    output_per_mtok        REAL NOT NULL,
+    source                 TEXT NOT NULL,
+    PRIMARY KEY (provider, model)
+) WITHOUT ROWID;
+CREATE TABLE budgets (
+    scope      TEXT PRIMARY KEY,
+    daily_usd  REAL NOT NULL
+) WITHOUT ROWID;
+",
+    // 6: MCP tasks: which jobs and validation runs a client asked for as a task (the id is the
+    // job's or the run's; their state stays in those rows). Owner: mcp.
+    r"
+CREATE TABLE tasks (
+    id          TEXT PRIMARY KEY,
+    tool        TEXT NOT NULL,
+    created_at  INTEGER NOT NULL
+);
+CREATE INDEX tasks_created ON tasks(created_at);
+",
 ];
 
 /// The schema version this binary writes.

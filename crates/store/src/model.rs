@@ -42,6 +42,8 @@ pub enum SubmitOutcome {
     Deduplicated { job: Box<JobRecord>, age_ms: i64 },
     /// The idempotency key belongs to a job with different arguments.
     IdempotencyConflict { job_id: String },
+    /// Today's spend (UTC) has reached a daily budget; nothing was inserted.
+    OverBudget(crate::costs::BudgetStatus),
 }
 
 /// Process facts recorded when a job starts running.
@@ -102,6 +104,9 @@ pub struct JobRecord {
     pub stderr_chars: u64,
     pub output_truncated: bool,
     pub events_truncated: bool,
+    /// `outcome.cost_usd` is the gateway's estimate from its price table (the CLI reported
+    /// no cost).
+    pub cost_estimated: bool,
     /// Present once the job finished and its output was parsed.
     pub outcome: Option<RunOutcome>,
 }
@@ -200,6 +205,10 @@ pub struct NewToolCall {
     pub duration_ms: i64,
     pub is_error: bool,
     pub result_summary: Option<String>,
+    /// The job the call created (or looked at), from its result's `jobId`.
+    pub job_id: Option<String>,
+    /// The validation, comparison or review run it created, from its result.
+    pub validation_id: Option<String>,
 }
 
 /// A recorded tool call.
@@ -214,6 +223,8 @@ pub struct ToolCallRecord {
     pub duration_ms: i64,
     pub is_error: bool,
     pub result_summary: Option<String>,
+    pub job_id: Option<String>,
+    pub validation_id: Option<String>,
 }
 
 /// A session to create (`id` is the gateway's `gw-…` id).
@@ -273,4 +284,13 @@ pub struct PruneCounts {
     pub approvals: usize,
     pub instances: usize,
     pub validation_runs: usize,
+    pub tasks: usize,
+}
+
+/// An MCP task: a job or validation run a client asked for as a task, and the tool it called.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TaskRecord {
+    pub id: String,
+    pub tool: String,
+    pub created_at_ms: i64,
 }

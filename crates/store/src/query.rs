@@ -16,6 +16,7 @@ use serde::Serialize;
 use crate::StoreError;
 use crate::jobs::{JOB_COLUMNS, JobRow};
 use crate::model::{JobFilter, JobRecord, Stream, ToolCallRecord};
+use crate::records::{TOOL_CALL_COLUMNS, tool_call_from_row};
 
 /// A reader waits at most this long (only WAL recovery by another process makes it wait).
 /// Milliseconds in a UTC day: the grain of the usage rollups.
@@ -105,6 +106,8 @@ pub struct RequestSummary {
     pub cost_usd: Option<f64>,
     pub error: Option<String>,
     pub job_id: Option<String>,
+    /// `cost_usd` is the gateway's estimate.
+    pub cost_estimated: bool,
 }
 
 /// Filter of the `logs` queries.
@@ -114,6 +117,8 @@ pub struct LogFilter {
     pub tool: Option<String>,
     /// Only failed tool calls and failed or orphaned requests.
     pub errors_only: bool,
+    /// Only rows of this job (tool calls that created it, its request) or validation run.
+    pub job: Option<String>,
     /// `Some(cursor)`: rows inserted after it, oldest first (follow mode); `None`: the newest.
     pub after: Option<i64>,
     pub limit: u32,
@@ -297,7 +302,12 @@ pub fn day_label(day: i64) -> String {
     format!("{y:04}-{m:02}-{d:02}")
 }
 
-fn request_summary(row: &Row<'_>) -> rusqlite::Result<RequestSummary> {
+/// The columns [`request_summary`] reads.
+pub(crate) const REQUEST_SUMMARY_COLUMNS: &str = r"rowid, id, created_at, provider, model,
+    origin_tool, status, duration_ms, input_tokens, output_tokens, cost_usd, error, job_id,
+    cost_estimated";
+
+pub(crate) fn request_summary(row: &Row<'_>) -> rusqlite::Result<RequestSummary> {
     Ok(RequestSummary {
         rowid: row.get(0)?,
         id: row.get(1)?,
@@ -312,20 +322,7 @@ fn request_summary(row: &Row<'_>) -> rusqlite::Result<RequestSummary> {
         cost_usd: row.get(10)?,
         error: row.get(11)?,
         job_id: row.get(12)?,
-    })
-}
-
-fn tool_call(row: &Row<'_>) -> rusqlite::Result<ToolCallRecord> {
-    Ok(ToolCallRecord {
-        id: row.get(0)?,
-        created_at_ms: row.get(1)?,
-        tool: row.get(2)?,
-        client_name: row.get(3)?,
-        client_version: row.get(4)?,
-        args_summary: row.get(5)?,
-        duration_ms: row.get(6)?,
-        is_error: row.get(7)?,
-        result_summary: row.get(8)?,
+        cost_estimated: row.get(13)?,
     })
 }
 
@@ -490,10 +487,9 @@ impl ReadStore {
             "DESC"
         };
         let sql = format!(
-            r"SELECT id, created_at, tool, client_name, client_version, args_summary, duration_ms,
-                is_error, result_summary
-              FROM tool_calls
+            r"SELECT {TOOL_CALL_COLUMNS} FROM tool_calls
               WHERE id > ?1 AND (?2 IS NULL OR tool = ?2) AND (?3 = 0 OR is_error = 1)
+                AND (?5 IS NULL OR job_id = ?5 OR validation_id = ?5)
               ORDER BY id {order} LIMIT ?4"
         );
         let mut statement = self.conn.prepare(&sql)?;
@@ -502,9 +498,10 @@ impl ReadStore {
                 filter.after.unwrap_or(i64::MIN),
                 filter.tool,
                 filter.errors_only,
-                filter.limit
+                filter.limit,
+                filter.job
             ],
-            tool_call,
+            tool_call_from_row,
         )?;
         Ok(rows.collect::<Result<Vec<_>, _>>()?)
     }
@@ -517,11 +514,9 @@ impl ReadStore {
             "DESC"
         };
         let sql = format!(
-            r"SELECT rowid, id, created_at, provider, model, origin_tool, status, duration_ms,
-                input_tokens, output_tokens, cost_usd, error, job_id
-              FROM requests
+            r"SELECT {REQUEST_SUMMARY_COLUMNS} FROM requests
               WHERE rowid > ?1 AND (?2 IS NULL OR origin_tool = ?2)
-                AND (?3 = 0 OR status IN ('failed', 'orphaned'))
+                AND (?3 = 0 OR status IN ('failed', 'orphaned')) AND (?5 IS NULL OR job_id = ?5)
               ORDER BY rowid {order} LIMIT ?4"
         );
         let mut statement = self.conn.prepare(&sql)?;
@@ -530,7 +525,8 @@ impl ReadStore {
                 filter.after.unwrap_or(i64::MIN),
                 filter.tool,
                 filter.errors_only,
-                filter.limit
+                filter.limit,
+                filter.job
             ],
             request_summary,
         )?;

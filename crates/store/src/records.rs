@@ -8,12 +8,12 @@ use rusqlite::{OptionalExtension, Row, TransactionBehavior, params};
 use crate::db::Cached;
 use crate::model::{
     ApprovalRecord, NewApproval, NewSession, NewToolCall, PruneCounts, RequestRecord,
-    SessionRecord, ToolCallRecord,
+    SessionRecord, TaskRecord, ToolCallRecord,
 };
 use crate::query::InstanceRecord;
 use crate::{Store, StoreError, now_ms};
 
-pub(crate) const REQUEST_COLUMNS: &str = r"id, correlation_id, provider, model, origin_tool, prompt,
+const REQUEST_COLUMNS: &str = r"id, correlation_id, provider, model, origin_tool, prompt,
     prompt_bytes, response, session_id, created_at, finished_at, duration_ms, input_tokens,
     output_tokens, cache_read_tokens, cache_creation_tokens, cost_usd, exit_code, status, error,
     job_id, retry_count, approval_decision";
@@ -22,7 +22,7 @@ fn tokens(value: Option<i64>) -> Option<u64> {
     value.and_then(|value| u64::try_from(value).ok())
 }
 
-pub(crate) fn request_from_row(row: &Row<'_>) -> rusqlite::Result<RequestRecord> {
+fn request_from_row(row: &Row<'_>) -> rusqlite::Result<RequestRecord> {
     Ok(RequestRecord {
         id: row.get(0)?,
         correlation_id: row.get(1)?,
@@ -50,8 +50,36 @@ pub(crate) fn request_from_row(row: &Row<'_>) -> rusqlite::Result<RequestRecord>
     })
 }
 
+/// The columns [`tool_call_from_row`] reads.
+pub(crate) const TOOL_CALL_COLUMNS: &str = r"id, created_at, tool, client_name, client_version,
+    args_summary, duration_ms, is_error, result_summary, job_id, validation_id";
+
+pub(crate) fn tool_call_from_row(row: &Row<'_>) -> rusqlite::Result<ToolCallRecord> {
+    Ok(ToolCallRecord {
+        id: row.get(0)?,
+        created_at_ms: row.get(1)?,
+        tool: row.get(2)?,
+        client_name: row.get(3)?,
+        client_version: row.get(4)?,
+        args_summary: row.get(5)?,
+        duration_ms: row.get(6)?,
+        is_error: row.get(7)?,
+        result_summary: row.get(8)?,
+        job_id: row.get(9)?,
+        validation_id: row.get(10)?,
+    })
+}
+
 const SESSION_COLUMNS: &str =
     "id, provider, native_session_id, name, active, created_at, updated_at";
+
+fn task_from_row(row: &Row<'_>) -> rusqlite::Result<TaskRecord> {
+    Ok(TaskRecord {
+        id: row.get(0)?,
+        tool: row.get(1)?,
+        created_at_ms: row.get(2)?,
+    })
+}
 
 fn session_from_row(row: &Row<'_>) -> rusqlite::Result<SessionRecord> {
     Ok(SessionRecord {
@@ -98,8 +126,8 @@ impl Store {
         let conn = self.conn();
         conn.run(
             r"INSERT INTO tool_calls (created_at, tool, client_name, client_version, args_summary,
-                duration_ms, is_error, result_summary)
-              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                duration_ms, is_error, result_summary, job_id, validation_id)
+              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
             params![
                 now_ms(),
                 call.tool,
@@ -108,33 +136,37 @@ impl Store {
                 self.scrub(&call.args_summary),
                 call.duration_ms,
                 call.is_error,
-                self.scrub_opt(call.result_summary.as_deref())
+                self.scrub_opt(call.result_summary.as_deref()),
+                call.job_id,
+                call.validation_id
             ],
         )?;
         Ok(conn.last_insert_rowid())
     }
 
+    /// Records how many tool-call records `instance`'s recorder has dropped so far (its queue
+    /// was full), for `logs stats`.
+    pub fn set_recorder_dropped(&self, instance: &str, dropped: u64) -> Result<(), StoreError> {
+        self.conn().run(
+            r"INSERT INTO recorder_drops (instance, dropped, updated_at) VALUES (?1, ?2, ?3)
+              ON CONFLICT(instance) DO UPDATE SET dropped = excluded.dropped,
+                updated_at = excluded.updated_at",
+            params![
+                instance,
+                i64::try_from(dropped).unwrap_or(i64::MAX),
+                now_ms()
+            ],
+        )?;
+        Ok(())
+    }
+
     /// The newest tool calls, newest first.
     pub fn recent_tool_calls(&self, limit: u32) -> Result<Vec<ToolCallRecord>, StoreError> {
         let conn = self.conn();
-        let mut statement = conn.prepare(
-            r"SELECT id, created_at, tool, client_name, client_version, args_summary, duration_ms,
-                is_error, result_summary
-              FROM tool_calls ORDER BY id DESC LIMIT ?1",
-        )?;
-        let rows = statement.query_map([limit], |row| {
-            Ok(ToolCallRecord {
-                id: row.get(0)?,
-                created_at_ms: row.get(1)?,
-                tool: row.get(2)?,
-                client_name: row.get(3)?,
-                client_version: row.get(4)?,
-                args_summary: row.get(5)?,
-                duration_ms: row.get(6)?,
-                is_error: row.get(7)?,
-                result_summary: row.get(8)?,
-            })
-        })?;
+        let mut statement = conn.prepare(&format!(
+            "SELECT {TOOL_CALL_COLUMNS} FROM tool_calls ORDER BY id DESC LIMIT ?1"
+        ))?;
+        let rows = statement.query_map([limit], tool_call_from_row)?;
         Ok(rows.collect::<Result<Vec<_>, _>>()?)
     }
 
@@ -399,6 +431,38 @@ impl Store {
             .optional()?)
     }
 
+    /// Records `id` (a job or validation run) as an MCP task of `tool`; a second call for the
+    /// same id (a deduplicated request) keeps the first record.
+    pub fn put_task(&self, id: &str, tool: &str, created_at_ms: i64) -> Result<(), StoreError> {
+        self.conn().run(
+            "INSERT OR IGNORE INTO tasks (id, tool, created_at) VALUES (?1, ?2, ?3)",
+            params![id, tool, created_at_ms],
+        )?;
+        Ok(())
+    }
+
+    /// Task `id`, if it is one.
+    pub fn task(&self, id: &str) -> Result<Option<TaskRecord>, StoreError> {
+        Ok(self
+            .conn()
+            .row(
+                "SELECT id, tool, created_at FROM tasks WHERE id = ?1",
+                [id],
+                task_from_row,
+            )
+            .optional()?)
+    }
+
+    /// Tasks newest first, `limit` of them after skipping `offset`.
+    pub fn list_tasks(&self, offset: u32, limit: u32) -> Result<Vec<TaskRecord>, StoreError> {
+        let conn = self.conn();
+        let mut statement = conn.prepare_cached(
+            "SELECT id, tool, created_at FROM tasks ORDER BY created_at DESC, id DESC LIMIT ?1 OFFSET ?2",
+        )?;
+        let rows = statement.query_map([limit, offset], task_from_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
     /// `json` with every string leaf redacted (redacting the text as a whole could cut through
     /// quotes and leave JSON nobody can read back). Not JSON at all is the caller's bug.
     fn scrub_json(&self, json: &str) -> Result<String, StoreError> {
@@ -438,6 +502,10 @@ impl Store {
     pub fn prune(&self, cutoff_ms: i64) -> Result<PruneCounts, StoreError> {
         let mut conn = self.conn();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.run(
+            "DELETE FROM recorder_drops WHERE updated_at < ?1",
+            [cutoff_ms],
+        )?;
         let counts = PruneCounts {
             requests: tx.run("DELETE FROM requests WHERE created_at < ?1", [cutoff_ms])?,
             jobs: tx.run(
@@ -453,6 +521,7 @@ impl Store {
                 "DELETE FROM validation_runs WHERE created_at < ?1",
                 [cutoff_ms],
             )?,
+            tasks: tx.run("DELETE FROM tasks WHERE created_at < ?1", [cutoff_ms])?,
         };
         tx.commit()?;
         Ok(counts)

@@ -14,15 +14,28 @@ pub const SCHEMA_VERSION: &str = "validation-report.v1";
 pub const STATUS_TOOL: &str = "job_status";
 pub const RESULT_TOOL: &str = "job_result";
 
-/// One validation run as the caller sees it.
+/// One validation run as the caller sees it. Field order is the wire order: Claude Code and
+/// Codex show the model this object as JSON text, so the conclusion and the ids to follow up
+/// with come first, the per-seat details and the request echo last.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ValidationReport {
+    pub final_recommendation: String,
+    pub status: RunStatus,
+    pub validation_id: String,
+    /// Every job of the run: seats, then the judge.
+    pub job_ids: Vec<String>,
+    pub confidence: Confidence,
+    /// New: who holds which verdict, counted over the seats asked.
+    #[serde(default)]
+    pub verdicts: VerdictTally,
+    pub disagreements: Disagreements,
+    pub limitations: Vec<String>,
+    pub synthesis: Synthesis,
+    pub per_model_outputs: Vec<ModelOutput>,
     /// Always [`SCHEMA_VERSION`].
     pub schema_version: String,
-    pub validation_id: String,
-    pub status: RunStatus,
     /// RFC 3339 UTC.
     pub started_at: String,
     pub intent: Intent,
@@ -31,17 +44,6 @@ pub struct ValidationReport {
     pub model_list: Vec<ProviderId>,
     /// New: whether seats ran in their read-only modes.
     pub read_only: bool,
-    pub per_model_outputs: Vec<ModelOutput>,
-    /// New: who holds which verdict, counted over the seats asked.
-    #[serde(default)]
-    pub verdicts: VerdictTally,
-    pub disagreements: Disagreements,
-    pub final_recommendation: String,
-    pub confidence: Confidence,
-    pub limitations: Vec<String>,
-    /// Every job of the run: seats, then the judge.
-    pub job_ids: Vec<String>,
-    pub synthesis: Synthesis,
 }
 
 /// `not_started`: nothing was dispatched; `running`/`partial`: a seat or the judge is still

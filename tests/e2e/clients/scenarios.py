@@ -17,7 +17,7 @@ import time
 
 import anyio
 import httpx2
-from mcp import Client, StdioServerParameters
+from mcp import Client, StdioServerParameters, types
 from mcp.client.streamable_http import streamable_http_client
 
 
@@ -35,6 +35,17 @@ async def wait_done(c, job_id, wait_ms=5000, rounds=40):
             break
         seq = status["structured"]["nextProgressSeq"]
     return status
+
+
+def request_args(args):
+    """Adds E2E_WORKDIR as workingDir: an HTTP client without roots must name the directory."""
+    workdir = os.environ.get("E2E_WORKDIR")
+    return {**args, "workingDir": workdir} if workdir else args
+
+
+async def list_roots(context):
+    """Shares E2E_ROOT as the client's one root (legacy handshake only: 2026-07-28 has no roots)."""
+    return types.ListRootsResult(roots=[types.Root(uri=f"file://{os.environ['E2E_ROOT']}")])
 
 
 def view(result):
@@ -61,15 +72,23 @@ async def surface(c):
 
 
 async def dry_run(c):
-    return view(await c.call_tool("claude_request", {"prompt": "-rf looks like a flag", "dryRun": True}))
+    return view(await c.call_tool("claude_request", request_args({"prompt": "-rf looks like a flag", "dryRun": True})))
+
+
+async def workdir(c):
+    """Where a request without workingDir runs (the dry run's cwd, or the error asking for one),
+    and with isolated:true (a fresh temp dir: cwd null)."""
+    plain = view(await c.call_tool("codex_request", {"prompt": "where", "dryRun": True}))
+    isolated = view(await c.call_tool("codex_request", {"prompt": "where", "dryRun": True, "isolated": True}))
+    return {"plain": plain, "isolated": isolated}
 
 
 async def sync(c):
-    return view(await c.call_tool("codex_request", {"prompt": "say hi"}))
+    return view(await c.call_tool("codex_request", request_args({"prompt": "say hi"})))
 
 
 async def async_job(c):
-    started = view(await c.call_tool("claude_request_async", {"prompt": "async please"}))
+    started = view(await c.call_tool("claude_request_async", request_args({"prompt": "async please"})))
     job_id = started["structured"]["jobId"]
     status = await wait_done(c, job_id)
     result = view(await c.call_tool("llm_job_result", {"jobId": job_id, "maxChars": 1000}))
@@ -82,13 +101,13 @@ async def progress(c):
     async def on_progress(value, total, message):
         seen.append({"progress": value, "message": message})
 
-    result = view(await c.call_tool("gemini_request", {"prompt": "slow please"}, progress_callback=on_progress))
+    result = view(await c.call_tool("gemini_request", request_args({"prompt": "slow please"}), progress_callback=on_progress))
     return {"result": result, "notifications": seen}
 
 
 async def cancel(c):
     with anyio.move_on_after(2.0):
-        await c.call_tool("grok_request", {"prompt": "hang for a while"})
+        await c.call_tool("grok_request", request_args({"prompt": "hang for a while"}))
     await anyio.sleep(0.5)
     listed = view(await c.call_tool("llm_job_list", {"provider": "grok", "limit": 1}))
     job_id = listed["structured"]["jobs"][0]["jobId"]
@@ -181,13 +200,22 @@ async def dashboard(c):
     return {"completed": done, "failed": failed, "running": running, "validation": validation}
 
 
+async def budget(c):
+    """A provider whose daily budget is spent: the request is refused before anything runs."""
+    refused = view(await c.call_tool("codex_request", {"prompt": "over budget"}))
+    allowed = view(await c.call_tool("claude_request", {"prompt": "within budget"}))
+    return {"refused": refused, "allowed": allowed}
+
+
 SCENARIOS = {
     "dashboard": dashboard,
+    "budget": budget,
     "validate_mixed": validate_mixed,
     "review": review,
     "records": records,
     "surface": surface,
     "dry_run": dry_run,
+    "workdir": workdir,
     "sync": sync,
     "async": async_job,
     "progress": progress,
@@ -204,7 +232,8 @@ async def main(target, mode, names, token=""):
     else:
         server = StdioServerParameters(command=target, args=["serve"], env=dict(os.environ))
     out = {}
-    async with Client(server, mode=mode, read_timeout_seconds=60) as c:
+    roots = list_roots if os.environ.get("E2E_ROOT") and mode != "auto" else None
+    async with Client(server, mode=mode, read_timeout_seconds=60, list_roots_callback=roots) as c:
         for name in names.split(","):
             started = time.monotonic()
             out[name] = await SCENARIOS[name](c)

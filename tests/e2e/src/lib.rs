@@ -343,6 +343,13 @@ fn parse_response(raw: &[u8]) -> Response {
     }
 }
 
+/// A fresh project directory and its canonical path (the fake CLIs log their canonical cwd).
+pub fn project_dir() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().expect("create a project dir");
+    let path = dir.path().canonicalize().expect("canonical project dir");
+    (dir, path)
+}
+
 /// A JSON-RPC `initialize` body (legacy handshake).
 pub fn initialize_body() -> String {
     r#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"e2e-raw","version":"0"}}}"#.to_owned()
@@ -372,6 +379,14 @@ pub fn mcp_python() -> PathBuf {
     tool_path("GATEWAY_MCP_PYTHON", ".tools/mcp-venv/bin/python")
 }
 
+/// The Python interpreter of the venv holding the 1.x MCP SDK (its 2025-11-25 task client).
+pub fn mcp_tasks_python() -> PathBuf {
+    tool_path(
+        "GATEWAY_MCP_TASKS_PYTHON",
+        ".tools/mcp-tasks-venv/bin/python",
+    )
+}
+
 /// Runs `tests/e2e/clients/scenarios.py` against `target` (binary or URL) and returns its
 /// JSON observations. `world` supplies the environment (stdio: the client passes it on to the
 /// gateway it launches).
@@ -399,4 +414,25 @@ pub fn python_scenarios(
     let last = stdout.lines().last().unwrap_or_default();
     serde_json::from_str(last)
         .unwrap_or_else(|error| panic!("bad client output ({error}):\n{stdout}\nstderr:\n{stderr}"))
+}
+
+/// Asserts `envelope` validates against the schema `schema show <kind>` prints, the kind read
+/// from its own `schema` field.
+pub fn assert_envelope_valid(world: &World, envelope: &serde_json::Value) {
+    let name = envelope["schema"]
+        .as_str()
+        .expect("an envelope has a schema");
+    let kind = name.strip_prefix("llm-cli-gateway.v1.").expect("a v1 kind");
+    let output = world
+        .gateway()
+        .args(["schema", "show", kind])
+        .output()
+        .expect("run schema show");
+    let schema: serde_json::Value = serde_json::from_slice(&output.stdout).expect("a schema");
+    let validator = jsonschema::validator_for(&schema).expect("a valid schema");
+    let errors: Vec<String> = validator
+        .iter_errors(envelope)
+        .map(|error| format!("{error} at {}", error.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{kind}: {errors:#?}\n{envelope:#}");
 }

@@ -32,11 +32,20 @@ async def session(url, token, jobs, out):
                 group.start_soon(one, client, index, call, out)
 
 
+def with_directory(call):
+    """A request over HTTP from a client without roots must say where to run: these jobs want a
+    private temp dir each (isolated), unless the call names a workingDir."""
+    args = dict(call["args"])
+    if "_request" in call["tool"] and "workingDir" not in args:
+        args.setdefault("isolated", True)
+    return args
+
+
 async def one(client, index, call, out):
     line = {"index": index, "isError": None, "text": "", "structured": None, "exception": None}
     try:
         with anyio.fail_after(float(os.environ.get("HARDENING_CALL_TIMEOUT_S", "180"))):
-            result = await client.call_tool(call["tool"], call["args"])
+            result = await client.call_tool(call["tool"], with_directory(call))
         line.update(isError=bool(result.is_error), text=text_of(result)[:4000], structured=result.structured_content)
     except Exception as error:  # the observation is the error text
         line["exception"] = f"{type(error).__name__}: {error}"[:2000]

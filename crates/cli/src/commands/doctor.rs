@@ -1,5 +1,5 @@
 //! `llm-cli-gateway doctor [--json]`: runs every check and prints the report, for people or as
-//! the versioned JSON envelope (`setup/status.schema.json`). Exit 0 when all is well, 1 when
+//! the `doctor` envelope (schema `setup/status.schema.json`, also `schema show doctor`). Exit 0 when all is well, 1 when
 //! attention is needed (no usable provider that is not known to be logged out, store cannot
 //! open, or any check in error).
 
@@ -34,7 +34,12 @@ pub(crate) fn run(args: DoctorArgs) -> anyhow::Result<ExitCode> {
     let report = runtime.block_on(collect(&options));
     let mut stdout = std::io::stdout().lock();
     if args.json {
-        serde_json::to_writer_pretty(&mut stdout, &report.to_envelope())?;
+        if let Some(path) = &report.store.path {
+            super::envelope::note_store(std::path::Path::new(path));
+        }
+        let mut envelope = super::envelope::envelope("doctor", Ok(&report));
+        envelope.ok = report.ok;
+        serde_json::to_writer_pretty(&mut stdout, &envelope)?;
         writeln!(stdout)?;
     } else {
         let color = std::io::stdout().is_terminal() && options.var("NO_COLOR").is_none();
@@ -47,3 +52,5 @@ pub(crate) fn run(args: DoctorArgs) -> anyhow::Result<ExitCode> {
         ExitCode::SUCCESS
     })
 }
+
+impl super::envelope::EnvelopeData for gateway_doctor::DoctorReport {}

@@ -18,9 +18,10 @@ use gateway_store::{JobFilter, JobRecord, Store, StoreOptions, Stream, now_ms};
 use schemars::JsonSchema;
 use serde::Serialize;
 
+use super::envelope::{EnvelopeData, Failure, emit_json, fail, finish};
 use super::output::{
-    Align, CommonArgs, Failure, Style, Table, emit_json, finish, human_duration, open_store,
-    or_dash, parse_duration, report_failure, since_ms, timestamp, usd,
+    Align, CommonArgs, Style, Table, human_duration, open_store, or_dash, parse_duration, since_ms,
+    timestamp, usd,
 };
 
 /// How often follow modes re-read the store.
@@ -41,14 +42,14 @@ enum JobsCommand {
     /// Print a job's output; with --follow, stream it as it arrives until the job ends.
     Tail(TailArgs),
     /// Cancel a queued or running job, whichever gateway process runs it.
-    Cancel(ShowArgs),
+    Cancel(IdArgs),
 }
 
 #[derive(Debug, clap::Args)]
 struct ListArgs {
-    /// Only jobs in this status (repeat or comma-separate).
+    /// Only jobs in this status (repeat or comma-separate; `all`: any).
     #[arg(long, value_delimiter = ',', value_parser = parse_status)]
-    status: Vec<JobStatus>,
+    status: Vec<Option<JobStatus>>,
     /// Only jobs of this provider (claude, codex, gemini, grok, mistral).
     #[arg(long)]
     provider: Option<String>,
@@ -63,12 +64,24 @@ struct ListArgs {
 }
 
 #[derive(Debug, clap::Args)]
-struct ShowArgs {
+struct IdArgs {
     /// The job id, or a unique prefix or suffix of it (at least 4 characters; `jobs list`
     /// shows the last 8).
     id: String,
     #[command(flatten)]
     common: CommonArgs,
+}
+
+#[derive(Debug, clap::Args)]
+struct ShowArgs {
+    #[command(flatten)]
+    job: IdArgs,
+    /// Print only the prompt as stored (secrets redacted).
+    #[arg(long, conflicts_with = "output")]
+    prompt: bool,
+    /// Print only the captured answer.
+    #[arg(long)]
+    output: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -82,13 +95,20 @@ struct TailArgs {
     common: CommonArgs,
 }
 
-fn parse_status(text: &str) -> Result<JobStatus, String> {
-    text.parse::<JobStatus>().map_err(|_| {
+/// A status, or `None` for `all`.
+fn parse_status(text: &str) -> Result<Option<JobStatus>, String> {
+    if text == "all" {
+        return Ok(None);
+    }
+    text.parse::<JobStatus>().map(Some).map_err(|_| {
         let known: Vec<&str> = JobStatus::ALL
             .iter()
             .map(|status| status.as_str())
             .collect();
-        format!("unknown status `{text}`; use one of {}", known.join(", "))
+        format!(
+            "unknown status `{text}`; use one of {} (or all)",
+            known.join(", ")
+        )
     })
 }
 
@@ -98,9 +118,16 @@ pub(crate) fn run(args: JobsArgs) -> anyhow::Result<ExitCode> {
             let json = args.common.json;
             finish("jobs-list", json, list(&args), render_list)
         }
+        JobsCommand::Show(args) if args.prompt || args.output => {
+            let json = args.job.common.json;
+            finish("job-text", json, text(&args), |data, _| {
+                let end = if data.text.ends_with('\n') { "" } else { "\n" };
+                format!("{}{end}", data.text)
+            })
+        }
         JobsCommand::Show(args) => {
-            let json = args.common.json;
-            finish("job", json, show(&args), render_show)
+            let json = args.job.common.json;
+            finish("job", json, show(&args.job), render_show)
         }
         JobsCommand::Tail(args) => tail(&args),
         JobsCommand::Cancel(args) => {
@@ -142,6 +169,9 @@ pub(crate) struct JobView {
     pub(crate) cache_read_tokens: Option<u64>,
     pub(crate) cache_creation_tokens: Option<u64>,
     pub(crate) cost_usd: Option<f64>,
+    /// `costUsd` is the gateway's estimate from its price table (`usage pricing`): the CLI
+    /// reported no cost.
+    pub(crate) cost_estimated: bool,
     pub(crate) stdout_bytes: u64,
     pub(crate) stderr_bytes: u64,
     pub(crate) output_truncated: bool,
@@ -185,6 +215,7 @@ impl From<JobRecord> for JobView {
             cache_read_tokens: outcome.usage.cache_read_tokens,
             cache_creation_tokens: outcome.usage.cache_creation_tokens,
             cost_usd: outcome.cost_usd,
+            cost_estimated: record.cost_estimated,
             stdout_bytes: record.stdout_bytes,
             stderr_bytes: record.stderr_bytes,
             output_truncated: record.output_truncated,
@@ -199,20 +230,45 @@ impl From<JobRecord> for JobView {
 pub(crate) struct JobsListData {
     /// Newest first.
     pub(crate) jobs: Vec<JobView>,
+    /// More jobs matched than `--limit`.
+    #[serde(skip)]
+    pub(crate) truncated: bool,
 }
+
+impl EnvelopeData for JobsListData {
+    fn count(&self) -> Option<usize> {
+        Some(self.jobs.len())
+    }
+    fn truncated(&self) -> Option<bool> {
+        Some(self.truncated)
+    }
+}
+
+impl EnvelopeData for JobView {}
+impl EnvelopeData for TailEvent {}
+impl EnvelopeData for CancelData {}
 
 fn list(args: &ListArgs) -> Result<JobsListData, Failure> {
     let store = open_store(&args.common)?;
     let filter = JobFilter {
-        statuses: args.status.clone(),
+        // `all` anywhere in the list means no status filter.
+        statuses: args
+            .status
+            .iter()
+            .copied()
+            .collect::<Option<Vec<_>>>()
+            .unwrap_or_default(),
         provider: args.provider.clone(),
         created_after_ms: since_ms(args.since),
         created_before_ms: None,
-        limit: Some(args.limit),
+        limit: Some(args.limit + 1),
     };
-    let jobs = store.jobs(&filter)?;
+    let mut jobs = store.jobs(&filter)?;
+    let truncated = jobs.len() > args.limit as usize;
+    jobs.truncate(args.limit as usize);
     Ok(JobsListData {
         jobs: jobs.into_iter().map(JobView::from).collect(),
+        truncated,
     })
 }
 
@@ -255,7 +311,7 @@ fn render_list(data: &JobsListData, style: &Style) -> String {
             (timestamp(job.created_at_ms), ""),
             (or_dash(job.duration_ms.map(human_duration)), ""),
             (tokens(job), ""),
-            (usd(job.cost_usd), ""),
+            (usd(job.cost_usd, job.cost_estimated), ""),
         ]);
     }
     table.render(style)
@@ -263,7 +319,12 @@ fn render_list(data: &JobsListData, style: &Style) -> String {
 
 /// Finds a job by id, prefix or suffix, as a failure when there is none or several.
 fn lookup(store: &ReadStore, id: &str) -> Result<JobRecord, Failure> {
-    match store.find_job(id)? {
+    found(id, store.find_job(id)?)
+}
+
+/// The job a lookup of `id` found, as a failure when there is none or several.
+pub(crate) fn found(id: &str, lookup: JobLookup) -> Result<JobRecord, Failure> {
+    match lookup {
         JobLookup::Found(record) => Ok(*record),
         JobLookup::NotFound => Err(Failure::new(
             "not_found",
@@ -280,9 +341,42 @@ fn lookup(store: &ReadStore, id: &str) -> Result<JobRecord, Failure> {
     }
 }
 
-fn show(args: &ShowArgs) -> Result<JobView, Failure> {
+fn show(args: &IdArgs) -> Result<JobView, Failure> {
     let store = open_store(&args.common)?;
     Ok(JobView::from(lookup(&store, &args.id)?))
+}
+
+/// `data` of `job-text`: the prompt or the answer of a job.
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(deny_unknown_fields)]
+pub(crate) struct JobText {
+    pub(crate) job_id: String,
+    /// `prompt` or `output`.
+    pub(crate) part: String,
+    pub(crate) text: String,
+}
+
+impl EnvelopeData for JobText {}
+
+fn text(args: &ShowArgs) -> Result<JobText, Failure> {
+    let store = open_store(&args.job.common)?;
+    let job = lookup(&store, &args.job.id)?;
+    let (part, text) = if args.prompt {
+        let prompt = store.prompt(&job.id)?.ok_or_else(|| {
+            Failure::new("not_found", format!("job {} has no stored prompt", job.id))
+                .with_hint("the prompt goes with the job's request row, pruned by retention")
+        })?;
+        ("prompt", prompt)
+    } else {
+        let answer = job.outcome.map(|outcome| outcome.text).unwrap_or_default();
+        ("output", answer)
+    };
+    Ok(JobText {
+        job_id: job.id,
+        part: part.to_owned(),
+        text,
+    })
 }
 
 /// Quotes an argument for display when a shell would split or expand it.
@@ -333,7 +427,7 @@ fn render_show(job: &JobView, style: &Style) -> String {
                 or_dash(job.cache_creation_tokens)
             ),
         ),
-        ("cost", usd(job.cost_usd)),
+        ("cost", usd(job.cost_usd, job.cost_estimated)),
         (
             "output",
             format!(
@@ -387,17 +481,7 @@ fn tail(args: &TailArgs) -> anyhow::Result<ExitCode> {
     let json = args.common.json;
     match tail_loop(args) {
         Ok(()) => Ok(ExitCode::SUCCESS),
-        Err(failure) => {
-            if json {
-                let line = super::output::envelope_line::<TailEvent>("job-output", Err(&failure))?;
-                let mut stdout = std::io::stdout().lock();
-                writeln!(stdout, "{line}")?;
-                stdout.flush()?;
-            } else {
-                report_failure(&failure);
-            }
-            Ok(ExitCode::from(failure.exit))
-        }
+        Err(failure) => fail("job-output", json, &failure),
     }
 }
 
@@ -475,7 +559,7 @@ pub(crate) struct CancelData {
     pub(crate) killed: bool,
 }
 
-fn cancel(args: &ShowArgs) -> Result<CancelData, Failure> {
+fn cancel(args: &IdArgs) -> Result<CancelData, Failure> {
     // The writer first: it brings an older database up to date before anything reads it.
     let reader = open_store(&args.common)?;
     let store = Store::open(&StoreOptions {
@@ -545,7 +629,8 @@ mod tests {
 
     #[test]
     fn statuses_parse_and_unknown_ones_list_the_choices() {
-        assert_eq!(parse_status("running").unwrap(), JobStatus::Running);
+        assert_eq!(parse_status("running").unwrap(), Some(JobStatus::Running));
+        assert_eq!(parse_status("all").unwrap(), None);
         let error = parse_status("done").unwrap_err();
         assert!(error.contains("queued, running, completed"), "{error}");
     }

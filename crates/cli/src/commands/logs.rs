@@ -1,27 +1,31 @@
-//! `llm-cli-gateway logs [--follow] [--tool NAME] [--errors]`: the MCP tool calls (which
-//! client called which tool, how long, error or not) and the provider requests, newest first;
-//! `--follow` then prints each new row as any gateway process records it (a tool call when it
-//! ends, a request when it starts).
+//! `llm-cli-gateway logs [--follow] [--tool NAME] [--errors] [--job ID]`: the MCP tool calls
+//! (which client called which tool, how long, error or not, the job it made) and the provider
+//! requests, newest first; `--follow` then prints each new row as any gateway process records
+//! it (a tool call when it ends, a request when it starts). `logs export` and `logs stats` are
+//! in `logs_export.rs`.
 
 use std::io::Write;
 use std::process::ExitCode;
 use std::time::Duration;
 
 use gateway_store::ToolCallRecord;
-use gateway_store::query::{LogFilter, ReadStore, RequestSummary};
+use gateway_store::query::{JobLookup, LogFilter, ReadStore, RequestSummary};
 use schemars::JsonSchema;
 use serde::Serialize;
 
+use super::envelope::{EnvelopeData, Failure, emit_json, fail, finish};
 use super::output::{
-    Align, CommonArgs, Failure, Style, Table, emit_json, envelope_line, finish, human_duration,
-    open_store, or_dash, report_failure, timestamp, usd,
+    Align, CommonArgs, Style, Table, human_duration, open_store, or_dash, timestamp, usd,
 };
 
 /// How often `--follow` re-reads the store.
 const POLL: Duration = Duration::from_millis(200);
 
 #[derive(Debug, clap::Args)]
+#[command(args_conflicts_with_subcommands = true)]
 pub(crate) struct LogsArgs {
+    #[command(subcommand)]
+    command: Option<LogsCommand>,
     /// Keep printing new rows as they are recorded (NDJSON with --json).
     #[arg(long, short = 'f')]
     follow: bool,
@@ -31,11 +35,23 @@ pub(crate) struct LogsArgs {
     /// Only failed tool calls and failed or orphaned requests.
     #[arg(long)]
     errors: bool,
+    /// Only the rows of this job (its id, or a unique prefix or suffix) or validation run:
+    /// the tool calls that made or read it and its request.
+    #[arg(long, value_name = "ID")]
+    job: Option<String>,
     /// How many of the newest rows to print first.
     #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..=10_000))]
     limit: u32,
     #[command(flatten)]
     common: CommonArgs,
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum LogsCommand {
+    /// Stream every record (oldest first) as NDJSON or CSV, in bounded memory.
+    Export(super::logs_export::ExportArgs),
+    /// Tool calls per tool (count, error rate, p50/p95) and the recorders' dropped count.
+    Stats(super::logs_export::StatsArgs),
 }
 
 /// One log row.
@@ -55,6 +71,10 @@ pub(crate) enum LogEntry {
         /// The arguments, summarized and redacted by the server.
         args_summary: String,
         result_summary: Option<String>,
+        /// The job the call made or read (its result's `jobId`).
+        job_id: Option<String>,
+        /// The validation, comparison or review run it made or read.
+        validation_id: Option<String>,
     },
     /// A provider request (one job run), as last recorded.
     #[serde(rename_all = "camelCase")]
@@ -70,6 +90,8 @@ pub(crate) enum LogEntry {
         input_tokens: Option<i64>,
         output_tokens: Option<i64>,
         cost_usd: Option<f64>,
+        /// `costUsd` is the gateway's estimate (the CLI reported no cost).
+        cost_estimated: bool,
         error: Option<String>,
         job_id: Option<String>,
     },
@@ -95,6 +117,8 @@ impl From<ToolCallRecord> for LogEntry {
             is_error: call.is_error,
             args_summary: call.args_summary,
             result_summary: call.result_summary,
+            job_id: call.job_id,
+            validation_id: call.validation_id,
         }
     }
 }
@@ -112,6 +136,7 @@ impl From<RequestSummary> for LogEntry {
             input_tokens: request.input_tokens,
             output_tokens: request.output_tokens,
             cost_usd: request.cost_usd,
+            cost_estimated: request.cost_estimated,
             error: request.error,
             job_id: request.job_id,
         }
@@ -125,9 +150,28 @@ impl From<RequestSummary> for LogEntry {
 pub(crate) struct LogsData {
     /// Newest first.
     pub(crate) entries: Vec<LogEntry>,
+    /// More rows matched than `--limit`.
+    #[serde(skip)]
+    pub(crate) truncated: bool,
 }
 
+impl EnvelopeData for LogsData {
+    fn count(&self) -> Option<usize> {
+        Some(self.entries.len())
+    }
+    fn truncated(&self) -> Option<bool> {
+        Some(self.truncated)
+    }
+}
+
+impl EnvelopeData for LogEntry {}
+
 pub(crate) fn run(args: LogsArgs) -> anyhow::Result<ExitCode> {
+    match &args.command {
+        Some(LogsCommand::Export(export)) => return super::logs_export::export(export),
+        Some(LogsCommand::Stats(stats)) => return super::logs_export::stats(stats),
+        None => {}
+    }
     if !args.follow {
         return finish("logs", args.common.json, recent(&args), |data, style| {
             render(&data.entries, style, true)
@@ -135,55 +179,62 @@ pub(crate) fn run(args: LogsArgs) -> anyhow::Result<ExitCode> {
     }
     match follow(&args) {
         Ok(()) => Ok(ExitCode::SUCCESS),
-        Err(failure) => {
-            if args.common.json {
-                let line = envelope_line::<LogEntry>("log-entry", Err(&failure))?;
-                let mut stdout = std::io::stdout().lock();
-                writeln!(stdout, "{line}")?;
-                stdout.flush()?;
-            } else {
-                report_failure(&failure);
-            }
-            Ok(ExitCode::from(failure.exit))
-        }
+        Err(failure) => fail("log-entry", args.common.json, &failure),
     }
 }
 
-fn filter(args: &LogsArgs, after: Option<i64>) -> LogFilter {
+fn filter(args: &LogsArgs, job: Option<&str>, after: Option<i64>) -> LogFilter {
     LogFilter {
         tool: args.tool.clone(),
         errors_only: args.errors,
+        job: job.map(str::to_owned),
         after,
-        limit: args.limit,
+        // One more than asked for: whether there were more.
+        limit: args.limit + 1,
     }
 }
 
-/// The newest `limit` rows of both kinds, merged newest first.
-fn newest(store: &ReadStore, args: &LogsArgs) -> Result<Vec<LogEntry>, Failure> {
-    let calls = store.tool_calls(&filter(args, None))?;
-    let requests = store.requests(&filter(args, None))?;
+/// The newest `limit` rows of both kinds, merged newest first; whether there were more.
+fn newest(store: &ReadStore, args: &LogsArgs) -> Result<(Vec<LogEntry>, bool), Failure> {
+    let job = job_filter(store, args)?;
+    let calls = store.tool_calls(&filter(args, job.as_deref(), None))?;
+    let requests = store.requests(&filter(args, job.as_deref(), None))?;
     let mut entries: Vec<LogEntry> = calls
         .into_iter()
         .map(LogEntry::from)
         .chain(requests.into_iter().map(LogEntry::from))
         .collect();
     entries.sort_by_key(|entry| std::cmp::Reverse(entry.at_ms()));
-    entries.truncate(usize::try_from(args.limit).unwrap_or(usize::MAX));
-    Ok(entries)
+    let limit = usize::try_from(args.limit).unwrap_or(usize::MAX);
+    let truncated = entries.len() > limit;
+    entries.truncate(limit);
+    Ok((entries, truncated))
+}
+
+/// `--job` as a full id: a job found by prefix or suffix, else the text as given (a
+/// validation run's id).
+fn job_filter(store: &ReadStore, args: &LogsArgs) -> Result<Option<String>, Failure> {
+    let Some(id) = &args.job else {
+        return Ok(None);
+    };
+    Ok(Some(match store.find_job(id)? {
+        JobLookup::NotFound => id.clone(),
+        lookup => super::jobs::found(id, lookup)?.id,
+    }))
 }
 
 fn recent(args: &LogsArgs) -> Result<LogsData, Failure> {
     let store = open_store(&args.common)?;
-    Ok(LogsData {
-        entries: newest(&store, args)?,
-    })
+    let (entries, truncated) = newest(&store, args)?;
+    Ok(LogsData { entries, truncated })
 }
 
 /// Prints the newest rows (oldest of them first, as a log reads), then polls for new ones.
 fn follow(args: &LogsArgs) -> Result<(), Failure> {
     let store = open_store(&args.common)?;
     let (mut call_cursor, mut request_cursor) = store.log_cursors()?;
-    let mut backlog = newest(&store, args)?;
+    let (mut backlog, _) = newest(&store, args)?;
+    let job = job_filter(&store, args)?;
     backlog.reverse();
     let style = Style::detect();
     if !args.common.json {
@@ -192,8 +243,8 @@ fn follow(args: &LogsArgs) -> Result<(), Failure> {
     emit_all(&backlog, args.common.json)?;
     loop {
         std::thread::sleep(POLL);
-        let calls = store.tool_calls(&filter(args, Some(call_cursor)))?;
-        let requests = store.requests(&filter(args, Some(request_cursor)))?;
+        let calls = store.tool_calls(&filter(args, job.as_deref(), Some(call_cursor)))?;
+        let requests = store.requests(&filter(args, job.as_deref(), Some(request_cursor)))?;
         call_cursor = calls.last().map_or(call_cursor, |call| call.id);
         request_cursor = requests
             .last()
@@ -297,6 +348,7 @@ fn cells(entry: &LogEntry) -> Vec<(String, &'static str)> {
             input_tokens,
             output_tokens,
             cost_usd,
+            cost_estimated,
             error,
             ..
         } => vec![
@@ -313,7 +365,7 @@ fn cells(entry: &LogEntry) -> Vec<(String, &'static str)> {
                         "tokens {}/{} {}",
                         or_dash(*input_tokens),
                         or_dash(*output_tokens),
-                        usd(*cost_usd)
+                        usd(*cost_usd, *cost_estimated)
                     ),
                 },
                 "",

@@ -1,29 +1,19 @@
-//! What the observability commands (`jobs`, `usage`, `logs`, `schema`) share: the `--json`
-//! envelope `{schema, ok, data, error}`, the exit codes, opening the store read-only, aligned
-//! tables with colour only on a terminal (and never with `NO_COLOR`), and `--since` durations.
-//!
-//! Envelope kinds are `llm-cli-gateway.v1.<kind>`; their JSON Schemas are derived with
-//! schemars from the very types serialized here (see `schema.rs`), so they cannot drift.
+//! What the observability commands (`jobs`, `usage`, `logs`, `schema`) share besides the
+//! envelope (`envelope.rs`): opening the store read-only, aligned tables with colour only on a
+//! terminal (and never with `NO_COLOR`), and `--since` durations.
 
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::path::PathBuf;
-use std::process::ExitCode;
 
 use gateway_store::query::ReadStore;
-use schemars::JsonSchema;
-use serde::Serialize;
 
-/// Exit codes every observability command uses (2, a usage error, comes from clap).
-pub(crate) const EXIT_FAILURE: u8 = 1;
-pub(crate) const EXIT_NO_STORE: u8 = 3;
-
-/// Prefix of every envelope's `schema`.
-pub(crate) const SCHEMA_PREFIX: &str = "llm-cli-gateway.v1.";
+pub(crate) use super::envelope::{EXIT_NO_STORE, Failure};
 
 /// Options every observability command takes.
 #[derive(Debug, Clone, Default, clap::Args)]
 pub(crate) struct CommonArgs {
-    /// Print one JSON envelope {schema, ok, data, error} (NDJSON, one a line, when following).
+    /// Print one JSON envelope {schema, ok, data, error, meta} (NDJSON, one a line, when
+    /// following).
     #[arg(long)]
     pub(crate) json: bool,
     /// The database file (default: LLM_GATEWAY_LOGS_DB, else $LLM_GATEWAY_HOME/logs.db).
@@ -31,155 +21,52 @@ pub(crate) struct CommonArgs {
     pub(crate) db: Option<PathBuf>,
 }
 
-/// The `--json` document. `data` is present when `ok`, `error` when not.
-#[derive(Debug, Serialize, JsonSchema)]
-#[schemars(deny_unknown_fields)]
-pub(crate) struct Envelope<T> {
-    /// `llm-cli-gateway.v1.<kind>`; the kind names the shape of `data`.
-    pub(crate) schema: String,
-    pub(crate) ok: bool,
-    pub(crate) data: Option<T>,
-    pub(crate) error: Option<ErrorBody>,
-}
-
-/// Why a command failed.
-#[derive(Debug, Clone, Serialize, JsonSchema)]
-#[schemars(deny_unknown_fields)]
-pub(crate) struct ErrorBody {
-    /// Stable code: `store_not_found`, `store_error`, `not_found`, `ambiguous`,
-    /// `already_finished`, `cancel_failed`, `io_error`.
-    pub(crate) code: String,
-    pub(crate) message: String,
-}
-
-/// A failure with its exit code.
-#[derive(Debug, Clone)]
-pub(crate) struct Failure {
-    pub(crate) code: &'static str,
-    pub(crate) message: String,
-    pub(crate) exit: u8,
-}
-
-impl Failure {
-    pub(crate) fn new(code: &'static str, message: impl Into<String>) -> Failure {
-        Failure {
-            code,
-            message: message.into(),
-            exit: EXIT_FAILURE,
-        }
-    }
-}
-
-impl From<gateway_store::StoreError> for Failure {
-    fn from(error: gateway_store::StoreError) -> Failure {
-        Failure::new("store_error", error.to_string())
-    }
-}
-
-impl From<std::io::Error> for Failure {
-    fn from(error: std::io::Error) -> Failure {
-        Failure::new("io_error", error.to_string())
-    }
-}
-
 /// Where the database is: `--db`, else the gateway's own settings.
 pub(crate) fn db_path(common: &CommonArgs) -> Result<PathBuf, Failure> {
-    if let Some(path) = &common.db {
-        return Ok(path.clone());
-    }
-    gateway_jobs::JobsConfig::from_env()
-        .db_path
-        .ok_or_else(|| Failure {
-            code: "store_not_found",
-            message: format!(
-                "{}=none: the gateway keeps no database, so there is nothing to read",
-                gateway_core::env::LOGS_DB
-            ),
-            exit: EXIT_NO_STORE,
-        })
+    let path = match &common.db {
+        Some(path) => path.clone(),
+        None => gateway_jobs::JobsConfig::from_env()
+            .db_path
+            .ok_or_else(|| {
+                Failure::new(
+                    "store_not_found",
+                    format!(
+                        "{}=none: the gateway keeps no database, so there is nothing to read",
+                        gateway_core::env::LOGS_DB
+                    ),
+                )
+                .with_exit(EXIT_NO_STORE)
+            })?,
+    };
+    super::envelope::note_store(&path);
+    Ok(path)
 }
 
-/// Opens the store read-only; exit 3 when there is no database file.
+/// Opens the store read-only; exit 3 when there is no database file. A database an older
+/// gateway made is first brought up to this binary's schema (the reader never migrates).
 pub(crate) fn open_store(common: &CommonArgs) -> Result<ReadStore, Failure> {
     let path = db_path(common)?;
-    ReadStore::open(&path)?.ok_or_else(|| Failure {
-        code: "store_not_found",
-        message: format!(
-            "no database at {}: start the gateway once (`llm-cli-gateway serve`), or point --db / {} at it",
-            path.display(),
-            gateway_core::env::LOGS_DB
-        ),
-        exit: EXIT_NO_STORE,
-    })
-}
-
-/// The full `schema` value of a kind.
-pub(crate) fn schema_name(kind: &str) -> String {
-    format!("{SCHEMA_PREFIX}{kind}")
-}
-
-/// One envelope on one line.
-pub(crate) fn envelope_line<T: Serialize>(
-    kind: &str,
-    result: Result<&T, &Failure>,
-) -> Result<String, serde_json::Error> {
-    let envelope = match result {
-        Ok(data) => Envelope {
-            schema: schema_name(kind),
-            ok: true,
-            data: Some(data),
-            error: None,
-        },
-        Err(failure) => Envelope {
-            schema: schema_name(kind),
-            ok: false,
-            data: None,
-            error: Some(ErrorBody {
-                code: failure.code.to_owned(),
-                message: failure.message.clone(),
-            }),
-        },
-    };
-    serde_json::to_string(&envelope)
-}
-
-/// Writes one NDJSON envelope and flushes (follow modes).
-pub(crate) fn emit_json<T: Serialize>(kind: &str, data: &T) -> Result<(), Failure> {
-    let line = envelope_line(kind, Ok(data))
-        .map_err(|error| Failure::new("io_error", error.to_string()))?;
-    let mut stdout = std::io::stdout().lock();
-    writeln!(stdout, "{line}")?;
-    stdout.flush()?;
-    Ok(())
-}
-
-/// Ends a command: prints the data (as an envelope or through `human`) or the failure, and
-/// maps to the exit code.
-pub(crate) fn finish<T: Serialize>(
-    kind: &str,
-    json: bool,
-    result: Result<T, Failure>,
-    human: impl FnOnce(&T, &Style) -> String,
-) -> anyhow::Result<ExitCode> {
-    let mut stdout = std::io::stdout().lock();
-    match (&result, json) {
-        (Ok(data), true) => writeln!(stdout, "{}", envelope_line(kind, Ok(data))?)?,
-        (Ok(data), false) => write!(stdout, "{}", human(data, &Style::detect()))?,
-        (Err(failure), true) => {
-            writeln!(stdout, "{}", envelope_line::<T>(kind, Err(failure))?)?;
-        }
-        (Err(failure), false) => report_failure(failure),
+    let mut store = ReadStore::open(&path)?;
+    if let Some(old) = &store
+        && old.schema_version()? < gateway_store::Store::latest_schema_version()
+    {
+        gateway_store::Store::open(&gateway_store::StoreOptions {
+            path: Some(path.clone()),
+            redact: true,
+        })?;
+        store = ReadStore::open(&path)?;
     }
-    stdout.flush()?;
-    Ok(match result {
-        Ok(_) => ExitCode::SUCCESS,
-        Err(failure) => ExitCode::from(failure.exit),
+    store.ok_or_else(|| {
+        Failure::new(
+            "store_not_found",
+            format!("no database at {}", path.display()),
+        )
+        .with_hint(format!(
+            "start the gateway once (`llm-cli-gateway serve`), or point --db / {} at it",
+            gateway_core::env::LOGS_DB
+        ))
+        .with_exit(EXIT_NO_STORE)
     })
-}
-
-/// A failure for people, on stderr.
-pub(crate) fn report_failure(failure: &Failure) {
-    let _ = writeln!(std::io::stderr().lock(), "error: {}", failure.message);
 }
 
 /// Whether to colour: stdout is a terminal and `NO_COLOR` is unset or empty.
@@ -340,9 +227,10 @@ pub(crate) fn or_dash<T: ToString>(value: Option<T>) -> String {
     value.map_or_else(|| "-".to_owned(), |value| value.to_string())
 }
 
-/// Money for people.
-pub(crate) fn usd(value: Option<f64>) -> String {
-    value.map_or_else(|| "-".to_owned(), |value| format!("${value:.4}"))
+/// Money for people; an estimate reads `~$`.
+pub(crate) fn usd(value: Option<f64>, estimated: bool) -> String {
+    let mark = if estimated { "~" } else { "" };
+    value.map_or_else(|| "-".to_owned(), |value| format!("{mark}${value:.4}"))
 }
 
 #[cfg(test)]

@@ -19,7 +19,7 @@ use gateway_validate::review::render::render_review;
 use gateway_validate::review::report::ReviewReport;
 use gateway_validate::{RunStatus, SeatChoice, SeatProgress, ValidateError, Validator};
 
-const SCHEMA: &str = "llm-cli-gateway.v1.review";
+const KIND: &str = "review";
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct ReviewArgs {
@@ -61,7 +61,7 @@ pub(crate) struct ReviewArgs {
 pub(crate) fn run(args: ReviewArgs) -> anyhow::Result<ExitCode> {
     let json = args.json;
     run_report::run_with_validator(
-        SCHEMA,
+        KIND,
         "review_failed",
         json,
         async |validator| review(validator, args.clone_spec()).await,
@@ -129,5 +129,5 @@ fn progress_line(message: &str) {
 fn print_report(report: &ReviewReport, json: bool) -> anyhow::Result<ExitCode> {
     let clean = report.status == RunStatus::Completed
         && !report.signals.iter().any(|signal| signal.material);
-    run_report::print_report(SCHEMA, report, render_review, json, clean)
+    run_report::print_report(KIND, report, render_review, json, clean)
 }

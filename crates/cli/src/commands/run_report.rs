@@ -11,19 +11,14 @@ use gateway_jobs::JobService;
 use gateway_validate::{StoreRunRecords, ValidateError, Validator, ValidatorConfig};
 use serde::Serialize;
 
-use super::output::{Envelope, ErrorBody};
-
-/// Exit code of a report that needs weighing (a conflict, a failed or unreadable seat).
-pub(crate) const EXIT_FAILURE: u8 = 1;
-/// Exit code of a request refused before anything ran.
-pub(crate) const EXIT_USAGE: u8 = 2;
+use super::envelope::{EXIT_FAILURE, EXIT_USAGE, EnvelopeData, Failure, envelope, fail};
 
 /// Runs one multi-model command: `run` gets a validator on a job service of its own (shut
-/// down after it), then `print` shows the report, or the error is printed under `schema` with
-/// `invalid_argument` (the caller's mistake, exit 2) or `failed_code` (exit 1).
+/// down after it), then `print` shows the report, or the error is printed as a `kind` envelope
+/// with `invalid_argument` (the caller's mistake, exit 2) or `failed_code` (exit 1).
 pub(crate) fn run_with_validator<T>(
-    schema: &str,
-    failed_code: &str,
+    kind: &str,
+    failed_code: &'static str,
     json: bool,
     run: impl AsyncFnOnce(&Validator) -> Result<T, ValidateError>,
     print: impl FnOnce(&T, bool) -> anyhow::Result<ExitCode>,
@@ -37,33 +32,33 @@ pub(crate) fn run_with_validator<T>(
         let jobs = JobService::start(JobService::config_from_env())
             .await
             .context("cannot start the job service")?;
+        super::cost::apply(&jobs).await?;
         let records = Arc::new(StoreRunRecords::new(jobs.records()));
         let validator = Validator::new(jobs.clone(), records, ValidatorConfig::from_env());
         let outcome = run(&validator).await;
         jobs.shutdown().await;
         match outcome {
             Ok(report) => print(&report, json),
-            Err(error) if error.is_caller_error() => print_error(
-                schema,
-                "invalid_argument",
-                &error.to_string(),
+            Err(error) if error.is_caller_error() => fail(
+                kind,
                 json,
-                EXIT_USAGE,
+                &Failure::new("invalid_argument", error.to_string())
+                    .with_hint("see --help for the arguments")
+                    .with_exit(EXIT_USAGE),
             ),
-            Err(error) => print_error(
-                schema,
-                failed_code,
-                &format!("{error:#}"),
+            Err(error) => fail(
+                kind,
                 json,
-                EXIT_FAILURE,
+                &Failure::new(failed_code, format!("{error:#}"))
+                    .with_hint("`llm-cli-gateway jobs list` and `logs --errors` show what failed"),
             ),
         }
     })
 }
 
 /// Prints `report` (`text` renders it for people); exit 0 when `clean`.
-pub(crate) fn print_report<T: Serialize>(
-    schema: &str,
+pub(crate) fn print_report<T: Serialize + EnvelopeData>(
+    kind: &str,
     report: &T,
     text: impl FnOnce(&T) -> String,
     json: bool,
@@ -71,13 +66,7 @@ pub(crate) fn print_report<T: Serialize>(
 ) -> anyhow::Result<ExitCode> {
     let mut stdout = std::io::stdout().lock();
     if json {
-        let envelope = Envelope {
-            schema: schema.to_owned(),
-            ok: true,
-            data: Some(report),
-            error: None,
-        };
-        serde_json::to_writer_pretty(&mut stdout, &envelope)?;
+        serde_json::to_writer_pretty(&mut stdout, &envelope(kind, Ok(report)))?;
         writeln!(stdout)?;
     } else {
         write!(stdout, "{}", text(report))?;
@@ -90,29 +79,5 @@ pub(crate) fn print_report<T: Serialize>(
     })
 }
 
-/// Prints why the run could not be made, as an envelope (`--json`) or on stderr.
-pub(crate) fn print_error(
-    schema: &str,
-    code: &str,
-    message: &str,
-    json: bool,
-    exit: u8,
-) -> anyhow::Result<ExitCode> {
-    if json {
-        let mut stdout = std::io::stdout().lock();
-        let envelope: Envelope<()> = Envelope {
-            schema: schema.to_owned(),
-            ok: false,
-            data: None,
-            error: Some(ErrorBody {
-                code: code.to_owned(),
-                message: message.to_owned(),
-            }),
-        };
-        serde_json::to_writer_pretty(&mut stdout, &envelope)?;
-        writeln!(stdout)?;
-    } else {
-        let _ = writeln!(std::io::stderr().lock(), "error: {message}");
-    }
-    Ok(ExitCode::from(exit))
-}
+impl EnvelopeData for gateway_validate::ValidationReport {}
+impl EnvelopeData for gateway_validate::review::report::ReviewReport {}

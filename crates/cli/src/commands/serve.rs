@@ -43,7 +43,13 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let jobs = JobService::start(JobService::config_from_env())
         .await
         .context("cannot start the job service")?;
-    let server = Server::new(jobs.clone(), Settings::from_env());
+    super::cost::apply(&jobs).await?;
+    let mut settings = Settings::from_env();
+    if http.is_none() {
+        // Clients start a stdio server in the project: its directory is the default workingDir.
+        settings.stdio_working_dir = std::env::current_dir().ok();
+    }
+    let server = Server::new(jobs.clone(), settings);
     let served = match http {
         None => serve_stdio(server).await,
         Some(options) => serve_http(server, options).await,
@@ -65,7 +71,7 @@ fn parse_addr(text: &str) -> anyhow::Result<Option<SocketAddr>> {
 
 /// Printed on stderr when `serve` is started by hand (stdin is a terminal), where the silence
 /// of a stdio server waiting for its client would otherwise look like a hang.
-const TERMINAL_HINT: &str = "llm-cli-gateway: speaking MCP on stdin/stdout for an MCP client (Ctrl-C quits); register it: `llm-cli-gateway print-client-config <client>`; check the setup: `llm-cli-gateway doctor`";
+const TERMINAL_HINT: &str = "llm-cli-gateway: speaking MCP on stdin/stdout for an MCP client (Ctrl-C quits); register it: `llm-cli-gateway register <client>` (or `print-client-config <client>`); check the setup: `llm-cli-gateway doctor`";
 
 async fn serve_stdio(server: Server) -> anyhow::Result<()> {
     if std::io::stdin().is_terminal() {

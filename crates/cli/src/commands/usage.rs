@@ -1,7 +1,9 @@
 //! `llm-cli-gateway usage [summary|daily|providers] [--since DUR] [--provider P]`: requests,
 //! tokens, cost, failures and median / p95 duration, from the store's usage rollups (so the
 //! answer takes milliseconds however many requests are stored). Days are UTC days; durations
-//! are exact to their histogram bucket (10 ms below 1 s, 5 % above).
+//! are exact to their histogram bucket (10 ms below 1 s, 5 % above). Costs the CLIs did not
+//! report are the gateway's estimates (`~$`); `usage pricing` prints the price table and the
+//! budgets with today's spend.
 
 use std::process::ExitCode;
 use std::time::Duration;
@@ -10,9 +12,9 @@ use gateway_store::query::{UsageGroup, UsageGrouping, group_usage};
 use schemars::JsonSchema;
 use serde::Serialize;
 
+use super::envelope::{EnvelopeData, Failure, finish};
 use super::output::{
-    Align, CommonArgs, Failure, Style, Table, finish, human_duration, open_store, or_dash,
-    parse_duration, since_ms,
+    Align, CommonArgs, Style, Table, human_duration, open_store, or_dash, parse_duration, since_ms,
 };
 
 /// Width of the bar column of `usage daily`.
@@ -41,6 +43,8 @@ enum View {
     Daily,
     /// One row per provider.
     Providers,
+    /// The price table estimates use, and the daily budgets with today's spend.
+    Pricing,
 }
 
 /// Figures of one group of requests.
@@ -58,6 +62,8 @@ pub(crate) struct UsageRow {
     pub(crate) cache_read_tokens: i64,
     pub(crate) cache_creation_tokens: i64,
     pub(crate) cost_usd: f64,
+    /// The part of `costUsd` the gateway estimated (the CLI reported no cost).
+    pub(crate) estimated_cost_usd: f64,
     /// Median request duration (histogram bucket midpoint), ms.
     pub(crate) median_ms: Option<i64>,
     /// 95th percentile request duration, ms.
@@ -75,6 +81,7 @@ impl From<UsageGroup> for UsageRow {
             cache_read_tokens: group.totals.cache_read_tokens,
             cache_creation_tokens: group.totals.cache_creation_tokens,
             cost_usd: group.totals.cost_usd,
+            estimated_cost_usd: 0.0,
             median_ms: group.median_ms,
             p95_ms: group.p95_ms,
         }
@@ -91,6 +98,14 @@ pub(crate) struct UsageData {
     pub(crate) provider: Option<String>,
     /// One row (`all`) for summary; per day (ascending) or per provider otherwise.
     pub(crate) rows: Vec<UsageRow>,
+    /// The daily budgets (`[budget]` of config.toml) with today's spend.
+    pub(crate) budgets: Vec<super::pricing::BudgetRow>,
+}
+
+impl EnvelopeData for UsageData {
+    fn count(&self) -> Option<usize> {
+        Some(self.rows.len())
+    }
 }
 
 pub(crate) fn run(args: UsageArgs) -> anyhow::Result<ExitCode> {
@@ -98,6 +113,7 @@ pub(crate) fn run(args: UsageArgs) -> anyhow::Result<ExitCode> {
         View::Summary => "usage-summary",
         View::Daily => "usage-daily",
         View::Providers => "usage-providers",
+        View::Pricing => return super::pricing::run(&args.common),
     };
     let view = args.view;
     finish(kind, args.common.json, collect(&args), |data, style| {
@@ -110,23 +126,40 @@ fn collect(args: &UsageArgs) -> Result<UsageData, Failure> {
     let since = since_ms(args.since);
     let cells = store.usage(since, args.provider.as_deref())?;
     let grouping = match args.view {
-        View::Summary => UsageGrouping::Total,
         View::Daily => UsageGrouping::Day,
         View::Providers => UsageGrouping::Provider,
+        View::Summary | View::Pricing => UsageGrouping::Total,
     };
+    let mut rows: Vec<UsageRow> = group_usage(&cells, grouping)
+        .into_iter()
+        .map(UsageRow::from)
+        .collect();
+    for (day, provider, cost) in store.estimated_costs(since)? {
+        let key = match grouping {
+            UsageGrouping::Total => "all".to_owned(),
+            UsageGrouping::Day => gateway_store::query::day_label(day),
+            UsageGrouping::Provider => provider.clone(),
+        };
+        let wanted = args.provider.as_ref().is_none_or(|only| *only == provider);
+        if let Some(row) = rows.iter_mut().find(|row| row.key == key && wanted) {
+            row.estimated_cost_usd = ((row.estimated_cost_usd + cost) * 1e6).round() / 1e6;
+        }
+    }
     Ok(UsageData {
         since_ms: since,
         provider: args.provider.clone(),
-        rows: group_usage(&cells, grouping)
-            .into_iter()
-            .map(UsageRow::from)
-            .collect(),
+        rows,
+        budgets: super::pricing::budget_rows(&store)?,
     })
 }
 
 fn render(view: View, data: &UsageData, style: &Style) -> String {
     match view {
-        View::Summary => data.rows.first().map_or_else(String::new, render_summary),
+        View::Summary => {
+            let summary = data.rows.first().map_or_else(String::new, render_summary);
+            summary + &super::pricing::render_budgets(&data.budgets)
+        }
+        View::Pricing => String::new(),
         View::Daily | View::Providers if data.rows.is_empty() => {
             "no requests recorded in this window\n".to_owned()
         }
@@ -143,7 +176,7 @@ fn render_summary(row: &UsageRow) -> String {
         ("output tokens", row.output_tokens.to_string()),
         ("cache read", row.cache_read_tokens.to_string()),
         ("cache write", row.cache_creation_tokens.to_string()),
-        ("cost", format!("${:.4}", row.cost_usd)),
+        ("cost", cost(row, true)),
         ("median", or_dash(row.median_ms.map(human_duration))),
         ("p95", or_dash(row.p95_ms.map(human_duration))),
     ];
@@ -151,6 +184,18 @@ fn render_summary(row: &UsageRow) -> String {
         .iter()
         .map(|(key, value)| format!("{:<14} {value}\n", format!("{key}:")))
         .collect()
+}
+
+/// `$1.2345`, or `~$1.2345` when part of it is an estimate (with `detail`, how much).
+fn cost(row: &UsageRow, detail: bool) -> String {
+    match (row.estimated_cost_usd > 0.0, detail) {
+        (false, _) => format!("${:.4}", row.cost_usd),
+        (true, false) => format!("~${:.4}", row.cost_usd),
+        (true, true) => format!(
+            "~${:.4} (${:.4} of it estimated)",
+            row.cost_usd, row.estimated_cost_usd
+        ),
+    }
 }
 
 fn failures(row: &UsageRow) -> String {
@@ -195,7 +240,7 @@ fn render_table(key: &'static str, rows: &[UsageRow], bars: bool, style: &Style)
                 format!("{}/{}", row.cache_read_tokens, row.cache_creation_tokens),
                 "",
             ),
-            (format!("${:.4}", row.cost_usd), ""),
+            (cost(row, false), ""),
             (or_dash(row.median_ms.map(human_duration)), ""),
             (or_dash(row.p95_ms.map(human_duration)), ""),
         ];
@@ -230,6 +275,7 @@ mod tests {
             cache_read_tokens: 5,
             cache_creation_tokens: 1,
             cost_usd: requests as f64 * 0.01,
+            estimated_cost_usd: if key.ends_with('1') { 0.005 } else { 0.0 },
             median_ms: Some(1_250),
             p95_ms: None,
         }
@@ -254,6 +300,7 @@ mod tests {
             since_ms: None,
             provider: None,
             rows: vec![row("2026-11-20", 4, 1), row("2026-11-21", 8, 0)],
+            budgets: Vec::new(),
         };
         insta::assert_snapshot!(render(View::Daily, &data, &Style { color: false }));
         insta::assert_snapshot!(render(View::Summary, &data, &Style { color: false }));

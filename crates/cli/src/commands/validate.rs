@@ -21,7 +21,7 @@ use gateway_validate::{
 use super::run_report;
 
 /// `schema` of the `--json` envelope (the observability commands' `llm-cli-gateway.v1.<kind>`).
-const SCHEMA: &str = "llm-cli-gateway.v1.validate";
+const KIND: &str = "validate";
 
 /// The `--json` document: `data` when `ok`, `error` when not.
 /// What the run asks; the positional text plays the part each intent needs.
@@ -88,7 +88,7 @@ pub(crate) enum RiskArg {
 pub(crate) fn run(args: ValidateArgs) -> anyhow::Result<ExitCode> {
     let json = args.json;
     run_report::run_with_validator(
-        SCHEMA,
+        KIND,
         "validation_failed",
         json,
         async |validator| validate(validator, &args).await,
@@ -228,5 +228,5 @@ fn print_report(report: &ValidationReport, json: bool) -> anyhow::Result<ExitCod
             .signals
             .iter()
             .any(|signal| signal.material);
-    run_report::print_report(SCHEMA, report, render_report, json, agreed)
+    run_report::print_report(KIND, report, render_report, json, agreed)
 }

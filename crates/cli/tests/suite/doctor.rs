@@ -30,8 +30,9 @@ fn all_installed_clis_logged_out_exit_1_and_one_login_exits_0() {
     let dir = tempfile::tempdir().unwrap();
     let report = json_of(doctor(dir.path(), &["codex", "gemini", "grok"], &[]), 1);
     assert_eq!(report["ok"], false, "{report:#}");
-    assert_eq!(report["data"]["attention_needed"], true);
-    let actions = report["data"]["next_actions"].to_string();
+    assert_eq!(report["data"]["attentionNeeded"], true);
+    super::assert_valid(&report);
+    let actions = report["data"]["nextActions"].to_string();
     assert!(actions.contains("`codex login`"), "{actions}");
 
     let dir = tempfile::tempdir().unwrap();

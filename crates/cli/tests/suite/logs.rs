@@ -18,6 +18,8 @@ fn call(tool: &str, is_error: bool) -> NewToolCall {
         duration_ms: 42,
         is_error,
         result_summary: Some(if is_error { "Job not found" } else { "ok" }.to_owned()),
+        job_id: None,
+        validation_id: None,
     }
 }
 

@@ -1,6 +1,8 @@
 mod doctor;
 mod jobs;
 mod logs;
+mod register;
+mod robot;
 mod schema;
 mod serve;
 mod usage;

@@ -11,7 +11,7 @@ use axum::{Extension, Form};
 use gateway_jobs::cancel::{Canceled, cancel_job};
 use gateway_store::browse::OutputTail;
 use gateway_store::query::{JobLookup, OutputCursor};
-use gateway_store::{EventRecord, JobRecord, RequestRecord, Store, StoreOptions, Stream, now_ms};
+use gateway_store::{EventRecord, JobRecord, Store, StoreOptions, Stream, now_ms};
 use maud::{Markup, html};
 use serde::Deserialize;
 
@@ -27,7 +27,7 @@ const TIMELINE_EVENTS: u32 = 500;
 
 struct JobPage {
     job: JobRecord,
-    request: Option<RequestRecord>,
+    prompt: Option<String>,
     events: Vec<EventRecord>,
     stdout: OutputTail,
     stderr: OutputTail,
@@ -44,7 +44,7 @@ pub(crate) async fn show(
                 return Err(PageError::NotFound(format!("No job `{id}`.")));
             };
             Ok(JobPage {
-                request: store.request_of_job(&job.id)?,
+                prompt: store.prompt(&job.id)?,
                 events: store.job_events(&job.id, TIMELINE_EVENTS)?,
                 stdout: store.output_tail(&job.id, Stream::Stdout, TAIL_CHUNKS)?,
                 stderr: store.output_tail(&job.id, Stream::Stderr, TAIL_CHUNKS)?,
@@ -75,10 +75,10 @@ fn body(data: &JobPage, session: &Session, now: i64) -> Markup {
         (facts(job, &outcome, now))
         h2 { "Command" }
         ol.argv { li { code { (job.program) } } @for arg in &job.argv { li { code { (arg) } } } }
-        @if let Some(request) = &data.request {
+        @if let Some(prompt) = &data.prompt {
             details.prompt {
-                summary { "Prompt (" (count(i64::try_from(request.prompt_bytes).unwrap_or(0))) " bytes, secrets redacted)" }
-                pre { (request.prompt) }
+                summary { "Prompt (" (count(i64::try_from(prompt.len()).unwrap_or(0))) " bytes as stored, secrets redacted)" }
+                pre { (prompt) }
             }
         }
         h2 { "Answer" }

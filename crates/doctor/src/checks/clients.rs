@@ -1,7 +1,7 @@
 //! MCP client registrations: which client config files exist and whether they register this
 //! gateway (a server named `llm-cli-gateway`, or one whose command is an `llm-cli-gateway`
-//! binary). Read-only: doctor never edits a client's config; `print-client-config` prints what
-//! to add.
+//! binary), and whether Gemini CLI would disable it in this folder. Read-only: doctor never edits a
+//! client's config; `register` and `print-client-config` do that.
 
 use std::path::{Path, PathBuf};
 
@@ -52,6 +52,14 @@ fn check(client: Client, options: &DoctorOptions) -> ClientCheck {
                 config.error.as_deref().unwrap_or_default()
             ),
         )
+    } else if let Some(cwd) = untrusted_gemini_folder(client, registered, options) {
+        (
+            Status::Warn,
+            format!(
+                "{GEMINI_UNTRUSTED}, and {cwd} is not trusted: run `gemini` there and trust it, or add \"{cwd}\": \"TRUST_FOLDER\" to {}",
+                options.display(&trusted_folders_path(options))
+            ),
+        )
     } else if registered {
         (Status::Ok, "llm-cli-gateway is registered".to_owned())
     } else if configs.iter().any(|config| config.present) {
@@ -71,16 +79,77 @@ fn check(client: Client, options: &DoctorOptions) -> ClientCheck {
     }
 }
 
+/// The user-level config file of `client` (the one `register` edits).
+pub fn user_config_path(client: Client, options: &DoctorOptions) -> PathBuf {
+    let home = &options.home;
+    match client {
+        Client::ClaudeDesktop => claude_desktop_config(options),
+        Client::ClaudeCode => home.join(".claude.json"),
+        Client::Codex => options.dir_from("CODEX_HOME", ".codex").join("config.toml"),
+        Client::Gemini => home.join(".gemini/settings.json"),
+        Client::Cursor => home.join(".cursor/mcp.json"),
+    }
+}
+
+/// How a Gemini trust warning starts (the next action repeats it whole).
+pub(crate) const GEMINI_UNTRUSTED: &str = "Gemini CLI disables MCP servers in untrusted folders";
+
+/// The working directory, when the gateway is registered with Gemini CLI, folder trust is on
+/// (the default; `security.folderTrust.enabled: false` turns it off) and no rule trusts it.
+fn untrusted_gemini_folder(
+    client: Client,
+    registered: bool,
+    options: &DoctorOptions,
+) -> Option<String> {
+    let cwd = options
+        .cwd
+        .as_ref()
+        .filter(|_| client == Client::Gemini && registered)?;
+    let settings = parse(client, &user_config_path(client, options)).unwrap_or_default();
+    if settings.pointer("/security/folderTrust/enabled") == Some(&Value::Bool(false)) {
+        return None;
+    }
+    let rules = std::fs::read_to_string(trusted_folders_path(options))
+        .ok()
+        .and_then(|text| serde_json::from_str(&text).ok())
+        .unwrap_or(Value::Null);
+    (!folder_trusted(&rules, cwd)).then(|| cwd.display().to_string())
+}
+
+/// `~/.gemini/trustedFolders.json`, or `GEMINI_CLI_TRUSTED_FOLDERS_PATH`.
+fn trusted_folders_path(options: &DoctorOptions) -> PathBuf {
+    options.var("GEMINI_CLI_TRUSTED_FOLDERS_PATH").map_or_else(
+        || options.home.join(".gemini/trustedFolders.json"),
+        PathBuf::from,
+    )
+}
+
+/// Gemini's rules (`{path: TRUST_FOLDER | TRUST_PARENT | DO_NOT_TRUST}`): the most specific
+/// rule covering `dir` decides (TRUST_PARENT covers the path's parent and below).
+fn folder_trusted(rules: &Value, dir: &Path) -> bool {
+    let Some(rules) = rules.as_object() else {
+        return false;
+    };
+    rules
+        .iter()
+        .filter_map(|(path, rule)| {
+            let path = Path::new(path);
+            let (covered, trusts) = match rule.as_str()? {
+                "TRUST_FOLDER" => (path, true),
+                "TRUST_PARENT" => (path.parent()?, true),
+                "DO_NOT_TRUST" => (path, false),
+                _ => return None,
+            };
+            dir.starts_with(covered)
+                .then_some((covered.components().count(), trusts))
+        })
+        .max_by_key(|(depth, _)| *depth)
+        .is_some_and(|(_, trusts)| trusts)
+}
+
 /// User-level config first, then project-level ones under `cwd`.
 fn config_paths(client: Client, options: &DoctorOptions) -> Vec<PathBuf> {
-    let home = &options.home;
-    let mut paths = match client {
-        Client::ClaudeDesktop => vec![claude_desktop_config(options)],
-        Client::ClaudeCode => vec![home.join(".claude.json")],
-        Client::Codex => vec![options.dir_from("CODEX_HOME", ".codex").join("config.toml")],
-        Client::Gemini => vec![home.join(".gemini/settings.json")],
-        Client::Cursor => vec![home.join(".cursor/mcp.json")],
-    };
+    let mut paths = vec![user_config_path(client, options)];
     let project = match client {
         Client::ClaudeDesktop => None,
         Client::ClaudeCode => Some(".mcp.json"),
@@ -211,5 +280,34 @@ fn command_exists(command: &str, options: &DoctorOptions) -> bool {
         path.is_file()
     } else {
         options.find_on_path(command).is_some()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn the_most_specific_gemini_rule_decides() {
+        let rules = json!({
+            "/home/me/work": "TRUST_FOLDER",
+            "/home/me/work/secret": "DO_NOT_TRUST",
+            "/srv/app/file.txt": "TRUST_PARENT",
+            "/odd": 7,
+        });
+        let cases = [
+            ("/home/me/work", true),
+            ("/home/me/work/repo", true),
+            ("/home/me/work/secret/x", false),
+            ("/home/me", false),
+            ("/srv/app/sub", true),
+            ("/odd", false),
+        ];
+        for (dir, trusted) in cases {
+            assert_eq!(folder_trusted(&rules, Path::new(dir)), trusted, "{dir}");
+        }
+        assert!(!folder_trusted(&Value::Null, Path::new("/x")));
     }
 }

@@ -11,11 +11,11 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use gateway_core::{JobStatus, env};
+use gateway_store::Store;
 use gateway_store::query::ReadStore;
-use gateway_store::{JobFilter, Store};
 
 use crate::options::DoctorOptions;
-use crate::report::{Status, StoreCheck};
+use crate::report::{BudgetCheck, Status, StoreCheck};
 
 /// Job counts stop here: the store lists at most this many rows per query, and an exact
 /// count of a huge table is not worth the wait in a diagnostic.
@@ -57,6 +57,7 @@ pub(crate) fn check(options: &DoctorOptions) -> StoreCheck {
             size_bytes: None,
             schema_version: None,
             job_counts: None,
+            budgets: Vec::new(),
             detail: format!(
                 "{source}=none: jobs live in memory and are lost when the gateway exits"
             ),
@@ -73,6 +74,7 @@ pub(crate) fn check(options: &DoctorOptions) -> StoreCheck {
         size_bytes: None,
         schema_version: None,
         job_counts: None,
+        budgets: Vec::new(),
         detail: String::new(),
     };
     let outcome = if check.exists {
@@ -108,6 +110,16 @@ fn inspect_existing(path: &Path, check: &mut StoreCheck) -> Result<String, Strin
         .map_err(|error| format!("cannot read {}: {error}", path.display()))?;
     check.schema_version = Some(version);
     check.job_counts = job_counts(&store).ok();
+    check.budgets = store
+        .budgets(gateway_store::now_ms())
+        .unwrap_or_default()
+        .into_iter()
+        .map(|budget| BudgetCheck {
+            scope: budget.scope,
+            daily_usd: budget.daily_usd,
+            spent_usd: budget.spent_usd,
+        })
+        .collect();
     // Opening for writing (no truncation, no change) is the honest "can the gateway write it";
     // SQLite also needs to create the -wal and -shm files next to it.
     std::fs::OpenOptions::new()
@@ -137,12 +149,7 @@ fn inspect_existing(path: &Path, check: &mut StoreCheck) -> Result<String, Strin
 fn job_counts(store: &ReadStore) -> Result<BTreeMap<String, u64>, gateway_store::StoreError> {
     let mut counts = BTreeMap::new();
     for status in JobStatus::ALL {
-        let filter = JobFilter {
-            statuses: vec![status],
-            limit: Some(u32::try_from(MAX_COUNTED).unwrap_or(u32::MAX)),
-            ..JobFilter::default()
-        };
-        let count = u64::try_from(store.jobs(&filter)?.len()).unwrap_or(MAX_COUNTED);
+        let count = store.count_jobs(status.as_str(), MAX_COUNTED)?;
         counts.insert(status.as_str().to_owned(), count);
     }
     Ok(counts)

@@ -57,8 +57,17 @@ fn codex_gets_a_toml_table() {
         server["args"].as_array().unwrap()[0].as_str(),
         Some("serve")
     );
+    assert_eq!(
+        server["default_tools_approval_mode"].as_str(),
+        Some("approve"),
+        "codex exec refuses tools that need approval"
+    );
     let table: toml::Table = http(Client::Codex).parse().unwrap();
     let server = &table["mcp_servers"]["llm-cli-gateway"];
+    assert_eq!(
+        server["default_tools_approval_mode"].as_str(),
+        Some("approve")
+    );
     assert_eq!(server["url"].as_str(), Some(URL));
     assert_eq!(
         server["bearer_token_env_var"].as_str(),
@@ -97,8 +106,12 @@ fn claude_code_gets_a_command_that_splits_into_the_right_words() {
             "llm-cli-gateway",
             URL,
             "-H",
-            "Authorization: Bearer $LLM_GATEWAY_AUTH_TOKEN"
+            "Authorization: Bearer ${LLM_GATEWAY_AUTH_TOKEN}"
         ]
+    );
+    assert!(
+        http(Client::ClaudeCode).contains("'Authorization: Bearer ${LLM_GATEWAY_AUTH_TOKEN}'"),
+        "single quotes: the shell must leave the variable for Claude Code to expand"
     );
     let quote = snippet(
         Client::ClaudeCode,

@@ -364,10 +364,51 @@ async fn client_registrations_are_found_and_stale_ones_flagged() {
     );
     assert!(has_action(
         &report,
-        "`llm-cli-gateway print-client-config claude-code`"
+        "`llm-cli-gateway register claude-code`"
     ));
     assert!(
         !has_action(&report, "Register the gateway"),
         "it is registered somewhere"
     );
+}
+
+/// Gemini CLI disables MCP servers in folders it does not trust: doctor says so (with the fix)
+/// only when the gateway is registered there, folder trust is on and no rule trusts the folder.
+#[tokio::test]
+async fn gemini_untrusted_folder_is_reported_with_the_fix() {
+    let mut world = World::new();
+    let project = world.home().join("project");
+    std::fs::create_dir_all(&project).unwrap();
+    world.options.cwd = Some(project.clone());
+    let gemini_status = |report: &DoctorReport| {
+        let gemini = report
+            .clients
+            .iter()
+            .find(|c| c.client == "gemini")
+            .unwrap();
+        (gemini.status, gemini.detail.clone())
+    };
+    let registered =
+        r#"{"mcpServers": {"llm-cli-gateway": {"httpUrl": "http://127.0.0.1:3333/mcp"}}}"#;
+    world.write_home(".gemini/settings.json", registered);
+    let report = collect(&world.options).await;
+    let (status, detail) = gemini_status(&report);
+    assert_eq!(status, Status::Warn, "{detail}");
+    assert!(
+        detail.contains("untrusted folders") && detail.contains("TRUST_FOLDER"),
+        "{detail}"
+    );
+    assert!(has_action(
+        &report,
+        "Gemini CLI disables MCP servers in untrusted folders"
+    ));
+
+    let rule = format!(r#"{{"{}": "TRUST_FOLDER"}}"#, project.display());
+    world.write_home(".gemini/trustedFolders.json", &rule);
+    assert_eq!(gemini_status(&collect(&world.options).await).0, Status::Ok);
+
+    world.write_home(".gemini/trustedFolders.json", "{}");
+    let off = r#"{"security": {"folderTrust": {"enabled": false}}, "mcpServers": {"llm-cli-gateway": {"httpUrl": "http://127.0.0.1:3333/mcp"}}}"#;
+    world.write_home(".gemini/settings.json", off);
+    assert_eq!(gemini_status(&collect(&world.options).await).0, Status::Ok);
 }

@@ -50,6 +50,7 @@ pub(crate) fn run_process() -> i32 {
     };
     let mut reporter = Reporter::new(std::fs::File::from(report));
     let mut opened: Option<(std::path::PathBuf, Arc<Store>)> = None;
+    let mut identity: Option<Identity> = None;
     while let Some(file) = control.fd.as_mut() {
         let spec = match wire::read_spec(file) {
             Ok(Some(spec)) => spec,
@@ -67,7 +68,7 @@ pub(crate) fn run_process() -> i32 {
             }
         };
         control.cancel_on_exit = spec.cancel_on_exit;
-        reporter = own_one(&store, &spec, &mut control, reporter);
+        reporter = own_one(&store, &spec, &mut control, reporter, &mut identity);
         reporter.send(&Report::Idle);
         reporter.flush();
     }
@@ -97,31 +98,54 @@ fn open_for(
     Ok(store)
 }
 
-/// One job in a supervisor process: its lock (held until the job's final row is written), then
-/// [`run`]. Gives the reporter back for the next job.
+/// A supervisor process as a job owner: one lock file for its whole life, held while it owns a
+/// job and between jobs, so that a job costs no lock file of its own. The lock is what tells
+/// every other process that the owner of a `running` row is alive.
+struct Identity {
+    id: String,
+    dir: std::path::PathBuf,
+    _lock: reconcile::InstanceLock,
+}
+
+/// One job in a supervisor process: the owner's lock (taken with the first job), then [`run`].
+/// Gives the reporter back for the next job.
 fn own_one(
     store: &Arc<Store>,
     spec: &RunSpec,
     control: &mut Control,
     mut reporter: Reporter,
+    identity: &mut Option<Identity>,
 ) -> Reporter {
     let Some(db_path) = spec.db_path.as_deref() else {
         return reporter;
     };
     let dir = reconcile::instances_dir(db_path);
-    let _lock = match reconcile::InstanceLock::acquire(&dir, &spec.job_id) {
-        Ok(lock) => lock,
-        Err(error) => {
-            refuse(
-                &mut reporter,
-                format!("the job's supervisor cannot take its lock: {error}"),
-            );
-            return reporter;
+    if identity.as_ref().is_none_or(|held| held.dir != dir) {
+        let id = format!("supervisor-{}", uuid::Uuid::now_v7());
+        match reconcile::InstanceLock::acquire(&dir, &id) {
+            Ok(lock) => {
+                *identity = Some(Identity {
+                    id,
+                    dir: dir.clone(),
+                    _lock: lock,
+                });
+            }
+            Err(error) => {
+                refuse(
+                    &mut reporter,
+                    format!("the job's supervisor cannot take its lock: {error}"),
+                );
+                return reporter;
+            }
         }
+    }
+    let Some(held) = identity.as_ref() else {
+        return reporter;
     };
     let owner = Owner {
-        id: spec.job_id.clone(),
+        id: held.id.clone(),
         adopt_from: Some(spec.gateway_instance.clone()),
+        forks_keeper: true,
     };
     run(store, spec, control, reporter, &owner, Some(&dir))
 }
@@ -148,11 +172,14 @@ fn report_stored(store: &Store, job_id: &str, reporter: &mut Reporter) {
 
 /// Who owns the job while it runs.
 pub(crate) struct Owner {
-    /// The `owner_instance` the job gets (a supervisor process: the job id, whose lock it holds).
+    /// The `owner_instance` the job gets (a supervisor process: its own id, whose lock it holds).
     pub(crate) id: String,
     /// The gateway to take a queued job over from (a supervisor process); `None` on a gateway
     /// thread, which owns its jobs as the gateway.
     pub(crate) adopt_from: Option<String>,
+    /// Whether the keeper is forked from this process ([`crate::supervisor::keep_forked`]): in a
+    /// single-threaded supervisor process; a gateway thread execs the keeper binary instead.
+    pub(crate) forks_keeper: bool,
 }
 
 /// Owns the job: slot, start, capture, final row, then wakes the queued jobs that can now run.
@@ -187,7 +214,7 @@ pub(crate) fn run(
     );
     match waited {
         Ok(()) => {
-            run_admitted(&mut recorder, spec, control);
+            run_admitted(&mut recorder, spec, control, owner.forks_keeper);
             if let Some(dir) = wake_dir {
                 slot::wake_admissible(store, limits, dir);
             }
@@ -198,10 +225,15 @@ pub(crate) fn run(
     recorder.into_reporter()
 }
 
-fn run_admitted(recorder: &mut Recorder, spec: &RunSpec, control: &mut Control) {
+fn run_admitted(
+    recorder: &mut Recorder,
+    spec: &RunSpec,
+    control: &mut Control,
+    forks_keeper: bool,
+) {
     let started_at_ms = now_ms();
     recorder.reporter.send(&Report::Running { started_at_ms });
-    let (mut child, prepared) = match start(spec) {
+    let (mut child, prepared) = match start(spec, forks_keeper) {
         Ok(started) => started,
         Err(conclusion) => {
             return recorder.conclude(JobStatus::Running, &conclusion, None);
@@ -254,15 +286,15 @@ fn run_admitted(recorder: &mut Recorder, spec: &RunSpec, control: &mut Control) 
 }
 
 /// Prepares the private directory and starts the keeper (or the CLI) in a new process group.
-fn start(spec: &RunSpec) -> Result<(Child, spawn::Prepared), Conclusion> {
+fn start(spec: &RunSpec, forks_keeper: bool) -> Result<(Child, spawn::Prepared), Conclusion> {
     let prepared =
         spawn::prepare(&spec.job_id, &spec.spec).map_err(spawn_failure(&spec.spec.program))?;
-    let command = spawn::command(
-        &spec.spec,
-        &prepared,
-        spec.keeper.as_ref(),
-        spec.isolate_spawn_env,
-    );
+    let keeper = match (&spec.keeper, forks_keeper) {
+        (_, true) => spawn::Keeper::Forked,
+        (Some(keeper), false) => spawn::Keeper::Exec(keeper),
+        (None, false) => spawn::Keeper::None,
+    };
+    let command = spawn::command(&spec.spec, &prepared, keeper, spec.isolate_spawn_env);
     let child = spawn::spawn(command, spec.spec.stdin.as_deref())
         .map_err(spawn_failure(&spec.spec.program))?;
     Ok((child, prepared))

@@ -1,12 +1,12 @@
 //! Waiting for a running slot. The claim is a store transaction ([`Store::claim_slot`]), so the
 //! limits hold across every process on the database. A waiting supervisor sleeps on a Unix
-//! datagram socket in `instances/` (`<job id>.wake`); a supervisor that finishes wakes exactly
-//! the queued jobs that can now run. Without a socket (an in-memory store, or a path too long
-//! for one) it polls instead. While waiting it also reconciles jobs of dead owners, whose stale
+//! datagram socket named after its job (see [`wake_address`]); a supervisor that finishes wakes
+//! exactly the queued jobs that can now run. Without a socket (an in-memory store, a name taken,
+//! or a path too long for one) it polls instead. While waiting it also reconciles jobs of dead owners, whose stale
 //! `running` rows would otherwise hold slots.
 
 use std::os::fd::AsRawFd;
-use std::os::unix::net::UnixDatagram;
+use std::os::unix::net::{SocketAddr, UnixDatagram};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -28,17 +28,39 @@ const RECONCILE_EVERY: Duration = Duration::from_secs(2);
 /// The wake socket, removed when dropped.
 struct Waker {
     socket: UnixDatagram,
-    path: PathBuf,
+    /// The socket file to remove (none for an abstract name).
+    file: Option<PathBuf>,
 }
 
 impl Drop for Waker {
     fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.path);
+        if let Some(file) = &self.file {
+            let _ = std::fs::remove_file(file);
+        }
     }
 }
 
-fn wake_path(dir: &Path, job_id: &str) -> PathBuf {
-    dir.join(format!("{job_id}.wake"))
+/// Where the supervisor of `job_id` listens. On Linux an abstract socket name: no file to
+/// create and unlink for every queued job, a measurable share of a short job's cost. A wake is
+/// only a hint to look at the store again, so a name anyone can send to is harmless, and a name
+/// someone else took only makes the waiter poll. Elsewhere `<instances dir>/<job id>.wake`.
+fn wake_address(dir: &Path, job_id: &str) -> Option<(SocketAddr, Option<PathBuf>)> {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::linux::net::SocketAddrExt;
+        let _ = dir;
+        let name = format!("llm-cli-gateway/wake/{job_id}");
+        SocketAddr::from_abstract_name(name.as_bytes())
+            .ok()
+            .map(|address| (address, None))
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let path = dir.join(format!("{job_id}.wake"));
+        SocketAddr::from_pathname(&path)
+            .ok()
+            .map(|address| (address, Some(path)))
+    }
 }
 
 /// `Ok` once the job is `running` and ours; `Err(Some(_))` when it must end without running
@@ -137,11 +159,13 @@ fn adopted(reporter: &mut Reporter, process: bool) {
 }
 
 fn bind(dir: &Path, job_id: &str) -> Option<Waker> {
-    let path = wake_path(dir, job_id);
-    let _ = std::fs::remove_file(&path);
-    let socket = UnixDatagram::bind(&path).ok()?;
+    let (address, file) = wake_address(dir, job_id)?;
+    if let Some(file) = &file {
+        let _ = std::fs::remove_file(file);
+    }
+    let socket = UnixDatagram::bind_addr(&address).ok()?;
     socket.set_nonblocking(true).ok()?;
-    Some(Waker { socket, path })
+    Some(Waker { socket, file })
 }
 
 fn at_capacity(spec: &RunSpec, load: Load) -> Conclusion {
@@ -173,6 +197,8 @@ pub(super) fn wake_admissible(store: &Store, limits: SlotLimits, dir: &Path) {
     let _ = socket.set_nonblocking(true);
     for id in ids {
         // Refused (nobody listens yet): that supervisor claims before it ever sleeps.
-        let _ = socket.send_to(b"w", wake_path(dir, &id));
+        if let Some((address, _)) = wake_address(dir, &id) {
+            let _ = socket.send_to_addr(b"w", &address);
+        }
     }
 }

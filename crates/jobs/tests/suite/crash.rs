@@ -147,6 +147,16 @@ async fn sigkill_of_the_supervisor_kills_the_job_tree_and_the_job_reads_orphaned
         "{private:?}"
     );
     assert_ne!(supervisor, i32::try_from(gateway.id()).unwrap());
+    // The keeper is forked from the supervisor: it must hold none of its files (the owner's lock
+    // above all, which has to free the moment the supervisor dies), only the CLI's stdio.
+    let held: Vec<String> = std::fs::read_dir(format!("/proc/{keeper}/fd"))
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        held.iter().all(|fd| ["0", "1", "2"].contains(&fd.as_str())),
+        "the keeper holds descriptors beyond stdio: {held:?}"
+    );
     // Output is durable within 1 s of arriving (spec §2.8).
     tokio::time::sleep(Duration::from_millis(1_200)).await;
     std::process::Command::new("kill")

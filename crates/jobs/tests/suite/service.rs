@@ -254,6 +254,8 @@ async fn records_are_reachable_through_the_service() {
         duration_ms: 1,
         is_error: false,
         result_summary: None,
+        job_id: None,
+        validation_id: None,
     };
     records.record_tool_call(call).await.unwrap();
     assert_eq!(records.recent_tool_calls(5).await.unwrap().len(), 1);

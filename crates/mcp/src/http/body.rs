@@ -57,6 +57,7 @@ pub(super) async fn check_post(
         Ok(Ok(bytes)) => bytes,
     };
     let id = classify(&bytes)?;
+    let bytes = crate::tasks::route_tasks_bytes(&bytes).map_or(bytes, Bytes::from);
     let request = Request::from_parts(parts, Body::from(bytes));
     Ok(Post::Checked { request, id })
 }

@@ -28,7 +28,8 @@ pub(crate) enum Line {
     Rejected(Rejection),
 }
 
-/// Classifies one line. Pure.
+/// Classifies one line, routing task requests to their private methods
+/// (`tasks::route_tasks`). Pure.
 pub(crate) fn classify(raw: &[u8]) -> Line {
     let raw = raw.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(raw);
     let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
@@ -53,7 +54,8 @@ pub(crate) fn classify(raw: &[u8]) -> Line {
                 "JSON-RPC batches are not supported (MCP removed them); send one message per line",
             ),
         }),
-        value => {
+        mut value => {
+            crate::tasks::route_tasks(&mut value);
             let id = id_of(&value);
             match serde_json::from_value::<RxJsonRpcMessage<RoleServer>>(value) {
                 Ok(message) => Line::Message(Box::new(message)),

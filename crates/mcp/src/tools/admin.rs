@@ -113,7 +113,7 @@ async fn list_models(
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct VersionsParams {
-    /// Per-probe time-out in ms (1000–60000, default 5000).
+    /// Per probe; default 5000.
     #[schemars(range(min = 1000, max = 60_000))]
     pub timeout_ms: Option<u64>,
 }
@@ -280,7 +280,7 @@ async fn cli_upgrade(
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ApprovalListParams {
-    /// Most decisions returned (1–500, default 50).
+    /// Default 50.
     #[schemars(range(min = 1, max = 500))]
     pub limit: Option<u32>,
 }

@@ -61,13 +61,13 @@ pub fn router() -> ToolRouter<Server> {
 #[serde(rename_all = "camelCase")]
 pub struct JobStatusParams {
     pub job_id: String,
-    /// Wait up to this many ms for a status change or new progress (0–30000).
+    /// Long-poll for a change or new progress.
     #[schemars(range(max = 30_000))]
     pub wait_ms: Option<u64>,
     /// Only progress events after this seq (default 0).
     #[schemars(range(min = 0))]
     pub after_progress_seq: Option<i64>,
-    /// Most events returned (1–64, default 32).
+    /// Default 32.
     #[schemars(range(min = 1, max = 64))]
     pub progress_limit: Option<u32>,
 }
@@ -184,7 +184,7 @@ async fn find(server: &Server, job_id: &str) -> Result<JobSnapshot, ToolError> {
 #[serde(rename_all = "camelCase")]
 pub struct JobResultParams {
     pub job_id: String,
-    /// Most characters per stream (1000–2000000, default 200000).
+    /// Per stream; default 200000.
     #[schemars(range(min = 1000, max = 2_000_000))]
     pub max_chars: Option<u64>,
     /// Start stdout at this character offset.
@@ -312,7 +312,7 @@ pub struct JobListParams {
     pub provider: Option<ProviderId>,
     /// Only jobs created at or after this time (ms since the Unix epoch).
     pub since_ms: Option<i64>,
-    /// Most jobs returned (1–200, default 20).
+    /// Default 20.
     #[schemars(range(min = 1, max = 200))]
     pub limit: Option<u32>,
 }
@@ -398,7 +398,7 @@ fn list_text(jobs: &[JobSummary]) -> String {
 #[serde(rename_all = "camelCase")]
 pub struct RequestResultParams {
     pub correlation_id: String,
-    /// Most characters of response (and prompt) returned (1000–2000000, default 200000).
+    /// Of response and prompt; default 200000.
     #[schemars(range(min = 1000, max = 2_000_000))]
     pub max_chars: Option<u64>,
     /// Include the (redacted) prompt.

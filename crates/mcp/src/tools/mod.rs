@@ -30,14 +30,29 @@ use crate::error::{ToolError, ToolResult, into_response};
 use crate::schema;
 use crate::server::Server;
 
-/// The whole default surface.
-pub fn router() -> ToolRouter<Server> {
-    providers::router()
-        + jobs::router()
-        + sessions::router()
-        + admin::router()
-        + validate::router()
-        + review::router()
+/// Builds one family's routes.
+type Family = fn() -> ToolRouter<Server>;
+
+/// The tool families `LLM_GATEWAY_TOOLSETS` chooses from, each with its routers.
+pub const TOOLSETS: [(&str, &[Family]); 5] = [
+    ("providers", &[providers::router]),
+    ("jobs", &[jobs::router]),
+    ("sessions", &[sessions::router]),
+    ("validation", &[validate::router, review::router]),
+    ("admin", &[admin::router]),
+];
+
+/// The surface of the chosen families (`None`: all of them, the default).
+pub fn router(toolsets: Option<&[String]>) -> ToolRouter<Server> {
+    let mut router = ToolRouter::new();
+    for (name, routers) in TOOLSETS {
+        if toolsets.is_none_or(|chosen| chosen.iter().any(|c| c == name)) {
+            for family in routers {
+                router += family();
+            }
+        }
+    }
+    router
 }
 
 /// Parses a tool's raw arguments.

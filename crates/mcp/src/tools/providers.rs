@@ -21,7 +21,6 @@ use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 use tokio::sync::broadcast;
 
-use crate::approval;
 use crate::error::{ToolError, ToolResult};
 use crate::progress::Forwarder;
 use crate::schema;
@@ -31,6 +30,7 @@ use crate::wire::{
     ApprovalStrategy, AsyncStart, CommonParams, DedupedFrom, DryRunCommand, RequestResult,
     RequestStatus,
 };
+use crate::{approval, workdir};
 
 /// Longest wall-clock limit accepted (a day); longer runs should be split.
 const MAX_TIMEOUT_MS: u64 = 24 * 3_600_000;
@@ -81,36 +81,36 @@ fn pair(provider: ProviderId) -> Pair {
             provider,
             sync_name: "claude_request",
             async_name: "claude_request_async",
-            sync_description: "Ask Claude Code (claude -p) and wait for the answer (defers to a job after the sync deadline).",
-            async_description: "Start Claude Code (claude -p) as a background job; returns its jobId.",
+            sync_description: "Ask Claude Code (claude -p) and wait for the answer (after the sync deadline: a job to poll).",
+            async_description: "claude_request in the background (same parameters); returns the jobId at once.",
         },
         ProviderId::Codex => Pair {
             provider,
             sync_name: "codex_request",
             async_name: "codex_request_async",
-            sync_description: "Ask Codex CLI (codex exec) and wait for the answer (defers to a job after the sync deadline).",
-            async_description: "Start Codex CLI (codex exec) as a background job; returns its jobId.",
+            sync_description: "Ask Codex CLI (codex exec) and wait for the answer (after the sync deadline: a job to poll).",
+            async_description: "codex_request in the background (same parameters); returns the jobId at once.",
         },
         ProviderId::Gemini => Pair {
             provider,
             sync_name: "gemini_request",
             async_name: "gemini_request_async",
-            sync_description: "Ask Gemini CLI (or agy) and wait for the answer (defers to a job after the sync deadline).",
-            async_description: "Start Gemini CLI (or agy) as a background job; returns its jobId.",
+            sync_description: "Ask Gemini CLI (or agy) and wait for the answer (after the sync deadline: a job to poll).",
+            async_description: "gemini_request in the background (same parameters); returns the jobId at once.",
         },
         ProviderId::Grok => Pair {
             provider,
             sync_name: "grok_request",
             async_name: "grok_request_async",
-            sync_description: "Ask Grok Build (grok) and wait for the answer (defers to a job after the sync deadline).",
-            async_description: "Start Grok Build (grok) as a background job; returns its jobId.",
+            sync_description: "Ask Grok Build (grok) and wait for the answer (after the sync deadline: a job to poll).",
+            async_description: "grok_request in the background (same parameters); returns the jobId at once.",
         },
         ProviderId::Mistral => Pair {
             provider,
             sync_name: "mistral_request",
             async_name: "mistral_request_async",
-            sync_description: "Ask Mistral Vibe (vibe) and wait for the answer (defers to a job after the sync deadline).",
-            async_description: "Start Mistral Vibe (vibe) as a background job; returns its jobId.",
+            sync_description: "Ask Mistral Vibe (vibe) and wait for the answer (after the sync deadline: a job to poll).",
+            async_description: "mistral_request in the background (same parameters); returns the jobId at once.",
         },
     }
 }
@@ -141,13 +141,19 @@ where
         (Mode::Sync, pair.sync_name, pair.sync_description),
         (Mode::Async, pair.async_name, pair.async_description),
     ] {
-        let spec = match mode {
-            Mode::Sync => ToolSpec::new(name, description).output::<RequestResult>(),
-            Mode::Async => ToolSpec::new(name, description).output::<AsyncStart>(),
+        let (spec, input) = match mode {
+            Mode::Sync => (
+                ToolSpec::new(name, description).output::<RequestResult>(),
+                input.clone(),
+            ),
+            Mode::Async => (
+                ToolSpec::new(name, description).output::<AsyncStart>(),
+                schema::twin_input_schema(),
+            ),
         };
         router.add_route(route_with(
             spec,
-            input.clone(),
+            input,
             parser.clone(),
             move |server, call, context| run(server, provider, mode, name, call, context),
         ));
@@ -204,6 +210,13 @@ async fn run(
     }
     check_range("idleTimeoutMs", common.idle_timeout_ms, 1_000, 3_600_000)?;
     check_range("timeoutMs", common.timeout_ms, 1_000, MAX_TIMEOUT_MS)?;
+    let working_dir = workdir::resolve(
+        &server,
+        common.working_dir.clone(),
+        common.isolated,
+        &context,
+    )
+    .await?;
     let session = resolve_session(&server, provider, &common).await?;
     let mut warnings = Vec::new();
     let model = resolve_model(&server, provider, common.model.as_deref(), &mut warnings)?;
@@ -211,7 +224,7 @@ async fn run(
         prompt: common.prompt.clone(),
         model: model.clone(),
         session: session.mode.clone(),
-        working_dir: common.working_dir.clone(),
+        working_dir,
         options,
     };
     let spec = gateway_provider::build(&request)?;
@@ -237,8 +250,11 @@ async fn run(
     if let Some(gateway_session) = session.gateway_id {
         remember_native_session(&server, gateway_session, submitted.job_id.clone());
     }
+    // A 2025-11-25 task call answers at once; the task layer turns the job id into a task.
+    let as_task = crate::tasks::starts_at_once(tool, &context);
     match mode {
         Mode::Async => started_result(provider, &submitted, warnings),
+        Mode::Sync if as_task => started_result(provider, &submitted, warnings),
         Mode::Sync => wait_sync(&server, provider, submitted, warnings, &context).await,
     }
 }
@@ -549,7 +565,14 @@ async fn wait_sync(
         }
     };
     match finished {
-        Some(snapshot) => finished_result(server, provider, &submitted, &snapshot, warnings),
+        Some(snapshot) => {
+            let client_max = context
+                .meta
+                .get(MAX_RESULT_CHARS_META)
+                .and_then(Value::as_u64);
+            let cap = response_cap(server.settings().inline_max_chars, client_max);
+            finished_result(provider, &submitted, &snapshot, warnings, cap)
+        }
         None => deferred_result(provider, &submitted, warnings),
     }
 }
@@ -595,20 +618,42 @@ fn deferred_result(
     structured(text, &result)
 }
 
-fn finished_result(
-    server: &Server,
+/// `_meta` key by which Claude Code says how long a tool result it keeps whole.
+const MAX_RESULT_CHARS_META: &str = "anthropic/maxResultSizeChars";
+
+/// Room for a result's other fields beside the (twice inlined) response.
+const RESULT_OVERHEAD_CHARS: usize = 2_000;
+
+/// Longest response to inline: the server's cap, or less when the client sends
+/// `_meta["anthropic/maxResultSizeChars"]`: the answer appears twice (text block and
+/// structuredContent) beside the other fields, and a longer result would be cut by the client.
+fn response_cap(server_cap: usize, client_max: Option<u64>) -> usize {
+    client_max.map_or(server_cap, |max| {
+        let max = usize::try_from(max).unwrap_or(usize::MAX);
+        server_cap.min(max.saturating_sub(RESULT_OVERHEAD_CHARS) / 2)
+    })
+}
+
+/// The last line of a finished result's text block: what a client that shows only the text
+/// (Gemini CLI) needs to follow up or resume.
+fn footer(status: JobStatus, job_id: &str, session_id: Option<&str>) -> String {
+    let session = session_id.map_or(String::new(), |id| format!(" · sessionId {id}"));
+    format!("[{status} · jobId {job_id}{session}]")
+}
+
+pub(crate) fn finished_result(
     provider: ProviderId,
     submitted: &Submitted,
     snapshot: &JobSnapshot,
     mut warnings: Vec<String>,
+    cap: usize,
 ) -> ToolResult {
     let outcome = snapshot.outcome.clone().unwrap_or_default();
-    let (response, truncated) = cap_chars(&outcome.text, server.settings().inline_max_chars);
+    let (response, truncated) = cap_chars(&outcome.text, cap);
     if truncated {
         warnings.push(format!(
-            "response cut at {} characters; full output: jobs://{}",
-            server.settings().inline_max_chars,
-            snapshot.job_id
+            "response cut at {cap} characters; the rest: llm_job_result {{\"jobId\": \"{}\"}} (paged by maxChars and stdoutOffsetChars) or the resource jobs://{}",
+            snapshot.job_id, snapshot.job_id
         ));
     }
     let error = snapshot.error.clone().or(outcome.error.clone());
@@ -634,6 +679,11 @@ fn finished_result(
         warnings,
         ..RequestResult::default()
     };
+    let footer = footer(
+        snapshot.status,
+        &snapshot.job_id,
+        result.session_id.as_deref(),
+    );
     let text = match (snapshot.status, error) {
         (JobStatus::Completed, _) => response,
         (status, Some(error)) => format!(
@@ -647,7 +697,7 @@ fn finished_result(
             exit_text(snapshot.exit_code)
         ),
     };
-    let mut call = structured(text.trim_end().to_owned(), &result)?;
+    let mut call = structured(format!("{}\n\n{footer}", text.trim_end()), &result)?;
     if truncated {
         call.content.push(job_link(&snapshot.job_id));
     }
@@ -690,6 +740,28 @@ pub fn cap_chars(text: &str, max: usize) -> (String, bool) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_client_result_size_caps_the_inlined_response() {
+        let cases = [
+            (100_000, None, 100_000),
+            (100_000, Some(1_000_000), 100_000),
+            (100_000, Some(25_000), 11_500),
+            (100_000, Some(1_000), 0),
+        ];
+        for (server, client, cap) in cases {
+            assert_eq!(response_cap(server, client), cap, "{client:?}");
+        }
+    }
+
+    #[test]
+    fn the_footer_names_status_job_and_session() {
+        assert_eq!(
+            footer(JobStatus::Completed, "j1", Some("s1")),
+            "[completed · jobId j1 · sessionId s1]"
+        );
+        assert_eq!(footer(JobStatus::Failed, "j2", None), "[failed · jobId j2]");
+    }
 
     #[test]
     fn cap_chars_counts_characters() {

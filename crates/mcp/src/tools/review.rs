@@ -20,14 +20,14 @@ use serde::Deserialize;
 
 use crate::error::{ToolError, ToolResult};
 use crate::server::Server;
-use crate::tools::validate::{SeatParams, follow, tool_error, validator, wait_of};
+use crate::tools::validate::{SeatParams, follow, seat_dir, tool_error, validator, wait_of};
 use crate::tools::{ToolSpec, route, structured};
 
 pub fn router() -> ToolRouter<Server> {
     ToolRouter::new().with_route(route(
         ToolSpec::new(
             "review_changes",
-            "Several models review a git diff of workingDir (required; working tree, staged, range or base) read-only; review-report.v1: findings merged with corroboration counts, failed seats, verdicts.",
+            "Several models review a git diff of workingDir (working tree, staged, range or base), read-only; review-report.v1: merged findings, failed seats, verdicts.",
         ),
         review_changes,
     ))
@@ -49,7 +49,7 @@ pub struct ReviewParams {
     pub models: Option<Vec<ProviderId>>,
     /// What to look for.
     pub focus: Option<String>,
-    /// Diff size limit (1000–2000000, default 400000).
+    /// Default 400000 (1000–2000000).
     pub max_diff_bytes: Option<u64>,
     /// The repository (required); seats run there read-only. `readOnly` cannot be turned off.
     #[serde(flatten)]
@@ -68,10 +68,10 @@ async fn review_changes(
             "review seats are always read-only",
         ));
     }
-    let Some(working_dir) = params.seats.working_dir.clone() else {
+    let Some(working_dir) = seat_dir(&server, &params.seats, &context).await? else {
         return Err(ToolError::param(
-            "workingDir",
-            "is required: the git repository to review",
+            "isolated",
+            "a review needs the git repository to review: drop `isolated`",
         ));
     };
     let target = DiffTarget::from_params(params.staged, params.range, params.base)

@@ -28,6 +28,7 @@ use serde::Deserialize;
 use crate::error::{ToolError, ToolResult};
 use crate::server::Server;
 use crate::tools::{ToolSpec, check_range, route, structured};
+use crate::workdir;
 
 /// Longest wait a call may ask for (a client may allow long tool calls; progress keeps it alive).
 const MAX_WAIT_MS: u64 = 600_000;
@@ -58,14 +59,15 @@ pub fn router() -> ToolRouter<Server> {
 #[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SeatParams {
-    /// Read-only/plan mode (default true).
+    // Field docs would become descriptions repeated in eight tools: these names are described
+    // once, in the server's instructions (default true, as for requests, …).
     pub read_only: Option<bool>,
-    /// Directory seats may read.
     pub working_dir: Option<String>,
-    /// Skip dedup.
+    #[serde(default)]
+    pub isolated: bool,
     #[serde(default)]
     pub force_refresh: bool,
-    /// Max ms to wait for answers (0–600000; default sync deadline).
+    #[schemars(range(max = 600_000))]
     pub wait_ms: Option<u64>,
 }
 
@@ -168,7 +170,7 @@ pub struct JobResultParams {
     pub job_id: String,
     /// Only this provider's seat.
     pub provider: Option<ProviderId>,
-    /// Chars per answer (1000–2000000, default 200000).
+    /// Per answer; default 200000 (1000–2000000).
     pub max_chars: Option<u64>,
 }
 
@@ -302,7 +304,7 @@ async fn compare_answers(
         answers: params.answers,
         judge: params.judge_model.map(SeatChoice::provider),
         read_only: params.seats.read_only,
-        working_dir: params.seats.working_dir,
+        working_dir: seat_dir(&server, &params.seats, &context).await?,
         force_refresh: params.seats.force_refresh,
         origin_tool: "compare_answers".to_owned(),
     };
@@ -325,7 +327,7 @@ async fn synthesize_validation(
         validation_id: params.validation_id,
         judge: params.judge_model.map(SeatChoice::provider),
         read_only: params.seats.read_only,
-        working_dir: params.seats.working_dir,
+        working_dir: seat_dir(&server, &params.seats, &context).await?,
         force_refresh: params.seats.force_refresh,
         origin_tool: "synthesize_validation".to_owned(),
     };
@@ -408,16 +410,26 @@ async fn fan_out(
     judge: Option<ProviderId>,
 ) -> ToolResult {
     let wait = wait_of(server, &seats)?;
+    let working_dir = seat_dir(server, &seats, context).await?;
     let validator = validator(server);
     let spec = RunSpec {
         intent,
         request,
         seats: models.into_iter().map(SeatChoice::provider).collect(),
         read_only: seats.read_only,
-        working_dir: seats.working_dir.clone(),
+        working_dir: working_dir.clone(),
         force_refresh: seats.force_refresh,
         origin_tool: tool.to_owned(),
     };
+    if crate::tasks::starts_at_once(tool, context) {
+        if judge.is_some() {
+            return Err(ToolError::param(
+                "judgeModel",
+                "not available in a task: call synthesize_validation with the task's validationId once it completes",
+            ));
+        }
+        return report_result(&validator.start(spec).await.map_err(tool_error)?);
+    }
     let started = validator.start(spec).await.map_err(tool_error)?;
     let mut report = wait_with_progress(&validator, &started.validation_id, wait, context).await?;
     if let Some(judge) = judge.filter(|_| report.status == gateway_validate::RunStatus::Completed) {
@@ -425,7 +437,7 @@ async fn fan_out(
             validation_id: started.validation_id.clone(),
             judge: Some(SeatChoice::provider(judge)),
             read_only: seats.read_only,
-            working_dir: seats.working_dir,
+            working_dir,
             force_refresh: seats.force_refresh,
             origin_tool: tool.to_owned(),
         };
@@ -526,6 +538,16 @@ pub(crate) async fn cancel_run(validator: &Validator, id: &str) {
     }
 }
 
+/// Where the seats run (see `workdir`): `workingDir`, else the client's root or the gateway's
+/// directory; `None` (a fresh temp dir each) when `isolated`.
+pub(crate) async fn seat_dir(
+    server: &Server,
+    seats: &SeatParams,
+    context: &RequestContext<RoleServer>,
+) -> Result<Option<String>, ToolError> {
+    workdir::resolve(server, seats.working_dir.clone(), seats.isolated, context).await
+}
+
 pub(crate) fn wait_of(server: &Server, seats: &SeatParams) -> Result<Duration, ToolError> {
     check_range("waitMs", seats.wait_ms, 0, MAX_WAIT_MS)?;
     Ok(seats
@@ -533,7 +555,7 @@ pub(crate) fn wait_of(server: &Server, seats: &SeatParams) -> Result<Duration, T
         .map_or(server.settings().sync_deadline, Duration::from_millis))
 }
 
-fn report_result(report: &ValidationReport) -> ToolResult {
+pub(crate) fn report_result(report: &ValidationReport) -> ToolResult {
     structured(render_report(report), report)
 }
 

@@ -17,7 +17,7 @@ fn created(outcome: &SubmitOutcome) -> bool {
 fn deduped_to(outcome: &SubmitOutcome) -> Option<String> {
     match outcome {
         SubmitOutcome::Deduplicated { job, .. } => Some(job.id.clone()),
-        SubmitOutcome::Created | SubmitOutcome::IdempotencyConflict { .. } => None,
+        _ => None,
     }
 }
 

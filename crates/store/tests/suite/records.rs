@@ -220,6 +220,7 @@ fn retention_prunes_old_rows_from_every_table_but_keeps_active_jobs() {
             approvals: 1,
             instances: 1,
             validation_runs: 1,
+            tasks: 0,
         }
     );
     assert_eq!(store.get_validation_run("val-old").unwrap(), None);
@@ -245,6 +246,8 @@ fn tool_call() -> NewToolCall {
         duration_ms: 12,
         is_error: false,
         result_summary: Some("ok".to_owned()),
+        job_id: Some("job-1".to_owned()),
+        validation_id: None,
     }
 }
 

@@ -106,3 +106,27 @@ fn runs_survive_reopening_the_file() {
         Some("{}")
     );
 }
+
+/// MCP tasks: a second put of the same id (a deduplicated call) keeps the first record; the
+/// list is newest first and paged; retention prunes them with the rest.
+#[test]
+fn tasks_keep_their_first_record_list_newest_first_and_are_pruned() {
+    let (_dir, store) = store();
+    store.put_task("job-a", "claude_request", 10).unwrap();
+    store.put_task("run-b", "validate_with_models", 20).unwrap();
+    store.put_task("job-a", "codex_request", 30).unwrap();
+    let task = store.task("job-a").unwrap().unwrap();
+    assert_eq!(
+        (task.tool.as_str(), task.created_at_ms),
+        ("claude_request", 10)
+    );
+    assert_eq!(store.task("nope").unwrap(), None);
+    let ids = |offset, limit| -> Vec<String> {
+        let page = store.list_tasks(offset, limit).unwrap();
+        page.into_iter().map(|task| task.id).collect()
+    };
+    assert_eq!(ids(0, 10), ["run-b", "job-a"]);
+    assert_eq!(ids(1, 1), ["job-a"]);
+    assert_eq!(store.prune(15).unwrap().tasks, 1);
+    assert_eq!(ids(0, 10), ["run-b"]);
+}

@@ -17,7 +17,7 @@ use pretty_assertions::assert_eq;
 use serde_json::{Value, json};
 
 /// The name the gateway is registered under; its tools are `mcp__<SERVER>__<tool>`.
-const SERVER: &str = "llm-cli-gateway";
+pub(crate) const SERVER: &str = "llm-cli-gateway";
 /// What the fake codex answers.
 const CODEX_ANSWER: &str = "fake codex: the review is done";
 /// How long the fake codex works before answering: well beyond a whole `claude -p` run.
@@ -25,12 +25,12 @@ const CODEX_WORK_MS: u64 = 8_000;
 /// Longest a `claude -p` run may take before the test gives up on it.
 const CLAUDE_DEADLINE: Duration = Duration::from_secs(90);
 
-fn tool(name: &str) -> String {
+pub(crate) fn tool(name: &str) -> String {
     format!("mcp__{SERVER}__{name}")
 }
 
 /// `$GATEWAY_TOOLS_BIN`, else `<repo>/.tools/bin`; fails (never skips) without claude and node.
-fn tools_bin() -> PathBuf {
+pub(crate) fn tools_bin() -> PathBuf {
     let bin = std::env::var_os("GATEWAY_TOOLS_BIN")
         .map(PathBuf::from)
         .unwrap_or_else(|| workspace_root().join(".tools/bin"));
@@ -49,7 +49,7 @@ fn tools_bin() -> PathBuf {
 
 /// A world for Claude Code: the temp home (`HOME`, `LLM_GATEWAY_HOME`, …), the real claude and
 /// node on `PATH` (the fake CLIs only reach the gateway, see [`register_gateway`]), the mock API.
-fn claude_world(mock: &MockVendorApi) -> World {
+pub(crate) fn claude_world(mock: &MockVendorApi) -> World {
     let bin = tools_bin();
     World::new()
         .with(
@@ -65,7 +65,7 @@ fn claude_world(mock: &MockVendorApi) -> World {
 
 /// A `claude` command in `world` and nothing else: no variable of the test's own environment
 /// (`CLAUDE_CONFIG_DIR`, `LLM_GATEWAY_ON_EXIT`, …) reaches Claude Code or the gateway.
-fn claude(world: &World) -> Command {
+pub(crate) fn claude(world: &World) -> Command {
     let mut command = Command::new(tools_bin().join("claude"));
     command.env_clear();
     world.apply(&mut command);
@@ -75,14 +75,25 @@ fn claude(world: &World) -> Command {
 
 /// `claude mcp add -s user` into the temp home: the gateway, with the fake CLIs first on its
 /// `PATH` and a fake codex that works [`CODEX_WORK_MS`] before answering [`CODEX_ANSWER`].
-fn register_gateway(world: &World) {
-    let env = [
+pub(crate) fn register_gateway(world: &World) {
+    register_gateway_with(
+        world,
+        &[
+            format!("FAKE_AGENT_SLEEP_BEFORE_MS_CODEX={CODEX_WORK_MS}"),
+            format!("FAKE_AGENT_RESPONSE_CODEX={CODEX_ANSWER}"),
+        ],
+    );
+}
+
+/// `claude mcp add -s user` of the gateway with the fake CLIs first on its `PATH`, plus `extra`
+/// (`NAME=value`) in its environment.
+pub(crate) fn register_gateway_with(world: &World, extra: &[String]) {
+    let mut env = vec![
         format!("PATH={}", world.clis.path().to_string_lossy()),
         format!("LLM_GATEWAY_HOME={}", world.home.gateway_home().display()),
         format!("FAKE_AGENT_LOG={}", world.clis.log.display()),
-        format!("FAKE_AGENT_SLEEP_BEFORE_MS_CODEX={CODEX_WORK_MS}"),
-        format!("FAKE_AGENT_RESPONSE_CODEX={CODEX_ANSWER}"),
     ];
+    env.extend_from_slice(extra);
     let mut command = claude(world);
     command.args(["mcp", "add", "-s", "user", SERVER]);
     for pair in &env {
@@ -103,7 +114,7 @@ fn register_gateway(world: &World) {
 }
 
 /// One finished `claude -p` run.
-struct ClaudeRun {
+pub(crate) struct ClaudeRun {
     output: Output,
     took: Duration,
     /// When it had exited, in ms since the Unix epoch (the clock the gateway records with).
@@ -112,7 +123,7 @@ struct ClaudeRun {
 
 impl ClaudeRun {
     /// The `--output-format json` result, after checking the run succeeded.
-    fn result(&self) -> Value {
+    pub(crate) fn result(&self) -> Value {
         let stdout = String::from_utf8_lossy(&self.output.stdout);
         let stderr = String::from_utf8_lossy(&self.output.stderr);
         assert!(
@@ -128,10 +139,16 @@ impl ClaudeRun {
 
 /// Runs `claude -p PROMPT --output-format json` with only the gateway's tools allowed, and
 /// kills it after [`CLAUDE_DEADLINE`].
-fn run_claude(world: &World, prompt: &str) -> ClaudeRun {
+pub(crate) fn run_claude(world: &World, prompt: &str) -> ClaudeRun {
+    run_claude_in(world, prompt, world.home.path())
+}
+
+/// [`run_claude`] with `dir` as Claude Code's working directory (its project).
+pub(crate) fn run_claude_in(world: &World, prompt: &str, dir: &Path) -> ClaudeRun {
     let logs = tempfile::tempdir().unwrap();
     let (out, err) = (logs.path().join("stdout"), logs.path().join("stderr"));
     let mut command = claude(world);
+    command.current_dir(dir);
     let allowed = tool("*");
     command
         .args(["-p", prompt, "--output-format", "json", "--allowedTools"])
@@ -181,7 +198,7 @@ fn epoch_ms() -> i64 {
 }
 
 /// The one result Claude Code sent back for the gateway tool `name`, parsed.
-fn only_result(mock: &MockVendorApi, name: &str) -> Value {
+pub(crate) fn only_result(mock: &MockVendorApi, name: &str) -> Value {
     let results = mock.tool_results(&tool(name));
     let [result] = results.as_slice() else {
         panic!("expected one result of {name}, got {results:#?}");
@@ -197,7 +214,7 @@ fn a_job_started_by_one_claude_code_session_is_collected_by_the_next_after_the_f
     register_gateway(&world);
 
     // First client: load codex_request_async, start the review, answer, exit.
-    mock.script_anthropic(vec![
+    mock.script_conversation(vec![
         MockTurn::tool_use(
             "ToolSearch",
             json!({"query": format!("select:{}", tool("codex_request_async"))}),
@@ -219,7 +236,7 @@ fn a_job_started_by_one_claude_code_session_is_collected_by_the_next_after_the_f
     // Second client, new gateway process: wait for the job, collect it. Each long poll ends at
     // a status change (queued → running → completed), never at progress: no event has that seq.
     let wait = json!({"jobId": job_id, "waitMs": 30_000, "afterProgressSeq": 1_000_000_000});
-    mock.script_anthropic(vec![
+    mock.script_conversation(vec![
         MockTurn::tool_use(
             "ToolSearch",
             json!({"query": format!("select:{},{}", tool("llm_job_status"), tool("llm_job_result"))}),

@@ -98,6 +98,9 @@ fn http_with_bearer_token_runs_a_job() {
         "claude_request",
         "--tool-arg",
         "prompt=hello",
+        // An HTTP client without roots names the directory (else: an error asking for it).
+        "--tool-arg",
+        "isolated=true",
     ]);
     let result = run(call);
     assert_eq!(

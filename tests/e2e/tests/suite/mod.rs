@@ -1,12 +1,16 @@
+mod budget;
 mod claude_code_client;
+mod client_hosts;
 mod conformance;
 mod dashboard;
 mod gemini_backend;
 mod http_security;
 mod inspector;
+mod protocol_versions;
 mod python_sdk;
 mod real_clis;
 mod records;
 mod review;
 mod stdio;
 mod stdio_bad_input;
+mod tasks;

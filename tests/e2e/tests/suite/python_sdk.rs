@@ -1,13 +1,17 @@
 //! The official MCP Python SDK (PyPI `mcp` 2.x) drives the real binary over stdio and HTTP,
 //! in both protocol eras: tool listing, dry run, sync and async calls through the fake CLIs,
-//! progress notifications, cancellation, error results, deferral.
+//! progress notifications, cancellation, error results, deferral, and where a request without
+//! `workingDir` runs: the client's root (legacy handshake), else over stdio the gateway's own
+//! directory, else over HTTP an error asking for `workingDir`.
 
-use gateway_e2e::{World, gateway_bin, python_scenarios};
+use std::path::Path;
+
+use gateway_e2e::{World, gateway_bin, project_dir, python_scenarios};
 use pretty_assertions::assert_eq;
 use serde_json::Value;
 
 const TOKEN: &str = "python-e2e-token";
-const ALL: &str = "surface,dry_run,sync,async,progress,cancel,errors";
+const ALL: &str = "surface,dry_run,workdir,sync,async,progress,cancel,errors";
 
 /// Fake CLIs tuned per scenario: codex answers a fixed text, gemini is slow enough to report
 /// progress, grok hangs long enough to be canceled.
@@ -58,7 +62,44 @@ const TOOLS: [&str; 36] = [
     "validate_with_models",
 ];
 
-fn check_all(out: &Value, protocol: &str, world: &World) {
+/// Where the jobs of a run were expected to run.
+enum Dir<'a> {
+    /// The client's root, or the gateway's directory over stdio: the default.
+    Default(&'a Path),
+    /// Over HTTP without roots: only where `workingDir` says.
+    Named(&'a Path),
+}
+
+fn check_workdir(out: &Value, world: &World, dir: &Dir) {
+    let workdir = &out["workdir"];
+    let isolated = &workdir["isolated"]["structured"]["command"]["cwd"];
+    assert!(isolated.is_null(), "isolated: a fresh temp dir: {workdir}");
+    match dir {
+        Dir::Default(path) => {
+            let cwd = &workdir["plain"]["structured"]["command"]["cwd"];
+            assert_eq!(cwd, path.to_str().unwrap(), "{workdir}");
+        }
+        Dir::Named(_) => {
+            assert_eq!(workdir["plain"]["isError"], true, "{workdir}");
+            let text = workdir["plain"]["text"].as_str().unwrap();
+            assert!(text.contains("pass `workingDir`"), "{text}");
+        }
+    }
+    let (Dir::Default(path) | Dir::Named(path)) = dir;
+    let runs: Vec<_> = world
+        .clis
+        .invocations()
+        .into_iter()
+        .filter(|i| i.kind == "run")
+        .collect();
+    assert!(!runs.is_empty());
+    for run in runs {
+        assert_eq!(&run.cwd, path, "{} ran elsewhere", run.name);
+    }
+}
+
+fn check_all(out: &Value, protocol: &str, world: &World, dir: &Dir) {
+    check_workdir(out, world, dir);
     let surface = &out["surface"];
     assert_eq!(surface["protocol"], protocol);
     assert_eq!(surface["server"], "llm-cli-gateway");
@@ -93,7 +134,35 @@ fn check_all(out: &Value, protocol: &str, world: &World) {
     assert_eq!(sync["isError"], false);
     assert_eq!(sync["structured"]["status"], "completed", "{sync}");
     assert_eq!(sync["structured"]["response"], "hello from codex");
-    assert_eq!(sync["text"], "hello from codex");
+    // The answer first, then one line a text-only client (Gemini CLI) can follow up with.
+    let job_id = sync["structured"]["jobId"].as_str().unwrap();
+    let session_id = sync["structured"]["sessionId"].as_str().unwrap();
+    assert_eq!(
+        sync["text"],
+        format!("hello from codex\n\n[completed · jobId {job_id} · sessionId {session_id}]")
+    );
+    let keys: Vec<&String> = sync["structured"].as_object().unwrap().keys().collect();
+    // (`model` follows `provider` when the CLI names one; the fake codex does not.)
+    assert_eq!(
+        keys[..5],
+        ["response", "status", "jobId", "sessionId", "provider"],
+        "the answer first: {keys:?}"
+    );
+    assert!(
+        keys.ends_with(&[
+            &"cacheReadTokens".to_owned(),
+            &"cacheCreationTokens".to_owned()
+        ]),
+        "counters last: {keys:?}"
+    );
+    assert!(
+        sync["structured"]
+            .as_object()
+            .unwrap()
+            .values()
+            .all(|v| !v.is_null()),
+        "no null fields: {sync}"
+    );
     assert_eq!(sync["structured"]["provider"], "codex");
     assert_eq!(sync["structured"]["exitCode"], 0);
 
@@ -164,7 +233,7 @@ fn check_all(out: &Value, protocol: &str, world: &World) {
 }
 
 /// Every process a fake CLI logged as `name` is gone (no orphans after a cancel).
-fn assert_no_live_fake(world: &World, name: &str) {
+pub(super) fn assert_no_live_fake(world: &World, name: &str) {
     let pids: Vec<u32> = world
         .clis
         .invocations()
@@ -185,32 +254,41 @@ fn assert_no_live_fake(world: &World, name: &str) {
 
 #[test]
 fn stdio_legacy_handshake() {
-    let world = world();
+    let (_keep, root) = project_dir();
+    let world = world().with("E2E_ROOT", root.to_str().unwrap());
     let out = python_scenarios(&world, gateway_bin().to_str().unwrap(), "legacy", ALL, None);
-    check_all(&out, "2025-11-25", &world);
+    check_all(&out, "2025-11-25", &world, &Dir::Default(&root));
 }
 
 #[test]
 fn stdio_2026_07_28() {
+    // No roots in 2026-07-28: the gateway's own directory, which it inherits from the client.
     let world = world();
     let out = python_scenarios(&world, gateway_bin().to_str().unwrap(), "auto", ALL, None);
-    check_all(&out, "2026-07-28", &world);
+    let here = std::env::current_dir().unwrap().canonicalize().unwrap();
+    check_all(&out, "2026-07-28", &world, &Dir::Default(&here));
 }
 
 #[test]
 fn http_legacy_handshake() {
-    let world = world().with("LLM_GATEWAY_AUTH_TOKEN", TOKEN);
+    let (_keep, root) = project_dir();
+    let world = world()
+        .with("LLM_GATEWAY_AUTH_TOKEN", TOKEN)
+        .with("E2E_ROOT", root.to_str().unwrap());
     let gateway = world.serve_http(&[]);
     let out = python_scenarios(&world, &gateway.url, "legacy", ALL, Some(TOKEN));
-    check_all(&out, "2025-11-25", &world);
+    check_all(&out, "2025-11-25", &world, &Dir::Default(&root));
 }
 
 #[test]
 fn http_2026_07_28() {
-    let world = world().with("LLM_GATEWAY_AUTH_TOKEN", TOKEN);
+    let (_keep, dir) = project_dir();
+    let world = world()
+        .with("LLM_GATEWAY_AUTH_TOKEN", TOKEN)
+        .with("E2E_WORKDIR", dir.to_str().unwrap());
     let gateway = world.serve_http(&[]);
     let out = python_scenarios(&world, &gateway.url, "auto", ALL, Some(TOKEN));
-    check_all(&out, "2026-07-28", &world);
+    check_all(&out, "2026-07-28", &world, &Dir::Named(&dir));
 }
 
 #[test]

@@ -197,6 +197,7 @@ fn review_command_prints_the_same_report_as_json() {
         .unwrap_or_else(|error| panic!("{error}: {}", String::from_utf8_lossy(&output.stderr)));
     assert_eq!(envelope["schema"], "llm-cli-gateway.v1.review");
     assert_eq!(envelope["ok"], true, "{envelope}");
+    gateway_e2e::assert_envelope_valid(&world, &envelope);
     check_review(&envelope["data"]);
     assert_eq!(
         output.status.code(),
@@ -219,6 +220,7 @@ fn review_command_prints_the_same_report_as_json() {
         .output()
         .unwrap();
     let envelope: Value = serde_json::from_slice(&bad.stdout).unwrap();
+    gateway_e2e::assert_envelope_valid(&world, &envelope);
     assert_eq!(
         (
             bad.status.code(),

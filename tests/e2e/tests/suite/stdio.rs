@@ -1,6 +1,7 @@
 //! The stdio transport, spoken to with raw JSON lines: stdout carries nothing but JSON-RPC,
 //! EOF on stdin shuts the gateway down cleanly, and the `tools/list` surface is pinned by an
-//! exact snapshot and a size budget (spec §2.13: ≤ 64 KB).
+//! exact snapshot and a size budget (≤ 40 KB: Codex and Gemini CLI send it with every model
+//! request), and `LLM_GATEWAY_TOOLSETS` serves only the chosen families.
 
 use std::io::{BufRead, BufReader, Write};
 use std::process::Stdio;
@@ -67,11 +68,24 @@ fn stdout_is_json_rpc_only_and_eof_shuts_down() {
     );
 }
 
+/// Every revision is answered with itself when it has an `initialize` handshake; 2026-07-28
+/// (which has none) and unknown revisions get the newest that does.
 #[test]
-fn every_known_protocol_version_is_accepted() {
-    for version in ["2024-11-05", "2025-03-26", "2025-06-18", "2025-11-25"] {
-        let (lines, _, _) = exchange(&World::new(), &[initialize(version)]);
-        assert_eq!(lines[0]["result"]["protocolVersion"], version);
+fn every_declared_protocol_version_negotiates() {
+    let cases = [
+        ("2024-11-05", "2024-11-05"),
+        ("2025-03-26", "2025-03-26"),
+        ("2025-06-18", "2025-06-18"),
+        ("2025-11-25", "2025-11-25"),
+        ("2026-07-28", "2025-11-25"),
+        ("2099-01-01", "2025-11-25"),
+    ];
+    for (declared, answered) in cases {
+        let (lines, _, _) = exchange(&World::new(), &[initialize(declared)]);
+        assert_eq!(
+            lines[0]["result"]["protocolVersion"], answered,
+            "{declared}"
+        );
     }
 }
 
@@ -86,12 +100,45 @@ fn tools_list_exact_schema_and_size() {
     let result = &lines[1]["result"];
     let bytes = serde_json::to_string(result).unwrap().len();
     assert!(
-        bytes <= 64 * 1024,
-        "tools/list is {bytes} bytes; the budget is 64 KB"
+        bytes <= 40 * 1024,
+        "tools/list is {bytes} bytes; the budget is 40 KB"
     );
     insta::assert_json_snapshot!("tools_list", result);
     eprintln!(
         "tools/list: {} tools, {bytes} bytes",
         result["tools"].as_array().map_or(0, Vec::len)
+    );
+}
+
+#[test]
+fn toolsets_serve_only_the_chosen_families() {
+    let messages = [
+        initialize("2025-11-25"),
+        json!({"jsonrpc": "2.0", "method": "notifications/initialized"}),
+        json!({"jsonrpc": "2.0", "id": 2, "method": "tools/list"}),
+    ];
+    let world = World::new().with("LLM_GATEWAY_TOOLSETS", "sessions, jobs,nonsense");
+    let (lines, _, _) = exchange(&world, &messages);
+    let names: Vec<&str> = lines[1]["result"]["tools"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|tool| tool["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "llm_job_cancel",
+            "llm_job_list",
+            "llm_job_result",
+            "llm_job_status",
+            "llm_request_result",
+            "session_clear_all",
+            "session_create",
+            "session_delete",
+            "session_get",
+            "session_list",
+            "session_set_active",
+        ]
     );
 }

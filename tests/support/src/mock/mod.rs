@@ -5,9 +5,9 @@
 //! One thread accepts on `127.0.0.1:<ephemeral>`, one short-lived thread serves each
 //! connection (one request, then close). Every request is recorded for assertions.
 //!
-//! The Anthropic endpoint can also play a scripted conversation of tool calls
-//! ([`MockVendorApi::script_anthropic`], [`MockTurn`]), so that the real Claude Code can act as
-//! an MCP client of the gateway.
+//! The Anthropic and Gemini endpoints can also play a scripted conversation of tool calls
+//! ([`MockVendorApi::script_conversation`], [`MockTurn`]), so that the real Claude Code and
+//! Gemini CLI can act as MCP clients of the gateway.
 
 mod http;
 mod script;
@@ -153,11 +153,11 @@ impl MockVendorApi {
             .reject_auth = reject;
     }
 
-    /// Scripts the Anthropic Messages conversation: its requests (those offering `tools`) are
-    /// answered by `turns` in order, one per `tool_result` they hold; side requests, and the
-    /// conversation once `turns` is used up, get the configured text. Replaces any earlier
-    /// script, so each new conversation (e.g. each `claude -p`) gets its own.
-    pub fn script_anthropic(&self, turns: Vec<MockTurn>) {
+    /// Scripts the conversation of the Anthropic Messages or Gemini endpoint: its requests
+    /// (those offering tools) are answered by `turns` in order, one per tool result they hold;
+    /// side requests, and the conversation once `turns` is used up, get the configured text.
+    /// Replaces any earlier script, so each new conversation (e.g. each `claude -p`) gets its own.
+    pub fn script_conversation(&self, turns: Vec<MockTurn>) {
         *self
             .shared
             .script
@@ -165,9 +165,9 @@ impl MockVendorApi {
             .unwrap_or_else(PoisonError::into_inner) = turns;
     }
 
-    /// The content of each `tool_result` the client sent back for calls of the tool `name` on
-    /// the Anthropic endpoint, in the order sent, each once. For an MCP tool, Claude Code sends
-    /// `JSON.stringify(structuredContent)`.
+    /// The content of each tool result the client sent back for calls of the tool `name`, in
+    /// the order sent, each once. For an MCP tool, Claude Code sends
+    /// `JSON.stringify(structuredContent)`, Gemini CLI the text block.
     pub fn tool_results(&self, name: &str) -> Vec<String> {
         let bodies = self
             .shared
@@ -175,7 +175,9 @@ impl MockVendorApi {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .clone();
-        script::tool_results(bodies.iter(), name)
+        let mut results = script::tool_results(bodies.iter(), name);
+        results.extend(script::gemini_tool_results(bodies.iter(), name));
+        results
     }
 }
 

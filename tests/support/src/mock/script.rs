@@ -1,6 +1,6 @@
 //! Scripted Anthropic Messages conversations, so that the real Claude Code can be steered
 //! through a known sequence of tool calls (our MCP tools included) and its tool results read
-//! back ([`MockVendorApi::script_anthropic`](super::MockVendorApi::script_anthropic)).
+//! back ([`MockVendorApi::script_conversation`](super::MockVendorApi::script_conversation)).
 //!
 //! The turn that answers a request is derived from the request alone, never from a cursor, so
 //! that side requests and retries consume nothing:
@@ -91,6 +91,66 @@ pub(crate) fn tool_results<'a>(bodies: impl Iterator<Item = &'a Value>, name: &s
         }
     }
     results
+}
+
+/// The scripted turn for a Gemini `streamGenerateContent` request: the conversation is the
+/// requests that declare functions, the turn the number of `functionResponse` parts so far.
+pub(crate) fn gemini_turn<'a>(script: &'a [MockTurn], body: &Value) -> Option<&'a MockTurn> {
+    let declares = body["tools"].as_array().is_some_and(|tools| {
+        tools
+            .iter()
+            .any(|tool| tool.get("functionDeclarations").is_some())
+    });
+    if !declares {
+        return None;
+    }
+    script.get(function_responses(body).count())
+}
+
+/// The model parts of a scripted turn, in Gemini's shape.
+pub(crate) fn gemini_parts(turn: &MockTurn) -> Value {
+    match turn {
+        MockTurn::ToolUse { id, name, input } => {
+            json!([{"functionCall": {"id": id, "name": name, "args": input}}])
+        }
+        MockTurn::Text(text) => json!([{"text": text}]),
+    }
+}
+
+/// What Gemini CLI sent back for calls of `name`, each once (a result is replayed in every
+/// later request): the `output` text it gives the model, else the whole response as JSON.
+pub(crate) fn gemini_tool_results<'a>(
+    bodies: impl Iterator<Item = &'a Value>,
+    name: &str,
+) -> Vec<String> {
+    let mut seen = BTreeSet::new();
+    let mut results = Vec::new();
+    for body in bodies {
+        for (index, response) in function_responses(body).enumerate() {
+            let key = response["id"]
+                .as_str()
+                .map_or(index.to_string(), str::to_owned);
+            if response["name"] == name && seen.insert(key) {
+                let output = &response["response"]["output"];
+                results.push(
+                    output
+                        .as_str()
+                        .map_or_else(|| response["response"].to_string(), str::to_owned),
+                );
+            }
+        }
+    }
+    results
+}
+
+fn function_responses(body: &Value) -> impl Iterator<Item = &Value> {
+    body["contents"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|content| content["parts"].as_array())
+        .flatten()
+        .filter_map(|part| part.get("functionResponse"))
 }
 
 /// Every content block of every message (string contents have none).

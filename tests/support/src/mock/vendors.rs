@@ -107,7 +107,8 @@ pub(crate) fn respond(
                     "details": [{"@type": "type.googleapis.com/google.rpc.ErrorInfo", "reason": "API_KEY_INVALID", "domain": "googleapis.com"}]}});
                 return send_json(stream, 400, &error).map(|()| 400);
             }
-            gemini(stream, route(request), config).map(|()| 200)
+            let turn = script::gemini_turn(turns, &body);
+            gemini(stream, route(request), config, turn).map(|()| 200)
         }
         Route::NotFound => {
             let error =
@@ -227,13 +228,20 @@ fn chat(stream: &TcpStream, body: &Value, config: &MockConfig) -> std::io::Resul
     send_sse(stream, &events, true)
 }
 
-fn gemini(stream: &TcpStream, route: Route, config: &MockConfig) -> std::io::Result<()> {
+fn gemini(
+    stream: &TcpStream,
+    route: Route,
+    config: &MockConfig,
+    turn: Option<&MockTurn>,
+) -> std::io::Result<()> {
     let usage = json!({"promptTokenCount": MOCK_USAGE.input, "candidatesTokenCount": MOCK_USAGE.output,
         "totalTokenCount": MOCK_USAGE.input + MOCK_USAGE.output, "cachedContentTokenCount": MOCK_USAGE.cached});
-    let candidate = |text: String| json!({"content": {"role": "model", "parts": [{"text": text}]}, "finishReason": "STOP", "index": 0});
+    let candidate = |parts: Value| json!({"content": {"role": "model", "parts": parts}, "finishReason": "STOP", "index": 0});
+    let text = |text: String| json!([{"text": text}]);
     match route {
         Route::GeminiStream => {
-            let data = json!({"candidates": [candidate(config.text.clone())], "usageMetadata": usage, "modelVersion": super::MOCK_GEMINI_MODEL});
+            let parts = turn.map_or_else(|| text(config.text.clone()), script::gemini_parts);
+            let data = json!({"candidates": [candidate(parts)], "usageMetadata": usage, "modelVersion": super::MOCK_GEMINI_MODEL});
             send_sse(stream, &[(None, data)], false)
         }
         Route::GeminiCountTokens => {
@@ -243,7 +251,7 @@ fn gemini(stream: &TcpStream, route: Route, config: &MockConfig) -> std::io::Res
         _ => {
             let verdict =
                 json!({"complexity_reasoning": "mock", "complexity_score": 10}).to_string();
-            let data = json!({"candidates": [candidate(verdict)], "usageMetadata": usage, "modelVersion": super::MOCK_GEMINI_MODEL});
+            let data = json!({"candidates": [candidate(text(verdict))], "usageMetadata": usage, "modelVersion": super::MOCK_GEMINI_MODEL});
             send_json(stream, 200, &data)
         }
     }

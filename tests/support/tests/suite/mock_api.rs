@@ -99,7 +99,7 @@ fn a_scripted_anthropic_conversation_calls_tools_then_answers_and_side_requests_
         unreachable!("tool_use builds a ToolUse")
     };
     let id = id.clone();
-    mock.script_anthropic(vec![call, MockTurn::text("all done")]);
+    mock.script_conversation(vec![call, MockTurn::text("all done")]);
     let key = [("x-api-key", "sk-test")];
     let tools = json!([{"name": "Lookup"}]);
     let first = json!({"model": "m", "stream": true, "tools": tools,
