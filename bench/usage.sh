@@ -23,9 +23,8 @@ WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 DB=$WORK/logs.db
 
-# `jobs cancel` of an unknown id opens the store read-write, which creates and migrates it.
-: > "$DB"
-"$BIN" jobs cancel 00000000-0000-0000-0000-000000000000 --db "$DB" >/dev/null 2>&1 || true
+# A gateway start creates and migrates the store (an empty file is refused as not a database).
+LLM_GATEWAY_HOME=$WORK LLM_GATEWAY_LOGS_DB=$DB "$BIN" serve </dev/null 2>/dev/null
 
 START=$(( $(date +%s) * 1000 - 30 * 86400000 ))
 SPAN=$(( 30 * 86400000 / ROWS ))

@@ -70,9 +70,17 @@ fn created_task(out: &Value) -> String {
 fn check_finished(out: &Value, task_id: &str) {
     assert_eq!(out["final"]["status"], "completed", "{out}");
     let result = &out["result"];
-    assert_eq!(
-        result["content"][0]["text"], "fake claude answer",
+    // The sync tool's exact answer: the response, then the status / job / session line.
+    let text = result["content"][0]["text"].as_str().unwrap();
+    assert!(
+        text.starts_with("fake claude answer\n")
+            && text.ends_with("]")
+            && text.contains(&format!("[completed · jobId {task_id}")),
         "{result}"
+    );
+    assert_eq!(
+        result["structuredContent"]["response"],
+        "fake claude answer"
     );
     assert_eq!(result["structuredContent"]["status"], "completed");
     assert_eq!(result["structuredContent"]["inputTokens"], 12);
@@ -117,7 +125,8 @@ fn python_task_survives_a_gateway_restart_over_http() {
         &[
             "create",
             "claude_request",
-            r#"{"prompt": "task over http"}"#,
+            // Over HTTP with no MCP roots a job needs a directory: a private one here.
+            r#"{"prompt": "task over http", "isolated": true}"#,
         ],
     );
     let task_id = created_task(&created);
