@@ -13,5 +13,13 @@ for crate in gateway-core gateway-provider; do
     fi
   done
 done
-[ "$status" -eq 0 ] && echo "layering ok: gateway-core and gateway-provider use no tokio, rusqlite or rmcp"
+# The dashboard and the MCP server stand on one floor: neither uses the other.
+for pair in "gateway-dashboard gateway-mcp" "gateway-mcp gateway-dashboard"; do
+  read -r crate sibling <<<"$pair"
+  if cargo tree -p "$crate" -e normal --prefix none --format '{p}' | awk '{print $1}' | grep -qx "$sibling"; then
+    echo "layering: $crate depends on $sibling (same floor)" >&2
+    status=1
+  fi
+done
+[ "$status" -eq 0 ] && echo "layering ok: gateway-core and gateway-provider use no tokio, rusqlite or rmcp; gateway-dashboard and gateway-mcp stand apart"
 exit "$status"

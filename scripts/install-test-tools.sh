@@ -24,6 +24,8 @@ MCP_TASKS_PY_SPEC="mcp==1.30.0"
 INSPECTOR_SPEC="@modelcontextprotocol/inspector@2.12.0"
 CONFORMANCE_SPEC="@modelcontextprotocol/conformance@0.2.0-alpha.12"
 UV_SPEC="uv"
+SELENIUM_SPEC="selenium==4.51.0"
+AXE_SPEC="axe-core@4.14.1"
 
 ORIG_HOME="${HOME:-/root}"
 mkdir -p "$TOOLS"/{bin,cache/npm,cache/pip,cache/uv,grok-home,home}
@@ -149,6 +151,23 @@ if needs mcp-clients "$MCP_CLIENTS_SPEC" "$MCP_CLIENTS_BIN/conformance"; then
     stamp mcp-clients "$MCP_CLIENTS_SPEC"
 fi
 
+# 7b. The dashboard's browser tests: Debian's Chromium and its WebDriver (apt, only when
+# missing; root as in CI), Selenium in the MCP venv, axe-core for the accessibility checks.
+if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
+    log "chromium: installing Debian's chromium and chromium-driver"
+    apt-get update -qq >&2
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >&2
+fi
+if needs selenium "$SELENIUM_SPEC" "$MCP_VENV/lib"; then
+    "$UV" pip install --quiet --python "$MCP_VENV/bin/python" "$SELENIUM_SPEC" >&2
+    stamp selenium "$SELENIUM_SPEC"
+fi
+AXE_JS="$TOOLS/axe/node_modules/axe-core/axe.min.js"
+if needs axe "$AXE_SPEC" "$AXE_JS"; then
+    npm_install "$TOOLS/axe" "$AXE_SPEC"
+    stamp axe "$AXE_SPEC"
+fi
+
 # 8. One bin dir with every tool, and env.sh.
 link() { [[ -e "$2" ]] && ln -sfn "$2" "$TOOLS/bin/$1"; return 0; }
 link node "$NODE_DIR/node"
@@ -171,6 +190,7 @@ export GATEWAY_MCP_PYTHON="$MCP_VENV/bin/python"
 export GATEWAY_MCP_TASKS_PYTHON="$MCP_TASKS_VENV/bin/python"
 export GATEWAY_INSPECTOR="$MCP_CLIENTS_BIN/mcp-inspector"
 export GATEWAY_CONFORMANCE="$MCP_CLIENTS_BIN/conformance"
+export GATEWAY_AXE_JS="$AXE_JS"
 export DISABLE_AUTOUPDATER=1 GROK_DISABLE_AUTOUPDATER=1
 export PATH="$TOOLS/bin:$NODE_DIR:\$PATH"
 ENV

@@ -43,6 +43,8 @@ enum Command {
     Validate(commands::validate::ValidateArgs),
     /// Have several models review a git diff read-only; findings merged with corroboration.
     Review(commands::review::ReviewArgs),
+    /// A local web UI over the store: jobs, answers, validations, usage, tool calls, health.
+    Dashboard(commands::dashboard::DashboardArgs),
 }
 
 fn main() -> ExitCode {
@@ -70,6 +72,7 @@ fn main() -> ExitCode {
         Command::Schema(args) => commands::schema::run(args),
         Command::Validate(args) => commands::validate::run(args),
         Command::Review(args) => commands::review::run(args),
+        Command::Dashboard(args) => commands::dashboard::run(args),
     };
     match result {
         Ok(code) => code,

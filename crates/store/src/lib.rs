@@ -11,6 +11,7 @@
 //! Not here: spawning, timers, anything async (see `gateway-jobs`).
 
 mod admission;
+pub mod browse;
 pub mod costs;
 mod db;
 mod jobs;

@@ -171,14 +171,7 @@ impl Store {
             r"SELECT seq, at, kind, message FROM job_events
               WHERE job_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
         )?;
-        let rows = statement.query_map(params![job_id, after_seq, limit], |row| {
-            Ok(EventRecord {
-                seq: row.get(0)?,
-                at_ms: row.get(1)?,
-                kind: row.get(2)?,
-                message: row.get(3)?,
-            })
-        })?;
+        let rows = statement.query_map(params![job_id, after_seq, limit], event_from_row)?;
         Ok(rows.collect::<Result<Vec<_>, _>>()?)
     }
 
@@ -190,4 +183,14 @@ impl Store {
             |row| row.get(0),
         )?)
     }
+}
+
+/// An event from `SELECT seq, at, kind, message FROM job_events`.
+pub(crate) fn event_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<EventRecord> {
+    Ok(EventRecord {
+        seq: row.get(0)?,
+        at_ms: row.get(1)?,
+        kind: row.get(2)?,
+        message: row.get(3)?,
+    })
 }

@@ -622,33 +622,44 @@ impl ReadStore {
         provider: Option<&str>,
         cells: &mut BTreeMap<(i64, String), UsageCell>,
     ) -> Result<(), StoreError> {
-        let mut statement = self.conn.prepare(
-            r"SELECT created_at, provider, status IN ('failed', 'orphaned'), duration_ms,
-                coalesce(input_tokens, 0), coalesce(output_tokens, 0),
-                coalesce(cache_read_tokens, 0), coalesce(cache_creation_tokens, 0),
-                coalesce(cost_usd, 0.0)
-              FROM requests
-              WHERE created_at >= ?1 AND created_at < ?2 AND (?3 IS NULL OR provider = ?3)",
-        )?;
+        let mut statement = self.conn.prepare(&format!(
+            "SELECT created_at, provider, {REQUEST_USAGE} FROM requests
+                 WHERE created_at >= ?1 AND created_at < ?2 AND (?3 IS NULL OR provider = ?3)"
+        ))?;
         let mut rows = statement.query(params![from_ms, until_ms, provider])?;
         while let Some(row) = rows.next()? {
             let created_at: i64 = row.get(0)?;
             let cell = cell_of(cells, created_at.div_euclid(DAY_MS), row.get(1)?);
-            cell.totals.add(&UsageTotals {
-                requests: 1,
-                failures: i64::from(row.get::<_, bool>(2)?),
-                input_tokens: row.get(4)?,
-                output_tokens: row.get(5)?,
-                cache_read_tokens: row.get(6)?,
-                cache_creation_tokens: row.get(7)?,
-                cost_usd: row.get(8)?,
-            });
-            if let Some(duration) = row.get::<_, Option<i64>>(3)? {
-                cell.durations.record(duration);
-            }
+            add_request(row, &mut cell.totals, &mut cell.durations)?;
         }
         Ok(())
     }
+}
+
+/// The usage columns of one request, selected after two key columns (see [`add_request`]).
+pub(crate) const REQUEST_USAGE: &str = "status IN ('failed', 'orphaned'), duration_ms,
+    coalesce(input_tokens, 0), coalesce(output_tokens, 0), coalesce(cache_read_tokens, 0),
+    coalesce(cache_creation_tokens, 0), coalesce(cost_usd, 0.0)";
+
+/// Adds the request of `row` (two key columns, then [`REQUEST_USAGE`]) to a group.
+pub(crate) fn add_request(
+    row: &Row<'_>,
+    totals: &mut UsageTotals,
+    durations: &mut DurationHistogram,
+) -> rusqlite::Result<()> {
+    totals.add(&UsageTotals {
+        requests: 1,
+        failures: i64::from(row.get::<_, bool>(2)?),
+        input_tokens: row.get(4)?,
+        output_tokens: row.get(5)?,
+        cache_read_tokens: row.get(6)?,
+        cache_creation_tokens: row.get(7)?,
+        cost_usd: row.get(8)?,
+    });
+    if let Some(duration) = row.get::<_, Option<i64>>(3)? {
+        durations.record(duration);
+    }
+    Ok(())
 }
 
 fn cell_of(

@@ -537,15 +537,18 @@ pub(crate) fn instance_in(
         .row(
             "SELECT id, pid, host, started_at, heartbeat_at FROM instances WHERE id = ?1",
             [id],
-            |row| {
-                Ok(InstanceRecord {
-                    id: row.get(0)?,
-                    pid: row.get(1)?,
-                    host: row.get(2)?,
-                    started_at_ms: row.get(3)?,
-                    heartbeat_at_ms: row.get(4)?,
-                })
-            },
+            instance_from_row,
         )
         .optional()?)
+}
+
+/// An instance from `SELECT id, pid, host, started_at, heartbeat_at FROM instances`.
+pub(crate) fn instance_from_row(row: &Row<'_>) -> rusqlite::Result<InstanceRecord> {
+    Ok(InstanceRecord {
+        id: row.get(0)?,
+        pid: row.get(1)?,
+        host: row.get(2)?,
+        started_at_ms: row.get(3)?,
+        heartbeat_at_ms: row.get(4)?,
+    })
 }

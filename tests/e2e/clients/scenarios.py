@@ -190,6 +190,16 @@ async def review(c):
     }
 
 
+async def dashboard(c):
+    """Jobs for the dashboard tests: one completed, one failed, one still running, a validation."""
+    done = view(await c.call_tool("claude_request", {"prompt": "What is the answer? token=sk-ant-api03-" + "x" * 40}))
+    failed = view(await c.call_tool("codex_request", {"prompt": "this one fails"}))
+    running = view(await c.call_tool("gemini_request_async", {"prompt": "a long one"}))
+    validation = view(await c.call_tool("validate_with_models", {
+        "question": "Is the sky blue?", "models": ["claude", "grok"]}))
+    return {"completed": done, "failed": failed, "running": running, "validation": validation}
+
+
 async def budget(c):
     """A provider whose daily budget is spent: the request is refused before anything runs."""
     refused = view(await c.call_tool("codex_request", {"prompt": "over budget"}))
@@ -198,6 +208,7 @@ async def budget(c):
 
 
 SCENARIOS = {
+    "dashboard": dashboard,
     "budget": budget,
     "validate_mixed": validate_mixed,
     "review": review,

@@ -73,6 +73,13 @@ pub fn gateway_bin() -> PathBuf {
     .clone()
 }
 
+/// A directory under the target directory for a test's artifacts (screenshots), created.
+pub fn artifacts_dir(name: &str) -> PathBuf {
+    let dir = profile_dir().parent().unwrap().join("artifacts").join(name);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
 /// An isolated world for one gateway: temp home, fake CLIs, extra environment.
 pub struct World {
     pub home: TestHome,

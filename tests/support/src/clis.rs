@@ -103,8 +103,10 @@ impl FakeClis {
         let Ok(text) = std::fs::read_to_string(&self.log) else {
             return Vec::new();
         };
-        text.lines()
-            .filter(|line| !line.trim().is_empty())
+        // Only whole lines: a line longer than a page can be seen half-written while the fake's
+        // one `write` is still copying it (the log carries the whole environment).
+        text.split_inclusive('\n')
+            .filter(|line| line.ends_with('\n') && !line.trim().is_empty())
             .map(|line| {
                 serde_json::from_str(line)
                     .unwrap_or_else(|error| panic!("bad fake-agent log line ({error}): {line}"))

@@ -2,6 +2,7 @@
 
 pub(crate) mod client_config;
 pub(crate) mod cost;
+pub(crate) mod dashboard;
 pub(crate) mod doctor;
 pub(crate) mod envelope;
 pub(crate) mod example;

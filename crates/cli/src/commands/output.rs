@@ -220,28 +220,7 @@ pub(crate) fn since_ms(since: Option<std::time::Duration>) -> Option<i64> {
     })
 }
 
-/// `YYYY-MM-DD HH:MM:SS` (UTC) of a ms timestamp.
-pub(crate) fn timestamp(ms: i64) -> String {
-    let day = ms.div_euclid(gateway_store::query::DAY_MS);
-    let seconds = ms.rem_euclid(gateway_store::query::DAY_MS) / 1_000;
-    format!(
-        "{} {:02}:{:02}:{:02}",
-        gateway_store::query::day_label(day),
-        seconds / 3_600,
-        seconds / 60 % 60,
-        seconds % 60
-    )
-}
-
-/// A duration for people: `850ms`, `12.3s`, `4m05s`, `2h10m`.
-pub(crate) fn human_duration(ms: i64) -> String {
-    match ms {
-        ..1_000 => format!("{ms}ms"),
-        1_000..60_000 => format!("{:.1}s", ms as f64 / 1_000.0),
-        60_000..3_600_000 => format!("{}m{:02}s", ms / 60_000, ms / 1_000 % 60),
-        _ => format!("{}h{:02}m", ms / 3_600_000, ms / 60_000 % 60),
-    }
-}
+pub(crate) use gateway_store::browse::{human_duration, timestamp};
 
 /// An optional figure, `-` when absent.
 pub(crate) fn or_dash<T: ToString>(value: Option<T>) -> String {

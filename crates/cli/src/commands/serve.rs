@@ -117,7 +117,7 @@ async fn serve_http(server: Server, options: HttpOptions) -> anyhow::Result<()> 
 /// Resolves on SIGINT or SIGTERM (or never, when signals cannot be installed). The handlers
 /// are installed by this call, not at the first poll: a SIGTERM that arrives once the caller
 /// has said it listens must end the server cleanly, not kill it.
-fn shutdown_signal() -> impl Future<Output = ()> {
+pub(crate) fn shutdown_signal() -> impl Future<Output = ()> {
     use tokio::signal::unix::{SignalKind, signal};
     let installed = signal(SignalKind::terminate())
         .and_then(|terminate| Ok((terminate, signal(SignalKind::interrupt())?)));

@@ -1,4 +1,5 @@
 mod admission;
+mod browse;
 mod dedup;
 mod open;
 mod records;
