@@ -31,7 +31,11 @@ fn codex_and_gemini_answers_carry_an_estimated_cost_and_claude_its_own() {
             assert_eq!(cost(view), Some(usd), "{tool}: {seen:#}");
             // Omitted when false: no null or false flag on the wire.
             let flag = view.get("costEstimated");
-            assert_eq!(flag, estimated.then_some(&Value::Bool(true)), "{tool}: {view:#}");
+            assert_eq!(
+                flag,
+                estimated.then_some(&Value::Bool(true)),
+                "{tool}: {view:#}"
+            );
         }
     }
 }
