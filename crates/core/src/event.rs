@@ -139,6 +139,9 @@ pub struct RunOutcome {
     pub model: Option<String>,
     pub usage: Usage,
     pub cost_usd: Option<f64>,
+    /// `cost_usd` is the store's estimate from the price table (the CLI reported none).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub cost_estimated: bool,
     pub stop_reason: Option<String>,
     /// The CLI's own output says the run failed (auth, API error, turn limit …), whatever the
     /// exit code.

@@ -170,6 +170,9 @@ pub struct RequestResult {
     pub cache_creation_tokens: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cost_usd: Option<f64>,
+    /// `costUsd` is estimated from the price table (the CLI reported none); omitted if false.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub cost_estimated: bool,
 }
 
 /// What an `_async` request tool returns: the keys known at start (a dry run: the command), in

@@ -146,6 +146,7 @@ impl TryFrom<JobRow> for JobRecord {
                 cache_creation_tokens: tokens(row.cache_creation_tokens),
             },
             cost_usd: row.cost_usd,
+            cost_estimated: row.cost_estimated,
             stop_reason: row.stop_reason,
             is_error: row.outcome_is_error,
             error: row.outcome_error,
@@ -179,7 +180,6 @@ impl TryFrom<JobRow> for JobRecord {
             stderr_chars: unsigned(row.stderr_chars),
             output_truncated: row.output_truncated,
             events_truncated: row.events_truncated,
-            cost_estimated: row.cost_estimated,
             outcome,
         })
     }
@@ -322,7 +322,7 @@ impl Store {
         }
         let mut conn = self.conn();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let won = self.finish_in(&tx, id, from, finish)?;
+        let won = self.finish_in(&tx, id, from, &mut finish.clone())?;
         if won {
             tx.commit()?;
         }
@@ -332,11 +332,13 @@ impl Store {
     /// The last output and events of a job plus its CAS `from → finish.status`, in one
     /// transaction (one commit per finished job instead of two). The output is kept even
     /// when the CAS loses (another process ended the job first). `false`: the CAS lost.
+    /// A cost estimated for the job is filled into `finish.outcome`, so the caller reports
+    /// what the store has.
     pub fn finish_job_with_output(
         &self,
         id: &str,
         from: JobStatus,
-        finish: &JobFinish,
+        finish: &mut JobFinish,
         chunks: &[crate::OutputChunk],
         events: &[crate::NewEvent],
         events_truncated: bool,
@@ -354,7 +356,7 @@ impl Store {
         tx: &rusqlite::Transaction<'_>,
         id: &str,
         from: JobStatus,
-        finish: &JobFinish,
+        finish: &mut JobFinish,
     ) -> Result<bool, StoreError> {
         let outcome = finish.outcome.clone().unwrap_or_default();
         let text = self.scrub(&outcome.text);
@@ -407,6 +409,10 @@ impl Store {
                 "UPDATE jobs SET cost_usd = ?2, cost_estimated = 1 WHERE id = ?1",
                 params![id, cost_usd],
             )?;
+            if let Some(reported) = finish.outcome.as_mut() {
+                reported.cost_usd = cost_usd;
+                reported.cost_estimated = true;
+            }
         }
         tx.run(
             r"UPDATE requests SET status = ?2, response = ?3, session_id = ?4, finished_at = ?5,

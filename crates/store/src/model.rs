@@ -104,9 +104,6 @@ pub struct JobRecord {
     pub stderr_chars: u64,
     pub output_truncated: bool,
     pub events_truncated: bool,
-    /// `outcome.cost_usd` is the gateway's estimate from its price table (the CLI reported
-    /// no cost).
-    pub cost_estimated: bool,
     /// Present once the job finished and its output was parsed.
     pub outcome: Option<RunOutcome>,
 }
@@ -193,6 +190,8 @@ pub struct RequestRecord {
     pub job_id: Option<String>,
     pub retry_count: u32,
     pub approval_decision: Option<String>,
+    /// `cost_usd` is the gateway's estimate.
+    pub cost_estimated: bool,
 }
 
 /// A tool call to record (the MCP layer summarizes and caps the arguments).

@@ -16,7 +16,7 @@ use crate::{Store, StoreError, now_ms};
 const REQUEST_COLUMNS: &str = r"id, correlation_id, provider, model, origin_tool, prompt,
     prompt_bytes, response, session_id, created_at, finished_at, duration_ms, input_tokens,
     output_tokens, cache_read_tokens, cache_creation_tokens, cost_usd, exit_code, status, error,
-    job_id, retry_count, approval_decision";
+    job_id, retry_count, approval_decision, cost_estimated";
 
 fn tokens(value: Option<i64>) -> Option<u64> {
     value.and_then(|value| u64::try_from(value).ok())
@@ -47,6 +47,7 @@ fn request_from_row(row: &Row<'_>) -> rusqlite::Result<RequestRecord> {
         job_id: row.get(20)?,
         retry_count: u32::try_from(row.get::<_, i64>(21)?).unwrap_or(0),
         approval_decision: row.get(22)?,
+        cost_estimated: row.get(23)?,
     })
 }
 

@@ -207,9 +207,23 @@ async def budget(c):
     return {"refused": refused, "allowed": allowed}
 
 
+async def costs(c):
+    """Sync answers of a CLI that reports no cost (codex, gemini) and one that does (claude),
+    each with llm_job_result and llm_request_result of the same job."""
+    out = {}
+    for tool in ("codex_request", "gemini_request", "claude_request"):
+        answer = view(await c.call_tool(tool, request_args({"prompt": f"cost of {tool}"})))
+        job_id = answer["structured"]["jobId"]
+        result = view(await c.call_tool("llm_job_result", {"jobId": job_id}))
+        recorded = view(await c.call_tool("llm_request_result", {"correlationId": answer["structured"]["correlationId"]}))
+        out[tool] = {"answer": answer["structured"], "result": result["structured"], "recorded": recorded["structured"]}
+    return out
+
+
 SCENARIOS = {
     "dashboard": dashboard,
     "budget": budget,
+    "costs": costs,
     "validate_mixed": validate_mixed,
     "review": review,
     "records": records,

@@ -215,7 +215,7 @@ impl From<JobRecord> for JobView {
             cache_read_tokens: outcome.usage.cache_read_tokens,
             cache_creation_tokens: outcome.usage.cache_creation_tokens,
             cost_usd: outcome.cost_usd,
-            cost_estimated: record.cost_estimated,
+            cost_estimated: outcome.cost_estimated,
             stdout_bytes: record.stdout_bytes,
             stderr_bytes: record.stderr_bytes,
             output_truncated: record.output_truncated,

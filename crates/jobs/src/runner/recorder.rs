@@ -242,21 +242,22 @@ impl Recorder {
             ),
         });
         let (chunks, events) = self.take_batch();
-        let finish = JobFinish {
+        let mut finish = JobFinish {
             status: conclusion.status,
             exit_code: conclusion.exit_code,
             error: conclusion.error.clone(),
             error_category: conclusion.category.map(str::to_owned),
             finished_at_ms: now_ms(),
             output_truncated: self.truncated || self.unstored.lost_bytes > 0,
-            outcome: outcome.clone(),
+            outcome,
             retention_days: self.retention_days,
         };
         let (job_id, events_truncated) = (self.job_id.clone(), self.events_truncated);
-        let write = |store: &Store| {
-            store.finish_job_with_output(&job_id, from, &finish, &chunks, &events, events_truncated)
+        let write = |store: &Store, finish: &mut JobFinish| {
+            store.finish_job_with_output(&job_id, from, finish, &chunks, &events, events_truncated)
         };
-        let first = write(&self.store);
+        // The store fills in an estimated cost, so the report carries it too.
+        let first = write(&self.store, &mut finish);
         let ending = match &first {
             Ok(false) => self.stored_ending(),
             Ok(true) | Err(_) => None,
@@ -266,7 +267,7 @@ impl Recorder {
             exit_code: finish.exit_code,
             error: finish.error.clone(),
             finished_at_ms: finish.finished_at_ms,
-            outcome,
+            outcome: finish.outcome.clone(),
             unstored_tails: first
                 .is_err()
                 .then(|| [self.stdout.tail().to_owned(), self.stderr.tail().to_owned()]),
@@ -279,7 +280,7 @@ impl Recorder {
                 std::thread::sleep(STORE_RETRY_EVERY);
                 // The database file is gone (deleted, its disk unmounted): nobody can read it.
                 let gone = self.store.path().is_some_and(|path| !path.exists());
-                if gone || write(&self.store).is_ok() {
+                if gone || write(&self.store, &mut finish).is_ok() {
                     return;
                 }
             }

@@ -203,6 +203,10 @@ pub struct JobResultResult {
     pub response: Option<String>,
     pub session_id: Option<String>,
     pub error: Option<String>,
+    pub cost_usd: Option<f64>,
+    /// `costUsd` is estimated from the price table; omitted if false.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub cost_estimated: bool,
     pub stdout: String,
     pub stdout_total_chars: u64,
     pub stdout_truncated: bool,
@@ -253,6 +257,8 @@ async fn result(
         response,
         session_id: outcome.session_id,
         error: snapshot.error.or(outcome.error),
+        cost_usd: outcome.cost_usd,
+        cost_estimated: outcome.cost_estimated,
         stdout: page.stdout.text,
         stdout_total_chars: page.stdout.total_chars,
         stdout_truncated: page.stdout.truncated,
@@ -431,6 +437,8 @@ pub struct RequestRow {
     pub cache_read_tokens: Option<u64>,
     pub cache_creation_tokens: Option<u64>,
     pub cost_usd: Option<f64>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub cost_estimated: bool,
     pub approval_decision: Option<String>,
 }
 
@@ -476,6 +484,7 @@ async fn request_result(
         cache_read_tokens: record.cache_read_tokens,
         cache_creation_tokens: record.cache_creation_tokens,
         cost_usd: record.cost_usd,
+        cost_estimated: record.cost_estimated,
         approval_decision: record.approval_decision,
     };
     let text = format!(

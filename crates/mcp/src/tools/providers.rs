@@ -672,6 +672,7 @@ pub(crate) fn finished_result(
         cache_read_tokens: outcome.usage.cache_read_tokens,
         cache_creation_tokens: outcome.usage.cache_creation_tokens,
         cost_usd: outcome.cost_usd,
+        cost_estimated: outcome.cost_estimated,
         deduped: submitted.deduped_from.is_some(),
         deduped_from: deduped_from(submitted),
         response_truncated: truncated.then_some(true),

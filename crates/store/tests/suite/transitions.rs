@@ -207,3 +207,39 @@ fn listing_filters_by_status_provider_and_time() {
         1
     );
 }
+
+/// A finish without a reported cost gets the estimate, in the row and in the outcome handed
+/// back for the supervisor's report; a reported cost is left alone and unflagged.
+#[test]
+fn an_estimated_cost_is_filled_into_the_finish_and_read_back() {
+    let (_dir, store) = store();
+    let price = gateway_store::costs::ModelPrice {
+        provider: "claude".to_owned(),
+        model: "*".to_owned(),
+        input_per_mtok: 1.0,
+        cached_input_per_mtok: 1.0,
+        output_per_mtok: 1.0,
+        source: "test".to_owned(),
+    };
+    store.set_cost_policy(&[price], &[]).unwrap();
+    for (id, reported) in [("estimated", None), ("reported", Some(0.25))] {
+        store.submit_job(&new_job(id, id), NO_DEDUP).unwrap();
+        assert!(store.mark_running(id, running()).unwrap());
+        let mut done = finish(JobStatus::Completed);
+        done.outcome.as_mut().unwrap().cost_usd = reported;
+        assert!(
+            store
+                .finish_job_with_output(id, JobStatus::Running, &mut done, &[], &[], false)
+                .unwrap()
+        );
+        // 10 input + 1 cache creation + 3 cached + 5 output tokens at $1 per million.
+        let expected = (reported.unwrap_or(19e-6), reported.is_none());
+        let reported = done.outcome.unwrap();
+        assert_eq!(
+            (reported.cost_usd.unwrap(), reported.cost_estimated),
+            expected
+        );
+        let stored = store.job(id).unwrap().unwrap().outcome.unwrap();
+        assert_eq!((stored.cost_usd.unwrap(), stored.cost_estimated), expected);
+    }
+}

@@ -2,6 +2,7 @@ mod budget;
 mod claude_code_client;
 mod client_hosts;
 mod conformance;
+mod costs;
 mod dashboard;
 mod gemini_backend;
 mod http_security;
