@@ -273,7 +273,10 @@ fn write_codex_config(world: &World, mock: &MockVendorApi) {
 fn codex_gets_the_answer_first_with_the_job_id_and_jobs_run_in_its_project() {
     let mock = MockVendorApi::start();
     let bin = super::claude_code_client::tools_bin();
-    assert!(bin.join("codex").exists(), "run scripts/install-test-tools.sh");
+    assert!(
+        bin.join("codex").exists(),
+        "run scripts/install-test-tools.sh"
+    );
     let world = World::new()
         .with(
             "PATH",
@@ -313,18 +316,31 @@ fn codex_gets_the_answer_first_with_the_job_id_and_jobs_run_in_its_project() {
     };
     assert!(output.status.success(), "codex failed: {}", said());
     let offered = mock.requests().iter().any(|request| {
-        request.body["tools"]
-            .as_array()
-            .is_some_and(|tools| tools.iter().any(|tool| tool["name"] == "mcp__llm_cli_gateway"))
+        request.body["tools"].as_array().is_some_and(|tools| {
+            tools
+                .iter()
+                .any(|tool| tool["name"] == "mcp__llm_cli_gateway")
+        })
     });
-    assert!(offered, "codex did not offer the gateway's tools: {}", said());
+    assert!(
+        offered,
+        "codex did not offer the gateway's tools: {}",
+        said()
+    );
 
     let results = mock.tool_results(&codex_tool("codex_request"));
     let [request] = results.as_slice() else {
-        panic!("one codex_request result expected, got {results:#?}\n{}", said());
+        panic!(
+            "one codex_request result expected, got {results:#?}\n{}",
+            said()
+        );
     };
     let prefix = format!(r#"{{"response":"{ANSWER}","status":"completed","jobId":""#);
-    let model_sees = |result: &str| result.split_once("Output:\n").map(|(_, json)| json.to_owned());
+    let model_sees = |result: &str| {
+        result
+            .split_once("Output:\n")
+            .map(|(_, json)| json.to_owned())
+    };
     assert!(
         model_sees(request).is_some_and(|json| json.starts_with(&prefix)),
         "the answer first, then the job id: {request}"

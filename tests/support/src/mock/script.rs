@@ -114,9 +114,10 @@ pub(crate) fn responses_tool_results<'a>(
         let called: BTreeMap<&str, String> = input_items(body, "function_call")
             .filter_map(|call| {
                 let tool = call["name"].as_str()?;
-                let full = call["namespace"]
-                    .as_str()
-                    .map_or_else(|| tool.to_owned(), |namespace| format!("{namespace}__{tool}"));
+                let full = call["namespace"].as_str().map_or_else(
+                    || tool.to_owned(),
+                    |namespace| format!("{namespace}__{tool}"),
+                );
                 Some((call["call_id"].as_str()?, full))
             })
             .collect();
@@ -301,13 +302,21 @@ mod tests {
         );
         let tools = json!([{"type": "namespace", "name": "mcp__srv"}]);
         let first = json!({"tools": tools, "input": [{"type": "message", "role": "user"}]});
-        let output = json!({"type": "function_call_output", "call_id": call["call_id"], "output": "found"});
+        let output =
+            json!({"type": "function_call_output", "call_id": call["call_id"], "output": "found"});
         let second = json!({"tools": tools, "input": [call, output]});
         assert_eq!(responses_turn(&script, &first), Some(&script[0]));
         assert_eq!(responses_turn(&script, &second), Some(&script[1]));
-        assert_eq!(responses_turn(&script, &json!({"input": []})), None, "side request");
+        assert_eq!(
+            responses_turn(&script, &json!({"input": []})),
+            None,
+            "side request"
+        );
         let bodies = [first, second.clone(), second];
-        assert_eq!(responses_tool_results(bodies.iter(), "mcp__srv__lookup"), ["found"]);
+        assert_eq!(
+            responses_tool_results(bodies.iter(), "mcp__srv__lookup"),
+            ["found"]
+        );
         assert!(responses_tool_results(bodies.iter(), "lookup").is_empty());
     }
 
