@@ -2,7 +2,8 @@
 //! project directory, it calls `codex_request` and `validate_with_models`; the result it hands
 //! the model starts with the answer and carries the job id, and the fake CLIs ran in the project
 //! (Claude Code's roots, or the directory it started the gateway in). The `--http` registration
-//! command connects and leaves the bearer token out of `~/.claude.json`.
+//! command connects and leaves the bearer token out of `~/.claude.json`. Gemini CLI and Codex
+//! (`codex exec`, registered with the printed snippet unchanged) do the same two calls.
 
 use std::path::Path;
 use std::process::Stdio;
@@ -231,6 +232,128 @@ fn gemini_cli_gets_the_answer_first_with_the_job_id_and_jobs_run_in_its_project(
         .try_into()
         .unwrap();
     assert!(validation.contains("Validation "), "{validation}");
+
+    assert_three_runs_in(&world, &project);
+}
+
+/// Codex offers the gateway's tools in one namespace tool, `mcp__llm_cli_gateway`; the mock
+/// calls `<namespace>__<tool>` as `tool` in that namespace.
+fn codex_tool(name: &str) -> String {
+    format!("mcp__llm_cli_gateway__{name}")
+}
+
+/// `$CODEX_HOME/config.toml`: a mock model provider, then the snippet `print-client-config
+/// codex` prints, unchanged, then the environment the test gives the gateway (the fake CLIs
+/// first on its `PATH`). A model with known metadata, so that Codex offers MCP tools directly
+/// (its default model reaches them only through a JavaScript `exec` tool).
+fn write_codex_config(world: &World, mock: &MockVendorApi) {
+    let printed = std::process::Command::new(gateway_bin())
+        .args(["print-client-config", "codex"])
+        .output()
+        .unwrap();
+    assert!(printed.status.success(), "{printed:?}");
+    let snippet = String::from_utf8(printed.stdout).unwrap();
+    let quoted = |value: &Path| json!(value).to_string();
+    let config = format!(
+        "model = \"gpt-5.1-codex\"\nmodel_provider = \"mock\"\n\n[model_providers.mock]\nname = \"mock\"\nbase_url = \"{}/v1\"\nenv_key = \"CODEX_HOST_API_KEY\"\nwire_api = \"responses\"\nrequest_max_retries = 0\nstream_max_retries = 0\n\n{snippet}\n[mcp_servers.llm-cli-gateway.env]\nPATH = {}\nLLM_GATEWAY_HOME = {}\nFAKE_AGENT_LOG = {}\nFAKE_AGENT_RESPONSE_CODEX = \"{ANSWER}\"\n",
+        mock.base_url(),
+        quoted(Path::new(&world.clis.path())),
+        quoted(&world.home.gateway_home()),
+        quoted(&world.clis.log),
+    );
+    let home = world.home.codex_home();
+    std::fs::create_dir_all(&home).unwrap();
+    std::fs::write(home.join("config.toml"), config).unwrap();
+}
+
+/// Codex hands the model the structuredContent JSON (after a `Wall time` header): the answer
+/// first, then the job id. The gateway's `default_tools_approval_mode = "approve"` lets
+/// `codex exec` (which cannot ask) run the tools.
+#[test]
+fn codex_gets_the_answer_first_with_the_job_id_and_jobs_run_in_its_project() {
+    let mock = MockVendorApi::start();
+    let bin = super::claude_code_client::tools_bin();
+    assert!(
+        bin.join("codex").exists(),
+        "run scripts/install-test-tools.sh"
+    );
+    let world = World::new()
+        .with(
+            "PATH",
+            &format!("{}:/usr/local/bin:/usr/bin:/bin", bin.display()),
+        )
+        .with("CODEX_HOST_API_KEY", "sk-e2e-codex-host")
+        .with("NO_COLOR", "1");
+    write_codex_config(&world, &mock);
+    let (_keep, project) = project_dir();
+    mock.script_conversation(vec![
+        MockTurn::tool_use(
+            codex_tool("codex_request"),
+            json!({"prompt": "review my change"}),
+        ),
+        MockTurn::tool_use(
+            codex_tool("validate_with_models"),
+            json!({"question": "Is retrying on 502 safe?", "models": ["codex", "gemini"]}),
+        ),
+        MockTurn::text("done"),
+    ]);
+    let mut codex = std::process::Command::new(bin.join("codex"));
+    codex.env_clear();
+    world.apply(&mut codex);
+    let output = codex
+        .args(["exec", "--json", "--skip-git-repo-check"])
+        .arg("review my change, then validate")
+        .current_dir(&project)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let said = || {
+        format!(
+            "{}\n{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        )
+    };
+    assert!(output.status.success(), "codex failed: {}", said());
+    let offered = mock.requests().iter().any(|request| {
+        request.body["tools"].as_array().is_some_and(|tools| {
+            tools
+                .iter()
+                .any(|tool| tool["name"] == "mcp__llm_cli_gateway")
+        })
+    });
+    assert!(
+        offered,
+        "codex did not offer the gateway's tools: {}",
+        said()
+    );
+
+    let results = mock.tool_results(&codex_tool("codex_request"));
+    let [request] = results.as_slice() else {
+        panic!(
+            "one codex_request result expected, got {results:#?}\n{}",
+            said()
+        );
+    };
+    let prefix = format!(r#"{{"response":"{ANSWER}","status":"completed","jobId":""#);
+    let model_sees = |result: &str| {
+        result
+            .split_once("Output:\n")
+            .map(|(_, json)| json.to_owned())
+    };
+    assert!(
+        model_sees(request).is_some_and(|json| json.starts_with(&prefix)),
+        "the answer first, then the job id: {request}"
+    );
+    let [validation] = mock
+        .tool_results(&codex_tool("validate_with_models"))
+        .try_into()
+        .unwrap();
+    assert!(
+        model_sees(&validation).is_some_and(|json| json.starts_with(r#"{"finalRecommendation":"#)),
+        "the conclusion first: {validation}"
+    );
+    assert!(validation.contains(r#""jobIds":[""#), "{validation}");
 
     assert_three_runs_in(&world, &project);
 }

@@ -5,9 +5,9 @@
 //! One thread accepts on `127.0.0.1:<ephemeral>`, one short-lived thread serves each
 //! connection (one request, then close). Every request is recorded for assertions.
 //!
-//! The Anthropic and Gemini endpoints can also play a scripted conversation of tool calls
-//! ([`MockVendorApi::script_conversation`], [`MockTurn`]), so that the real Claude Code and
-//! Gemini CLI can act as MCP clients of the gateway.
+//! The Anthropic, Gemini and OpenAI Responses endpoints can also play a scripted conversation of
+//! tool calls ([`MockVendorApi::script_conversation`], [`MockTurn`]), so that the real Claude
+//! Code, Gemini CLI and Codex can act as MCP clients of the gateway.
 
 mod http;
 mod script;
@@ -79,7 +79,7 @@ pub struct MockRequest {
 #[derive(Debug, Default)]
 struct Shared {
     config: Mutex<MockConfig>,
-    /// The Anthropic conversation script (empty: every answer is the text).
+    /// The conversation script (empty: every answer is the text).
     script: Mutex<Vec<MockTurn>>,
     /// Request bodies as read, before answering (`requests` is written after answering), so a
     /// client that exits right after its last answer has its last tool results already here.
@@ -153,7 +153,7 @@ impl MockVendorApi {
             .reject_auth = reject;
     }
 
-    /// Scripts the conversation of the Anthropic Messages or Gemini endpoint: its requests
+    /// Scripts the conversation of the Anthropic Messages, Gemini or Responses endpoint: its requests
     /// (those offering tools) are answered by `turns` in order, one per tool result they hold;
     /// side requests, and the conversation once `turns` is used up, get the configured text.
     /// Replaces any earlier script, so each new conversation (e.g. each `claude -p`) gets its own.
@@ -167,7 +167,8 @@ impl MockVendorApi {
 
     /// The content of each tool result the client sent back for calls of the tool `name`, in
     /// the order sent, each once. For an MCP tool, Claude Code sends
-    /// `JSON.stringify(structuredContent)`, Gemini CLI the text block.
+    /// `JSON.stringify(structuredContent)`, Gemini CLI the text block, Codex the
+    /// structuredContent JSON after a `Wall time: …\nOutput:\n` header.
     pub fn tool_results(&self, name: &str) -> Vec<String> {
         let bodies = self
             .shared
@@ -177,6 +178,7 @@ impl MockVendorApi {
             .clone();
         let mut results = script::tool_results(bodies.iter(), name);
         results.extend(script::gemini_tool_results(bodies.iter(), name));
+        results.extend(script::responses_tool_results(bodies.iter(), name));
         results
     }
 }

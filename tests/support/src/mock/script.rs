@@ -1,6 +1,7 @@
-//! Scripted Anthropic Messages conversations, so that the real Claude Code can be steered
-//! through a known sequence of tool calls (our MCP tools included) and its tool results read
-//! back ([`MockVendorApi::script_conversation`](super::MockVendorApi::script_conversation)).
+//! Scripted Anthropic Messages, Gemini and OpenAI Responses conversations, so that the real
+//! Claude Code, Gemini CLI and Codex can be steered through a known sequence of tool calls (our
+//! MCP tools included) and their tool results read back
+//! ([`MockVendorApi::script_conversation`](super::MockVendorApi::script_conversation)).
 //!
 //! The turn that answers a request is derived from the request alone, never from a cursor, so
 //! that side requests and retries consume nothing:
@@ -58,17 +59,90 @@ impl MockTurn {
 /// The scripted turn that answers the Messages request `body`: `None` for side requests (no
 /// `tools`) and once the script is used up, which get the plain text answer.
 pub(crate) fn turn<'a>(script: &'a [MockTurn], body: &Value) -> Option<&'a MockTurn> {
-    let offers_tools = body
-        .get("tools")
-        .and_then(Value::as_array)
-        .is_some_and(|tools| !tools.is_empty());
-    if !offers_tools {
+    if !offers_tools(body) {
         return None;
     }
     let answered = blocks(body)
         .filter(|block| block["type"] == "tool_result")
         .count();
     script.get(answered)
+}
+
+fn offers_tools(body: &Value) -> bool {
+    body.get("tools")
+        .and_then(Value::as_array)
+        .is_some_and(|tools| !tools.is_empty())
+}
+
+/// The scripted turn for an OpenAI Responses request: the conversation is the requests that
+/// offer `tools`, the turn the number of `function_call_output` items in its `input`.
+pub(crate) fn responses_turn<'a>(script: &'a [MockTurn], body: &Value) -> Option<&'a MockTurn> {
+    if !offers_tools(body) {
+        return None;
+    }
+    script.get(input_items(body, "function_call_output").count())
+}
+
+/// A turn as one Responses output item. Codex offers each MCP server's tools inside one
+/// `namespace` tool, so a name `<namespace>__<tool>` (`mcp__llm_cli_gateway__codex_request`) is
+/// called as `tool` in `namespace`.
+pub(crate) fn responses_item(turn: &MockTurn) -> Value {
+    match turn {
+        MockTurn::ToolUse { id, name, input } => {
+            let mut item = json!({"type": "function_call", "id": format!("fc_{id}"), "call_id": id,
+                "name": name, "arguments": input.to_string(), "status": "completed"});
+            if let Some((namespace, tool)) = name.rsplit_once("__") {
+                item["namespace"] = json!(namespace);
+                item["name"] = json!(tool);
+            }
+            item
+        }
+        MockTurn::Text(text) => json!({"type": "message", "id": "msg_mock", "role": "assistant",
+            "status": "completed", "content": [{"type": "output_text", "text": text, "annotations": []}]}),
+    }
+}
+
+/// The `output` of each `function_call_output` Codex sent for calls of `name` (namespaced as
+/// in [`responses_item`]), in the order sent, each once.
+pub(crate) fn responses_tool_results<'a>(
+    bodies: impl Iterator<Item = &'a Value>,
+    name: &str,
+) -> Vec<String> {
+    let mut seen = BTreeSet::new();
+    let mut results = Vec::new();
+    for body in bodies {
+        let called: BTreeMap<&str, String> = input_items(body, "function_call")
+            .filter_map(|call| {
+                let tool = call["name"].as_str()?;
+                let full = call["namespace"].as_str().map_or_else(
+                    || tool.to_owned(),
+                    |namespace| format!("{namespace}__{tool}"),
+                );
+                Some((call["call_id"].as_str()?, full))
+            })
+            .collect();
+        for output in input_items(body, "function_call_output") {
+            let Some(id) = output["call_id"].as_str() else {
+                continue;
+            };
+            if called.get(id).is_some_and(|called| called == name) && seen.insert(id.to_owned()) {
+                results.push(
+                    output["output"]
+                        .as_str()
+                        .map_or_else(|| text_of(&output["output"]), str::to_owned),
+                );
+            }
+        }
+    }
+    results
+}
+
+fn input_items<'a>(body: &'a Value, kind: &'a str) -> impl Iterator<Item = &'a Value> {
+    body["input"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(move |item| item["type"] == kind)
 }
 
 /// The content of every `tool_result` the client sent for calls of the tool `name`, in the
@@ -213,6 +287,37 @@ mod tests {
         assert!(tool_results(history.iter(), "Other").is_empty());
         let parts = json!([{"type": "text", "text": "a"}, {"type": "image"}, {"type": "text", "text": "b"}]);
         assert_eq!(text_of(&parts), "ab");
+    }
+
+    #[test]
+    fn responses_turns_count_function_call_outputs_and_results_are_read_back() {
+        let script = [
+            MockTurn::tool_use("mcp__srv__lookup", json!({"q": 1})),
+            MockTurn::text("done"),
+        ];
+        let call = responses_item(&script[0]);
+        assert_eq!(
+            (&call["namespace"], &call["name"], &call["arguments"]),
+            (&json!("mcp__srv"), &json!("lookup"), &json!(r#"{"q":1}"#))
+        );
+        let tools = json!([{"type": "namespace", "name": "mcp__srv"}]);
+        let first = json!({"tools": tools, "input": [{"type": "message", "role": "user"}]});
+        let output =
+            json!({"type": "function_call_output", "call_id": call["call_id"], "output": "found"});
+        let second = json!({"tools": tools, "input": [call, output]});
+        assert_eq!(responses_turn(&script, &first), Some(&script[0]));
+        assert_eq!(responses_turn(&script, &second), Some(&script[1]));
+        assert_eq!(
+            responses_turn(&script, &json!({"input": []})),
+            None,
+            "side request"
+        );
+        let bodies = [first, second.clone(), second];
+        assert_eq!(
+            responses_tool_results(bodies.iter(), "mcp__srv__lookup"),
+            ["found"]
+        );
+        assert!(responses_tool_results(bodies.iter(), "lookup").is_empty());
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The vendor endpoints the five real CLIs call, answering a fixed text with known token
-//! counts ([`super::MOCK_USAGE`]), or each vendor's own authentication error. The Anthropic
-//! endpoint plays the scripted turns instead when there are some ([`super::script`]).
+//! counts ([`super::MOCK_USAGE`]), or each vendor's own authentication error. The Anthropic,
+//! Gemini and Responses endpoints play the scripted turns instead when there are some
+//! ([`super::script`]).
 
 use std::net::TcpStream;
 
@@ -85,7 +86,11 @@ pub(crate) fn respond(
                 let error = json!({"error": {"message": "Incorrect API key provided", "type": "invalid_request_error", "param": null, "code": "invalid_api_key"}});
                 return send_json(stream, 401, &error).map(|()| 401);
             }
-            responses(stream, config).map(|()| 200)
+            let item = script::responses_turn(turns, &body).map_or_else(
+                || script::responses_item(&MockTurn::text(config.text.clone())),
+                script::responses_item,
+            );
+            responses(stream, &item).map(|()| 200)
         }
         Route::ChatCompletions | Route::Models => {
             if !authorized(config, bearer(request)) {
@@ -182,15 +187,18 @@ fn anthropic(stream: &TcpStream, body: &Value, turn: &MockTurn) -> std::io::Resu
     send_sse(stream, &events, false)
 }
 
-fn responses(stream: &TcpStream, config: &MockConfig) -> std::io::Result<()> {
-    let item = json!({"type": "message", "id": "msg_mock", "role": "assistant", "status": "completed",
-        "content": [{"type": "output_text", "text": config.text, "annotations": []}]});
+/// The Responses stream of one output item (a message, or a function call for Codex to run).
+fn responses(stream: &TcpStream, item: &Value) -> std::io::Result<()> {
     let usage = json!({"input_tokens": MOCK_USAGE.input, "input_tokens_details": {"cached_tokens": MOCK_USAGE.cached},
         "output_tokens": MOCK_USAGE.output, "output_tokens_details": {"reasoning_tokens": 0}, "total_tokens": MOCK_USAGE.input + MOCK_USAGE.output});
     let events = [
         (
             "response.created",
             json!({"type": "response.created", "response": {"id": "resp_mock"}}),
+        ),
+        (
+            "response.output_item.added",
+            json!({"type": "response.output_item.added", "output_index": 0, "item": item}),
         ),
         (
             "response.output_item.done",
