@@ -169,7 +169,7 @@ fn read_export(path: &Path, not_before: SystemTime) -> Result<String, String> {
     // Non-blocking, so a FIFO planted there cannot hang the job; no symlink as the last step.
     let file = std::fs::OpenOptions::new()
         .read(true)
-        .custom_flags(libc::O_NONBLOCK | libc::O_NOFOLLOW)
+        .custom_flags(crate::sys::NONBLOCK_NOFOLLOW)
         .open(path)
         .map_err(|error| format!("cannot open it: {error}"))?;
     let metadata = file

@@ -147,17 +147,12 @@ fn watch_parent(parent: u32, remove: Option<&Path>) -> Result<sys::BlockedSignal
     Ok(blocked)
 }
 
-fn child_pid(id: u32) -> libc::pid_t {
-    libc::pid_t::try_from(id).unwrap_or(0)
+fn child_pid(id: u32) -> sys::Pid {
+    sys::Pid::try_from(id).unwrap_or(0)
 }
 
 /// Waits for the CLI (`cli`) to end and ends like it; if the owner dies first, ends the group.
-fn guard(
-    blocked: &sys::BlockedSignals,
-    cli: libc::pid_t,
-    parent: u32,
-    remove: Option<&Path>,
-) -> i32 {
+fn guard(blocked: &sys::BlockedSignals, cli: sys::Pid, parent: u32, remove: Option<&Path>) -> i32 {
     loop {
         let _ = blocked.wait(POLL);
         match sys::try_reap(cli) {
@@ -188,7 +183,7 @@ fn parse_keeper_args(args: &[OsString]) -> Option<(u32, Option<&Path>, &OsString
 /// The owner is gone: remove the job's private directory (first: a gateway that finds the job
 /// orphaned SIGKILLs this group at once), SIGTERM the group, give the CLI a moment, remove
 /// what it wrote while dying, then SIGKILL everyone (this process too: it is in the group).
-fn kill_own_group(cli: libc::pid_t, remove: Option<&Path>) {
+fn kill_own_group(cli: sys::Pid, remove: Option<&Path>) {
     remove_private_dir(remove);
     sys::kill_group(0, sys::SIGTERM);
     let deadline = Instant::now() + ORPHAN_GRACE;
