@@ -10,6 +10,8 @@
 
 use std::fs::File;
 use std::io;
+use std::os::fd::AsRawFd;
+use std::sync::OnceLock;
 use std::time::Duration;
 
 #[cfg(target_os = "linux")]
@@ -150,6 +152,48 @@ fn close_each_from(first: i32) {
     for fd in first.max(0)..last {
         // SAFETY: close on a descriptor that may not be open just fails with EBADF.
         unsafe { libc::close(fd) };
+    }
+}
+
+/// The test-only switch that makes Linux run the portable liveness path (no parent-death
+/// signal: the keeper relies on its lifeline and `getppid()` alone, as on macOS).
+pub const PORTABLE_LIVENESS_ENV: &str = "LLM_CLI_GATEWAY_PORTABLE_LIVENESS";
+
+/// Whether [`PORTABLE_LIVENESS_ENV`] is `1`; read once per process.
+pub(crate) fn portable_liveness_forced() -> bool {
+    static FORCED: OnceLock<bool> = OnceLock::new();
+    *FORCED.get_or_init(|| std::env::var_os(PORTABLE_LIVENESS_ENV).is_some_and(|v| v == "1"))
+}
+
+/// The read end of this process's lifeline: a pipe whose write end only this process holds
+/// (close-on-exec, never written), so the read end reads EOF exactly when this process is gone,
+/// on every POSIX system. A forked keeper keeps a copy of the read end.
+pub(crate) fn lifeline() -> io::Result<i32> {
+    static PIPE: OnceLock<(io::PipeReader, io::PipeWriter)> = OnceLock::new();
+    if let Some((reader, _)) = PIPE.get() {
+        return Ok(reader.as_raw_fd());
+    }
+    let pipe = io::pipe()?;
+    Ok(PIPE.get_or_init(|| pipe).0.as_raw_fd())
+}
+
+/// Whether the lifeline `fd` (from [`lifeline`]) has hung up: its owner is gone. `false` for
+/// no lifeline (`-1`).
+pub(crate) fn lifeline_cut(fd: i32) -> bool {
+    fd >= 0 && poll(&[fd], Duration::ZERO)[0].readable
+}
+
+/// Closes every descriptor but stdio and `keep`, which moves to descriptor 3 (async-signal-
+/// safe). Returns where `keep` is now, `-1` if it could not be kept.
+pub(crate) fn close_all_but(keep: i32) -> i32 {
+    // SAFETY: dup2 takes plain integers; whatever was at 3 is closed below anyway.
+    let kept = keep == 3 || (keep >= 0 && unsafe { libc::dup2(keep, 3) } == 3);
+    if kept {
+        close_from(4);
+        3
+    } else {
+        close_from(3);
+        -1
     }
 }
 
