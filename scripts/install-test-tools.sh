@@ -21,6 +21,8 @@ VIBE_SPEC="mistral-vibe==3.0.2"
 MCP_PY_SPEC="mcp==2.3.0"
 # The 1.x SDK: its client has the 2025-11-25 task API (`session.experimental`), which 2.x left out.
 MCP_TASKS_PY_SPEC="mcp==1.30.0"
+# Checks .github/workflows/*.yml offline against its vendored GitHub-workflow JSON Schema.
+CHECK_JSONSCHEMA_SPEC="check-jsonschema==0.39.0"
 INSPECTOR_SPEC="@modelcontextprotocol/inspector@2.12.0"
 CONFORMANCE_SPEC="@modelcontextprotocol/conformance@0.2.0-alpha.12"
 UV_SPEC="uv"
@@ -140,6 +142,13 @@ if needs mcp-tasks-python "$MCP_TASKS_PY_SPEC" "$MCP_TASKS_VENV/bin/python"; the
     "$UV" venv --quiet --python python3 "$MCP_TASKS_VENV" >&2
     "$UV" pip install --quiet --python "$MCP_TASKS_VENV/bin/python" "$MCP_TASKS_PY_SPEC" >&2
     stamp mcp-tasks-python "$MCP_TASKS_PY_SPEC"
+fi
+
+LINT_VENV="$TOOLS/lint-venv"
+if needs check-jsonschema "$CHECK_JSONSCHEMA_SPEC" "$LINT_VENV/bin/check-jsonschema"; then
+    "$UV" venv --quiet --python python3 "$LINT_VENV" >&2
+    "$UV" pip install --quiet --python "$LINT_VENV/bin/python" "$CHECK_JSONSCHEMA_SPEC" >&2
+    stamp check-jsonschema "$CHECK_JSONSCHEMA_SPEC"
 fi
 
 # 7. The MCP Inspector CLI and the conformance suite (both need Node 22).

@@ -16,6 +16,9 @@ source .tools/env.sh
 log "checking crate layering (pure crates must not pull in tokio, rusqlite or rmcp)"
 bash scripts/check-layering.sh >&2
 
+log "checking the CI workflow against the vendored GitHub-workflow schema (offline)"
+.tools/lint-venv/bin/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml >&2
+
 log "checking formatting"
 cargo fmt --all -- --check >&2
 

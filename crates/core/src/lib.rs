@@ -4,6 +4,15 @@
 //! values into argv (`gateway-provider`), rows (`gateway-store`), processes (`gateway-jobs`) and
 //! wire types (`gateway-mcp`).
 
+// The one platform gate outside the OS seam (`gateway-jobs`' `sys` module): every product
+// crate builds on this one first, so a Windows build stops here with one message instead of
+// a wall of unresolved `std::os::unix` imports.
+#[cfg(not(unix))]
+compile_error!(
+    "Windows is not supported yet: llm-cli-gateway runs jobs with POSIX process groups, \
+     signals and fork. Use Linux or macOS (or WSL); see README, Platforms."
+);
+
 pub mod dedup;
 pub mod env;
 pub mod event;

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use gateway_core::JobStatus;
 use gateway_store::{JobFinish, JobRecord, Store, StoreError, now_ms};
 
-use crate::reconcile::{hostname, instances_dir, live_group, owner_holds_lock};
+use crate::reconcile::{instances_dir, live_group, owner_holds_lock};
 use crate::runner::{CANCELED_BY_REQUEST, KILL_GRACE};
 use crate::sys;
 
@@ -113,7 +113,7 @@ fn stop(store: &Store, job: &JobRecord) -> Stopped {
         .instance(&job.owner_instance)
         .ok()
         .flatten()
-        .is_some_and(|instance| instance.host != hostname());
+        .is_some_and(|instance| instance.host != sys::hostname());
     let owner = match (other_host, store.path()) {
         (true, _) => Owner::OtherHost,
         (false, Some(db)) if owner_holds_lock(&instances_dir(db), &job.owner_instance) => {

@@ -21,6 +21,8 @@ mod service;
 mod spawn;
 pub mod supervisor;
 mod sys;
+
+pub use sys::PORTABLE_LIVENESS_ENV;
 mod workers;
 
 pub use config::{

@@ -117,7 +117,7 @@ pub(crate) fn live_group(job: &JobRecord) -> Option<i32> {
 /// Registers this instance, reconciles dead owners' jobs and prunes old rows once.
 pub(crate) async fn startup(inner: &Arc<Inner>) -> Result<(), JobsError> {
     let id = inner.instance_id.clone();
-    let host = hostname();
+    let host = sys::hostname();
     blocking(&inner.store, move |store| {
         store.register_instance(&id, std::process::id(), &host)
     })
@@ -180,12 +180,6 @@ async fn prune(inner: &Arc<Inner>) -> Result<(), JobsError> {
     let counts = blocking(&inner.store, move |store| store.prune(cutoff)).await?;
     tracing::debug!(?counts, "retention pass");
     Ok(())
-}
-
-pub(crate) fn hostname() -> String {
-    std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .map(|name| name.trim().to_owned())
-        .unwrap_or_else(|_| "localhost".to_owned())
 }
 
 /// The background chores; stopped by [`Background::stop`].

@@ -169,7 +169,7 @@ fn read_export(path: &Path, not_before: SystemTime) -> Result<String, String> {
     // Non-blocking, so a FIFO planted there cannot hang the job; no symlink as the last step.
     let file = std::fs::OpenOptions::new()
         .read(true)
-        .custom_flags(libc::O_NONBLOCK | libc::O_NOFOLLOW)
+        .custom_flags(crate::sys::NONBLOCK_NOFOLLOW)
         .open(path)
         .map_err(|error| format!("cannot open it: {error}"))?;
     let metadata = file
@@ -255,11 +255,16 @@ pub(crate) fn command(
         Keeper::Forked => {
             let mut command = Command::new(&prepared.program);
             let remove = remove.map(Path::to_path_buf);
+            // Both decided here, before the fork: the hook only copies integers.
+            let lifeline = crate::sys::lifeline().unwrap_or(-1);
+            let death_signal = !crate::sys::portable_liveness_forced();
             #[expect(unsafe_code, reason = "pre_exec: the keeper forks in the CLI's child")]
             // SAFETY: the hook runs in the child std forked from this single-threaded
             // supervisor process; see `keep_forked` for what it does there.
             unsafe {
-                command.pre_exec(move || supervisor::keep_forked(owner, remove.as_deref()));
+                command.pre_exec(move || {
+                    supervisor::keep_forked(owner, lifeline, death_signal, remove.as_deref())
+                });
             }
             command
         }

@@ -6,9 +6,10 @@
 //!   new process group; it starts the CLI in that group and waits.
 //!
 //! Why a keeper: when the owner dies (even by SIGKILL) the CLI's whole group must be gone within
-//! 2 s. `PR_SET_PDEATHSIG` only reaches the direct child and fires when the *thread* that spawned
-//! it exits, so the keeper wakes on SIGCHLD, on its parent-death signal and every 200 ms, and
-//! decides by `getppid()` — which changes only when the whole owner process is gone. Then it
+//! 2 s. The keeper wakes on SIGCHLD and every 200 ms (on Linux also on its parent-death signal,
+//! an extra wake-up only) and decides by POSIX means: `getppid()`, which changes only when the
+//! whole owner process is gone, and, for a forked keeper, EOF on the owner's lifeline pipe
+//! ([`sys::lifeline`]). Then it
 //! sends SIGTERM to the group, waits up to 1 s, then SIGKILL (itself included). SIGTERM/SIGINT/
 //! SIGHUP sent to the group (cancel) reach the CLI directly; the keeper blocks them (the CLI
 //! starts with the mask the keeper had before, not with them blocked) and reports the CLI's
@@ -83,7 +84,7 @@ fn keep(args: Vec<OsString>) -> i32 {
         );
         return 2;
     };
-    let blocked = match watch_parent(parent, remove) {
+    let blocked = match watch_parent(parent, remove, !sys::portable_liveness_forced()) {
         Ok(blocked) => blocked,
         Err(code) => return code,
     };
@@ -92,7 +93,7 @@ fn keep(args: Vec<OsString>) -> i32 {
     command.args(rest);
     blocked.restore_in_child(&mut command);
     match command.spawn() {
-        Ok(child) => guard(&blocked, child_pid(child.id()), parent, remove),
+        Ok(child) => guard(&blocked, child_pid(child.id()), (parent, -1), remove),
         Err(error) => {
             complain(&format!(
                 "cannot run {}: {error}",
@@ -114,30 +115,41 @@ fn keep(args: Vec<OsString>) -> i32 {
 /// (the dynamic loader and libc start-up) on every job.
 ///
 /// Only from a single-threaded supervisor process: the keeper then runs ordinary code in a
-/// copy of a process that no other thread was using.
-pub(crate) fn keep_forked(parent: u32, remove: Option<&Path>) -> std::io::Result<()> {
-    let blocked = watch_parent(parent, remove)
+/// copy of a process that no other thread was using. `lifeline` is the owner's
+/// [`sys::lifeline`] (or -1); `death_signal`: arm the Linux parent-death wake-up too.
+pub(crate) fn keep_forked(
+    parent: u32,
+    lifeline: i32,
+    death_signal: bool,
+    remove: Option<&Path>,
+) -> std::io::Result<()> {
+    let blocked = watch_parent(parent, remove, death_signal)
         .map_err(|_| std::io::Error::other("the job's owner is gone"))?;
     match sys::fork()? {
         sys::Forked::Child => blocked.restore(),
         sys::Forked::Parent(cli) => {
-            // Hold none of the owner's files: above all not its lock, which must free when the
-            // owner dies, nor std's exec-error pipe, which must close when the CLI execs.
-            sys::close_from(3);
-            sys::exit_now(guard(&blocked, cli, parent, remove))
+            // Hold none of the owner's files but the lifeline: above all not its lock, which
+            // must free when the owner dies, nor std's exec-error pipe, which must close when
+            // the CLI execs.
+            let lifeline = sys::close_all_but(lifeline);
+            sys::exit_now(guard(&blocked, cli, (parent, lifeline), remove))
         }
     }
 }
 
-/// Blocks the keeper's signals and arms the parent-death wake-up; `Err(1)` when the owner is
-/// already gone (start nothing, leave nothing).
-fn watch_parent(parent: u32, remove: Option<&Path>) -> Result<sys::BlockedSignals, i32> {
+/// Blocks the keeper's signals and arms the parent-death wake-up (if `death_signal`); `Err(1)`
+/// when the owner is already gone (start nothing, leave nothing).
+fn watch_parent(
+    parent: u32,
+    remove: Option<&Path>,
+    death_signal: bool,
+) -> Result<sys::BlockedSignals, i32> {
     let blocked = sys::BlockedSignals::block(&KEEPER_SIGNALS).map_err(|error| {
         complain(&format!("cannot block signals: {error}"));
         1
     })?;
-    // A wake-up only: the decision is always made by getppid().
-    if let Err(error) = sys::set_parent_death_signal(sys::SIGUSR1) {
+    // A wake-up only: the decision is always made by getppid() and the lifeline.
+    if death_signal && let Err(error) = sys::set_parent_death_signal(sys::SIGUSR1) {
         complain(&format!("cannot set the parent-death signal: {error}"));
     }
     if std::os::unix::process::parent_id() != parent {
@@ -147,15 +159,16 @@ fn watch_parent(parent: u32, remove: Option<&Path>) -> Result<sys::BlockedSignal
     Ok(blocked)
 }
 
-fn child_pid(id: u32) -> libc::pid_t {
-    libc::pid_t::try_from(id).unwrap_or(0)
+fn child_pid(id: u32) -> sys::Pid {
+    sys::Pid::try_from(id).unwrap_or(0)
 }
 
-/// Waits for the CLI (`cli`) to end and ends like it; if the owner dies first, ends the group.
+/// Waits for the CLI (`cli`) to end and ends like it; if the owner (`parent` pid and its
+/// lifeline, -1 for none) dies first, ends the group.
 fn guard(
     blocked: &sys::BlockedSignals,
-    cli: libc::pid_t,
-    parent: u32,
+    cli: sys::Pid,
+    (parent, lifeline): (u32, i32),
     remove: Option<&Path>,
 ) -> i32 {
     loop {
@@ -165,7 +178,7 @@ fn guard(
             Ok(None) => {}
             Err(_) => return 1,
         }
-        if std::os::unix::process::parent_id() != parent {
+        if std::os::unix::process::parent_id() != parent || sys::lifeline_cut(lifeline) {
             kill_own_group(cli, remove);
             return 1;
         }
@@ -188,7 +201,7 @@ fn parse_keeper_args(args: &[OsString]) -> Option<(u32, Option<&Path>, &OsString
 /// The owner is gone: remove the job's private directory (first: a gateway that finds the job
 /// orphaned SIGKILLs this group at once), SIGTERM the group, give the CLI a moment, remove
 /// what it wrote while dying, then SIGKILL everyone (this process too: it is in the group).
-fn kill_own_group(cli: libc::pid_t, remove: Option<&Path>) {
+fn kill_own_group(cli: sys::Pid, remove: Option<&Path>) {
     remove_private_dir(remove);
     sys::kill_group(0, sys::SIGTERM);
     let deadline = Instant::now() + ORPHAN_GRACE;

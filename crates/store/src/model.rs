@@ -52,7 +52,8 @@ pub struct RunningInfo {
     pub pid: i64,
     /// Process group to signal (the supervisor's, which the CLI shares).
     pub pgid: i64,
-    /// `/proc/<pid>/stat` start time, to tell a recycled pid from ours.
+    /// The process start time (see `gateway-jobs` `sys::proc_start_ticks`), to tell a recycled
+    /// pid from ours.
     pub proc_start_ticks: Option<i64>,
     pub started_at_ms: i64,
 }

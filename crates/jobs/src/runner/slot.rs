@@ -1,12 +1,12 @@
 //! Waiting for a running slot. The claim is a store transaction ([`Store::claim_slot`]), so the
 //! limits hold across every process on the database. A waiting supervisor sleeps on a Unix
-//! datagram socket named after its job (see [`wake_address`]); a supervisor that finishes wakes
+//! datagram socket named after its job (see [`sys::wake_address`]); a supervisor that finishes wakes
 //! exactly the queued jobs that can now run. Without a socket (an in-memory store, a name taken,
 //! or a path too long for one) it polls instead. While waiting it also reconciles jobs of dead owners, whose stale
 //! `running` rows would otherwise hold slots.
 
 use std::os::fd::AsRawFd;
-use std::os::unix::net::{SocketAddr, UnixDatagram};
+use std::os::unix::net::UnixDatagram;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -37,29 +37,6 @@ impl Drop for Waker {
         if let Some(file) = &self.file {
             let _ = std::fs::remove_file(file);
         }
-    }
-}
-
-/// Where the supervisor of `job_id` listens. On Linux an abstract socket name: no file to
-/// create and unlink for every queued job, a measurable share of a short job's cost. A wake is
-/// only a hint to look at the store again, so a name anyone can send to is harmless, and a name
-/// someone else took only makes the waiter poll. Elsewhere `<instances dir>/<job id>.wake`.
-fn wake_address(dir: &Path, job_id: &str) -> Option<(SocketAddr, Option<PathBuf>)> {
-    #[cfg(target_os = "linux")]
-    {
-        use std::os::linux::net::SocketAddrExt;
-        let _ = dir;
-        let name = format!("llm-cli-gateway/wake/{job_id}");
-        SocketAddr::from_abstract_name(name.as_bytes())
-            .ok()
-            .map(|address| (address, None))
-    }
-    #[cfg(not(target_os = "linux"))]
-    {
-        let path = dir.join(format!("{job_id}.wake"));
-        SocketAddr::from_pathname(&path)
-            .ok()
-            .map(|address| (address, Some(path)))
     }
 }
 
@@ -159,7 +136,7 @@ fn adopted(reporter: &mut Reporter, process: bool) {
 }
 
 fn bind(dir: &Path, job_id: &str) -> Option<Waker> {
-    let (address, file) = wake_address(dir, job_id)?;
+    let (address, file) = sys::wake_address(dir, job_id)?;
     if let Some(file) = &file {
         let _ = std::fs::remove_file(file);
     }
@@ -197,7 +174,7 @@ pub(super) fn wake_admissible(store: &Store, limits: SlotLimits, dir: &Path) {
     let _ = socket.set_nonblocking(true);
     for id in ids {
         // Refused (nobody listens yet): that supervisor claims before it ever sleeps.
-        if let Some((address, _)) = wake_address(dir, &id) {
+        if let Some((address, _)) = sys::wake_address(dir, &id) {
             let _ = socket.send_to_addr(b"w", &address);
         }
     }

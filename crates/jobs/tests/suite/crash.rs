@@ -2,13 +2,14 @@
 //! runs: the job runs on under its detached supervisor and a later gateway reads it
 //! `completed`. The job's supervisor dies by SIGKILL: the CLI's whole tree is gone within 2 s
 //! and the job reads `orphaned` with its partial output. The "gateway" is this test binary
-//! re-run as a child process (see `gateway_process`).
+//! re-run as a child process (see `gateway_process`). Each runs twice: on the Linux path and on
+//! the portable one (`PORTABLE_LIVENESS_ENV`: no parent-death signal, as on macOS).
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use gateway_core::JobStatus;
-use gateway_jobs::JobService;
+use gateway_jobs::{JobService, PORTABLE_LIVENESS_ENV};
 
 use super::{LONG, all_output, config, gone_within, request, script};
 
@@ -57,7 +58,11 @@ async fn gateway_process() {
 }
 
 /// Starts the child gateway on `dir` with `script`; returns it, the job id and the two pids.
-async fn child_gateway(dir: &Path, script: &str) -> (std::process::Child, String, Vec<i32>) {
+async fn child_gateway(
+    dir: &Path,
+    script: &str,
+    portable: bool,
+) -> (std::process::Child, String, Vec<i32>) {
     let gateway = std::process::Command::new(std::env::current_exe().unwrap())
         .args([
             "--exact",
@@ -67,6 +72,7 @@ async fn child_gateway(dir: &Path, script: &str) -> (std::process::Child, String
         ])
         .env(CHILD_DIR, dir)
         .env(CHILD_SCRIPT, script)
+        .env(PORTABLE_LIVENESS_ENV, if portable { "1" } else { "0" })
         .stdout(std::process::Stdio::null())
         .spawn()
         .unwrap();
@@ -87,6 +93,21 @@ async fn child_gateway(dir: &Path, script: &str) -> (std::process::Child, String
     (gateway, job_id, pids)
 }
 
+/// The open descriptors of `pid` with what they point at, in numeric order.
+fn descriptors(pid: i32) -> Vec<(String, String)> {
+    let mut held: Vec<(String, String)> = std::fs::read_dir(format!("/proc/{pid}/fd"))
+        .unwrap()
+        .map(|entry| {
+            let entry = entry.unwrap();
+            let target = std::fs::read_link(entry.path()).unwrap_or_default();
+            let name = entry.file_name().to_string_lossy().into_owned();
+            (name, target.to_string_lossy().into_owned())
+        })
+        .collect();
+    held.sort_by_key(|(fd, _)| fd.parse::<u32>().unwrap_or(u32::MAX));
+    held
+}
+
 /// The parent of `pid` (`/proc/<pid>/stat` field 4).
 fn parent_of(pid: i32) -> i32 {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
@@ -96,10 +117,20 @@ fn parent_of(pid: i32) -> i32 {
 
 #[tokio::test]
 async fn a_job_outlives_a_gateway_killed_by_sigkill_and_a_later_gateway_reads_its_result() {
+    job_outlives_a_killed_gateway(false).await;
+}
+
+#[tokio::test]
+async fn on_the_portable_liveness_path_a_job_outlives_a_killed_gateway() {
+    job_outlives_a_killed_gateway(true).await;
+}
+
+async fn job_outlives_a_killed_gateway(portable: bool) {
     let dir = tempfile::tempdir().unwrap();
     let (mut gateway, job_id, pids) = child_gateway(
         dir.path(),
         "sleep 600 & echo grandchild $!; echo parent $$; sleep 1; kill $!; echo done",
+        portable,
     )
     .await;
     gateway.kill().unwrap(); // SIGKILL
@@ -127,10 +158,20 @@ async fn a_job_outlives_a_gateway_killed_by_sigkill_and_a_later_gateway_reads_it
 
 #[tokio::test]
 async fn sigkill_of_the_supervisor_kills_the_job_tree_and_the_job_reads_orphaned() {
+    supervisor_sigkill_orphans_the_job(false).await;
+}
+
+#[tokio::test]
+async fn on_the_portable_liveness_path_a_killed_supervisor_still_orphans_its_job() {
+    supervisor_sigkill_orphans_the_job(true).await;
+}
+
+async fn supervisor_sigkill_orphans_the_job(portable: bool) {
     let dir = tempfile::tempdir().unwrap();
     let (mut gateway, job_id, pids) = child_gateway(
         dir.path(),
         "sleep 600 & echo grandchild $!; echo parent $$; wait",
+        portable,
     )
     .await;
     // parent = the CLI (sh); its parent is the group keeper, whose parent is the supervisor.
@@ -148,15 +189,21 @@ async fn sigkill_of_the_supervisor_kills_the_job_tree_and_the_job_reads_orphaned
     );
     assert_ne!(supervisor, i32::try_from(gateway.id()).unwrap());
     // The keeper is forked from the supervisor: it must hold none of its files (the owner's lock
-    // above all, which has to free the moment the supervisor dies), only the CLI's stdio.
-    let held: Vec<String> = std::fs::read_dir(format!("/proc/{keeper}/fd"))
-        .unwrap()
-        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    assert!(
-        held.iter().all(|fd| ["0", "1", "2"].contains(&fd.as_str())),
-        "the keeper holds descriptors beyond stdio: {held:?}"
+    // above all, which has to free the moment the supervisor dies), only the CLI's stdio and, as
+    // 3, the read end of the supervisor's lifeline pipe, whose write end only the supervisor has.
+    let held = descriptors(keeper);
+    assert_eq!(
+        held.iter().map(|(fd, _)| fd.as_str()).collect::<Vec<_>>(),
+        ["0", "1", "2", "3"],
+        "the keeper holds descriptors beyond stdio and its lifeline: {held:?}"
     );
+    let lifeline = &held[3].1;
+    assert!(lifeline.starts_with("pipe:"), "{lifeline}");
+    let writers = descriptors(supervisor)
+        .into_iter()
+        .filter(|(_, target)| target == lifeline)
+        .count();
+    assert_eq!(writers, 2, "the supervisor holds both ends of {lifeline}");
     // Output is durable within 1 s of arriving (spec §2.8).
     tokio::time::sleep(Duration::from_millis(1_200)).await;
     std::process::Command::new("kill")

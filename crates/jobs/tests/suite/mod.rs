@@ -73,15 +73,17 @@ pub(crate) fn request(spec: CommandSpec) -> SubmitRequest {
 
 pub(crate) const LONG: Duration = Duration::from_secs(30);
 
-/// Whether `pid` is gone (or a zombie nobody reaped yet, which runs nothing).
+/// Whether `pid` is gone (or a zombie nobody reaped yet, which runs nothing). POSIX `ps`, so
+/// the engine tests run on macOS too.
 pub(crate) fn is_gone(pid: i32) -> bool {
-    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
-        Err(_) => true,
-        Ok(stat) => stat
-            .rsplit(')')
-            .next()
-            .is_some_and(|rest| rest.trim_start().starts_with('Z')),
-    }
+    let Ok(out) = std::process::Command::new("ps")
+        .args(["-o", "stat=", "-p", &pid.to_string()])
+        .output()
+    else {
+        return true;
+    };
+    let state = String::from_utf8_lossy(&out.stdout);
+    state.trim().is_empty() || state.trim_start().starts_with('Z')
 }
 
 /// Polls until `pid` is gone or `within` passes; returns whether it went.

@@ -1,6 +1,8 @@
-//! The few Linux/POSIX calls std does not wrap: process-group signals, parent-death signal,
-//! signal masks, `flock`. Each wrapper is safe to call: arguments are plain integers or owned
-//! sigsets, and failures come back as values.
+//! The OS seam: every call that std does not wrap or that differs by OS (process groups and
+//! signals, parent-death wake-up, signal masks, fork, process start time, hostname, locks, wake
+//! socket names). POSIX here; what differs lives in `linux.rs` and `macos.rs`, and no other
+//! module has a `cfg(target_os)`. Each wrapper is safe to call: arguments are plain integers or
+//! owned sigsets, and failures come back as values.
 #![expect(
     unsafe_code,
     reason = "thin wrappers over libc calls that std does not expose"
@@ -9,9 +11,41 @@
 use std::fs::File;
 use std::io;
 use std::os::fd::AsRawFd;
+use std::sync::OnceLock;
 use std::time::Duration;
 
+#[cfg(target_os = "linux")]
+#[path = "linux.rs"]
+mod os;
+#[cfg(target_os = "macos")]
+#[path = "macos.rs"]
+mod os;
+#[cfg(all(unix, not(any(target_os = "linux", target_os = "macos"))))]
+compile_error!("llm-cli-gateway supports Linux and macOS only so far (see README, Platforms)");
+
 pub(crate) use libc::{SIGCHLD, SIGHUP, SIGINT, SIGKILL, SIGTERM, SIGUSR1};
+pub(crate) use os::{
+    close_from, pidfd_open, proc_start_ticks, set_parent_death_signal, wake_address,
+};
+
+/// A process id as the OS calls take it.
+pub(crate) type Pid = libc::pid_t;
+
+/// Open flags for a file that must be a regular file: no blocking on a FIFO, no symlink as the
+/// last step.
+pub(crate) const NONBLOCK_NOFOLLOW: i32 = libc::O_NONBLOCK | libc::O_NOFOLLOW;
+
+/// This machine's name (POSIX `gethostname`), `localhost` if it has none.
+pub(crate) fn hostname() -> String {
+    let mut buffer = [0_u8; 256];
+    // SAFETY: the buffer is valid for `len` bytes; the name is NUL-terminated when it fits.
+    let result = unsafe { libc::gethostname(buffer.as_mut_ptr().cast(), buffer.len() - 1) };
+    let end = buffer.iter().position(|byte| *byte == 0).unwrap_or(0);
+    match std::str::from_utf8(&buffer[..end]) {
+        Ok(name) if result == 0 && !name.is_empty() => name.to_owned(),
+        _ => "localhost".to_owned(),
+    }
+}
 
 /// Sends `signal` to every process in group `pgid` (0 = the caller's own group).
 /// `false` when no such group exists any more (or permission was refused).
@@ -21,22 +55,6 @@ pub(crate) fn kill_group(pgid: i32, signal: i32) -> bool {
     }
     // SAFETY: kill(2) takes plain integers; a negative pid addresses the process group.
     unsafe { libc::kill(-pgid, signal) == 0 }
-}
-
-/// Asks the kernel to send `signal` to the caller when its parent thread exits.
-pub(crate) fn set_parent_death_signal(signal: i32) -> io::Result<()> {
-    // SAFETY: prctl(PR_SET_PDEATHSIG) takes an integer signal number and no pointers.
-    let result = unsafe {
-        libc::prctl(
-            libc::PR_SET_PDEATHSIG,
-            libc::c_ulong::try_from(signal).unwrap_or(0),
-        )
-    };
-    if result == 0 {
-        Ok(())
-    } else {
-        Err(io::Error::last_os_error())
-    }
 }
 
 /// A set of blocked signals to wait on synchronously (single-threaded supervisor only).
@@ -92,13 +110,7 @@ impl BlockedSignals {
 
     /// Waits up to `timeout` for one of the blocked signals; `None` on time-out or interruption.
     pub(crate) fn wait(&self, timeout: Duration) -> Option<i32> {
-        let spec = libc::timespec {
-            tv_sec: libc::time_t::try_from(timeout.as_secs()).unwrap_or(0),
-            tv_nsec: libc::c_long::from(i32::try_from(timeout.subsec_nanos()).unwrap_or(0)),
-        };
-        // SAFETY: `self.set` is an initialized sigset; info may be null; `spec` lives across the call.
-        let signal = unsafe { libc::sigtimedwait(&self.set, std::ptr::null_mut(), &spec) };
-        (signal > 0).then_some(signal)
+        os::wait_signal(&self.set, timeout)
     }
 
     /// Sets the calling thread's mask back to the one from before [`BlockedSignals::block`]
@@ -117,7 +129,7 @@ impl BlockedSignals {
 /// Which side of a [`fork`] the caller is on.
 pub(crate) enum Forked {
     Child,
-    Parent(libc::pid_t),
+    Parent(Pid),
 }
 
 /// fork(2). Only for a process that is single-threaded at the time, or whose child limits itself
@@ -131,25 +143,62 @@ pub(crate) fn fork() -> io::Result<Forked> {
     }
 }
 
-/// Closes every descriptor from `first` up (close_range(2), Linux ≥ 5.9; older kernels close
-/// them one by one up to the descriptor limit).
-pub(crate) fn close_from(first: i32) {
-    let first = libc::c_uint::try_from(first).unwrap_or(0);
-    // SAFETY: close_range takes plain integers; closing descriptors we own is always sound here.
-    if unsafe { libc::syscall(libc::SYS_close_range, first, libc::c_uint::MAX, 0) } == 0 {
-        return;
-    }
+/// Closes every descriptor from `first` up to the descriptor limit, one by one (async-signal-
+/// safe; the fallback where no single call does it).
+fn close_each_from(first: i32) {
     // SAFETY: sysconf takes an integer name.
     let limit = unsafe { libc::sysconf(libc::_SC_OPEN_MAX) };
     let last = i32::try_from(limit).unwrap_or(1024);
-    for fd in i32::try_from(first).unwrap_or(3)..last {
+    for fd in first.max(0)..last {
         // SAFETY: close on a descriptor that may not be open just fails with EBADF.
         unsafe { libc::close(fd) };
     }
 }
 
+/// The test-only switch that makes Linux run the portable liveness path (no parent-death
+/// signal: the keeper relies on its lifeline and `getppid()` alone, as on macOS).
+pub const PORTABLE_LIVENESS_ENV: &str = "LLM_CLI_GATEWAY_PORTABLE_LIVENESS";
+
+/// Whether [`PORTABLE_LIVENESS_ENV`] is `1`; read once per process.
+pub(crate) fn portable_liveness_forced() -> bool {
+    static FORCED: OnceLock<bool> = OnceLock::new();
+    *FORCED.get_or_init(|| std::env::var_os(PORTABLE_LIVENESS_ENV).is_some_and(|v| v == "1"))
+}
+
+/// The read end of this process's lifeline: a pipe whose write end only this process holds
+/// (close-on-exec, never written), so the read end reads EOF exactly when this process is gone,
+/// on every POSIX system. A forked keeper keeps a copy of the read end.
+pub(crate) fn lifeline() -> io::Result<i32> {
+    static PIPE: OnceLock<(io::PipeReader, io::PipeWriter)> = OnceLock::new();
+    if let Some((reader, _)) = PIPE.get() {
+        return Ok(reader.as_raw_fd());
+    }
+    let pipe = io::pipe()?;
+    Ok(PIPE.get_or_init(|| pipe).0.as_raw_fd())
+}
+
+/// Whether the lifeline `fd` (from [`lifeline`]) has hung up: its owner is gone. `false` for
+/// no lifeline (`-1`).
+pub(crate) fn lifeline_cut(fd: i32) -> bool {
+    fd >= 0 && poll(&[fd], Duration::ZERO)[0].readable
+}
+
+/// Closes every descriptor but stdio and `keep`, which moves to descriptor 3 (async-signal-
+/// safe). Returns where `keep` is now, `-1` if it could not be kept.
+pub(crate) fn close_all_but(keep: i32) -> i32 {
+    // SAFETY: dup2 takes plain integers; whatever was at 3 is closed below anyway.
+    let kept = keep == 3 || (keep >= 0 && unsafe { libc::dup2(keep, 3) } == 3);
+    if kept {
+        close_from(4);
+        3
+    } else {
+        close_from(3);
+        -1
+    }
+}
+
 /// Reaps `pid` if it has exited, without blocking.
-pub(crate) fn try_reap(pid: libc::pid_t) -> io::Result<Option<std::process::ExitStatus>> {
+pub(crate) fn try_reap(pid: Pid) -> io::Result<Option<std::process::ExitStatus>> {
     use std::os::unix::process::ExitStatusExt;
     let mut status = 0;
     // SAFETY: `status` is a valid, exclusively borrowed int; WNOHANG makes this non-blocking.
@@ -181,29 +230,14 @@ pub(crate) fn die_by_signal(signal: i32) {
     }
 }
 
-/// Tries to take an exclusive `flock` on `file` without blocking. `Ok(false)`: someone holds it.
+/// Tries to take an exclusive lock on `file` without blocking (std's `File::try_lock`, `flock`
+/// on both Linux and macOS). `Ok(false)`: someone holds it.
 pub(crate) fn try_lock_exclusive(file: &File) -> io::Result<bool> {
-    // SAFETY: the descriptor is valid for the lifetime of `file`.
-    let result = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
-    if result == 0 {
-        return Ok(true);
+    match file.try_lock() {
+        Ok(()) => Ok(true),
+        Err(std::fs::TryLockError::WouldBlock) => Ok(false),
+        Err(std::fs::TryLockError::Error(error)) => Err(error),
     }
-    let error = io::Error::last_os_error();
-    if error.raw_os_error() == Some(libc::EWOULDBLOCK) {
-        Ok(false)
-    } else {
-        Err(error)
-    }
-}
-
-/// Start time of `pid` in clock ticks since boot (`/proc/<pid>/stat` field 22), which tells a
-/// recycled pid apart from the process we recorded.
-pub(crate) fn proc_start_ticks(pid: i64) -> Option<i64> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    // The command name (field 2) may contain spaces and parentheses: skip past the last ')'.
-    let rest = &stat[stat.rfind(')')? + 1..];
-    // After ')' come fields 3.. ; field 22 is the 20th of them.
-    rest.split_whitespace().nth(19)?.parse().ok()
 }
 
 /// Readiness of each descriptor after [`poll`].
@@ -236,18 +270,6 @@ pub(crate) fn poll(fds: &[i32], timeout: Duration) -> Vec<Ready> {
         .collect()
 }
 
-/// A descriptor that turns readable when process `pid` exits (Linux ≥ 5.3), so an exit wakes
-/// [`poll`] at once. `None` where the kernel lacks it (the caller then polls `try_wait`).
-pub(crate) fn pidfd_open(pid: u32) -> Option<std::os::fd::OwnedFd> {
-    use std::os::fd::FromRawFd;
-    let pid = libc::pid_t::try_from(pid).ok()?;
-    // SAFETY: pidfd_open takes a pid and flags and returns a new descriptor or -1.
-    let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) };
-    let fd = i32::try_from(fd).ok().filter(|fd| *fd >= 0)?;
-    // SAFETY: the kernel just handed us this descriptor; nothing else owns it.
-    Some(unsafe { std::os::fd::OwnedFd::from_raw_fd(fd) })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -258,5 +280,14 @@ mod tests {
         assert!(proc_start_ticks(me).is_some());
         assert_eq!(proc_start_ticks(me), proc_start_ticks(me));
         assert_eq!(proc_start_ticks(i64::from(i32::MAX)), None);
+    }
+
+    #[test]
+    fn hostname_is_the_posix_name() {
+        let expected = std::process::Command::new("hostname")
+            .output()
+            .unwrap()
+            .stdout;
+        assert_eq!(hostname(), String::from_utf8(expected).unwrap().trim());
     }
 }
