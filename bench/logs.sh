@@ -12,18 +12,8 @@
 set -euo pipefail
 ROWS=${1:-1000000}
 RUNS=${2:-3}
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
-if [ -z "${BIN:-}" ]; then
-  cargo build --release -q -p gateway-cli --manifest-path "$ROOT/Cargo.toml"
-  BIN=$TARGET/release/llm-cli-gateway
-fi
-WORK=$(mktemp -d)
-trap 'rm -rf "$WORK"' EXIT
-DB=$WORK/logs.db
-
-# A gateway started and stopped at once (stdin at EOF) creates and migrates the store.
-LLM_GATEWAY_HOME=$WORK LLM_GATEWAY_LOGS_DB=$DB "$BIN" serve </dev/null 2>/dev/null
+# shellcheck source=bench/store-setup.sh
+source "$(dirname "$0")/store-setup.sh"
 
 CALLS=$(( ROWS * 6 / 10 ))
 REQUESTS=$(( ROWS - CALLS ))

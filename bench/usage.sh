@@ -12,19 +12,8 @@
 set -euo pipefail
 ROWS=${1:-1000000}
 RUNS=${2:-9}
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
-# BIN=<path> measures an existing binary instead of building the release one.
-if [ -z "${BIN:-}" ]; then
-  cargo build --release -q -p gateway-cli --manifest-path "$ROOT/Cargo.toml"
-  BIN=$TARGET/release/llm-cli-gateway
-fi
-WORK=$(mktemp -d)
-trap 'rm -rf "$WORK"' EXIT
-DB=$WORK/logs.db
-
-# A gateway start creates and migrates the store (an empty file is refused as not a database).
-LLM_GATEWAY_HOME=$WORK LLM_GATEWAY_LOGS_DB=$DB "$BIN" serve </dev/null 2>/dev/null
+# shellcheck source=bench/store-setup.sh
+source "$(dirname "$0")/store-setup.sh"
 
 START=$(( $(date +%s) * 1000 - 30 * 86400000 ))
 SPAN=$(( 30 * 86400000 / ROWS ))
