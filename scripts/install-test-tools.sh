@@ -177,6 +177,42 @@ if needs axe "$AXE_SPEC" "$AXE_JS"; then
     stamp axe "$AXE_SPEC"
 fi
 
+# 7c. The PostgreSQL store's tests start private servers (tests/support/src/postgres.rs): Debian's
+# server packages (apt, only when initdb/pg_ctl are missing; root as in CI). `postgresql` is the
+# version-agnostic package (bookworm: postgresql-15 + postgresql-client-15 + postgresql-common).
+# Measured on this machine kind (bookworm, where LLVM 14 and ICU 72 are already installed for
+# other packages): 24.1 MB download, 86.2 MB of disk with --no-install-recommends (most of it
+# postgresql-15 itself, 53 MB, and `locales`, which it depends on); on a bare bookworm add about
+# 165 MB for libllvm14 (107 MB, the JIT), libz3-4 (23 MB) and libicu72 (36 MB). The drop-in
+# keeps postgresql-common from creating and starting a `main` cluster (about 40 MB and a server
+# on :5432) that the tests never use.
+pg_bin_dir() { # the newest dir holding initdb, pg_ctl and postgres, or nothing
+    local dir
+    if command -v pg_config >/dev/null; then
+        dir="$(pg_config --bindir 2>/dev/null || true)"
+        if [[ -x "$dir/initdb" && -x "$dir/pg_ctl" && -x "$dir/postgres" ]]; then
+            printf '%s' "$dir"
+            return 0
+        fi
+    fi
+    while IFS= read -r dir; do
+        if [[ -x "$dir/initdb" && -x "$dir/pg_ctl" && -x "$dir/postgres" ]]; then
+            printf '%s' "$dir"
+            return 0
+        fi
+    done < <(printf '%s\n' /usr/lib/postgresql/*/bin | sort -t/ -k5,5 -n -r)
+    return 1
+}
+if ! PG_BIN="$(pg_bin_dir)"; then
+    log "postgresql: installing Debian's postgresql server (no recommends, no main cluster)"
+    mkdir -p /etc/postgresql-common/createcluster.d
+    printf 'create_main_cluster = false\n' > /etc/postgresql-common/createcluster.d/gateway-tests.conf
+    apt-get update -qq >&2
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql >&2
+    PG_BIN="$(pg_bin_dir)" || { log "postgresql: initdb/pg_ctl/postgres still not found"; exit 1; }
+fi
+log "postgresql: $("$PG_BIN/postgres" --version) in $PG_BIN"
+
 # 8. One bin dir with every tool, and env.sh.
 link() { [[ -e "$2" ]] && ln -sfn "$2" "$TOOLS/bin/$1"; return 0; }
 link node "$NODE_DIR/node"
@@ -200,6 +236,7 @@ export GATEWAY_MCP_TASKS_PYTHON="$MCP_TASKS_VENV/bin/python"
 export GATEWAY_INSPECTOR="$MCP_CLIENTS_BIN/mcp-inspector"
 export GATEWAY_CONFORMANCE="$MCP_CLIENTS_BIN/conformance"
 export GATEWAY_AXE_JS="$AXE_JS"
+export GATEWAY_PG_BIN="$PG_BIN"
 export DISABLE_AUTOUPDATER=1 GROK_DISABLE_AUTOUPDATER=1
 export PATH="$TOOLS/bin:$NODE_DIR:\$PATH"
 ENV
