@@ -78,7 +78,7 @@ pub struct PgServer {
 }
 
 impl PgServer {
-    /// Initializes and starts a new server (about 1.5 s, nearly all of it `initdb`).
+    /// Initializes and starts a new server (about 2 s on a 2-core machine, nearly all `initdb`).
     ///
     /// # Panics
     /// When the binaries are missing (run `scripts/install-test-tools.sh`), or initdb or the
