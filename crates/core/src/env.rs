@@ -7,6 +7,12 @@ pub const HOME: &str = "LLM_GATEWAY_HOME";
 pub const LOGS_DB: &str = "LLM_GATEWAY_LOGS_DB";
 /// Alias of [`LOGS_DB`] kept from the reference.
 pub const JOBS_DB: &str = "LLM_GATEWAY_JOBS_DB";
+/// A `postgres://` URL: the store is that PostgreSQL database, shared by every gateway that
+/// names it (wins over [`LOGS_DB`]). Never passed on to a provider CLI.
+pub const DATABASE_URL: &str = "LLM_GATEWAY_DATABASE_URL";
+/// Milliseconds an owner on a shared store may miss its heartbeat before its jobs are
+/// orphaned (default 30,000).
+pub const LEASE_MS: &str = "LLM_GATEWAY_LEASE_MS";
 /// Days to keep rows in every table (default 30).
 pub const JOB_RETENTION_DAYS: &str = "LLM_GATEWAY_JOB_RETENTION_DAYS";
 /// Dedup window in ms (default 3,600,000; 0 disables dedup).

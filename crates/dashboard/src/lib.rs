@@ -14,7 +14,6 @@ mod pages;
 mod view;
 
 use std::net::{Ipv4Addr, SocketAddr};
-use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use axum::Router;
@@ -29,7 +28,7 @@ use gateway_store::query::ReadStore;
 #[derive(Debug, Clone)]
 pub struct DashboardOptions {
     /// The database every gateway writes.
-    pub db: PathBuf,
+    pub db: gateway_store::Location,
     /// 0 picks a free port.
     pub port: u16,
     /// Retention in days (shown on `/health`; also the cancel's row retention).
@@ -53,7 +52,7 @@ pub(crate) struct App {
 /// What a page could not do.
 #[derive(Debug)]
 pub(crate) enum PageError {
-    NoDatabase(PathBuf),
+    NoDatabase(gateway_store::Location),
     NotFound(String),
     Store(StoreError),
 }
@@ -72,7 +71,7 @@ impl IntoResponse for PageError {
                 "No database yet",
                 format!(
                     "No gateway has written {} yet: start one (`llm-cli-gateway serve`), then reload.",
-                    path.display()
+                    path.shown()
                 ),
             ),
             PageError::NotFound(what) => (StatusCode::NOT_FOUND, "Not found", what),
@@ -101,7 +100,7 @@ impl App {
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
             if slot.is_none() {
-                *slot = ReadStore::open(&app.options.db)?;
+                *slot = ReadStore::open_at(&app.options.db)?;
             }
             match slot.as_ref() {
                 Some(store) => read(store),

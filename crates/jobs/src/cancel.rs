@@ -11,7 +11,8 @@ use std::time::{Duration, Instant};
 use gateway_core::JobStatus;
 use gateway_store::{JobFinish, JobRecord, Store, StoreError, now_ms};
 
-use crate::reconcile::{instances_dir, live_group, owner_holds_lock};
+use crate::liveness::Liveness;
+use crate::reconcile::live_group;
 use crate::runner::{CANCELED_BY_REQUEST, KILL_GRACE};
 use crate::sys;
 
@@ -114,9 +115,15 @@ fn stop(store: &Store, job: &JobRecord) -> Stopped {
         .ok()
         .flatten()
         .is_some_and(|instance| instance.host != sys::hostname());
-    let owner = match (other_host, store.path()) {
+    // Only whether the owner is alive matters here, not where wake-ups go.
+    let liveness = Liveness::of(
+        store.location(),
+        crate::liveness::DEFAULT_LEASE,
+        std::path::Path::new(""),
+    );
+    let owner = match (other_host, liveness) {
         (true, _) => Owner::OtherHost,
-        (false, Some(db)) if owner_holds_lock(&instances_dir(db), &job.owner_instance) => {
+        (false, Some(liveness)) if liveness.owner_is_alive(store, &job.owner_instance) => {
             Owner::Alive
         }
         (false, _) => Owner::Gone,

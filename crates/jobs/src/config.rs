@@ -118,7 +118,9 @@ impl JobsConfig {
     /// [`locate_supervisor`] does.
     pub fn in_dir(data_dir: &Path) -> JobsConfig {
         JobsConfig {
-            db_path: Some(data_dir.join("logs.db")),
+            store: gateway_store::Location::File(data_dir.join("logs.db")),
+            data_dir: data_dir.to_path_buf(),
+            lease: crate::liveness::DEFAULT_LEASE,
             max_running: 32,
             max_running_per_provider: 16,
             max_queued: 128,
@@ -154,11 +156,20 @@ impl JobsConfig {
             .or_else(|| std::env::var_os(env::JOBS_DB))
             .filter(|value| !value.is_empty());
         if let Some(db) = db {
-            config.db_path = if db.eq_ignore_ascii_case("none") {
-                None
+            config.store = if db.eq_ignore_ascii_case("none") {
+                gateway_store::Location::Memory
             } else {
-                Some(PathBuf::from(db))
+                gateway_store::Location::File(PathBuf::from(db))
             };
+        }
+        if let Some(url) = std::env::var(env::DATABASE_URL)
+            .ok()
+            .filter(|url| !url.trim().is_empty())
+        {
+            config.store = gateway_store::Location::parse(url.trim());
+        }
+        if let Some(lease) = env_number::<u64>(env::LEASE_MS).filter(|ms| *ms > 0) {
+            config.lease = Duration::from_millis(lease);
         }
         if let Some(window) = env_number::<u64>(env::DEDUP_WINDOW_MS) {
             config.dedup_window = Duration::from_millis(window);
@@ -197,6 +208,7 @@ impl JobsConfig {
             Err(error) => return vec![format!("not valid TOML: {error}")],
         };
         let mut problems = self.apply_jobs_table(table.get("jobs"));
+        problems.extend(self.apply_store_table(table.get("store")));
         let Some(limits) = table.get("limits") else {
             return problems;
         };
@@ -249,6 +261,38 @@ impl JobsConfig {
                     problems.push("jobs.on_exit must be \"finish\" or \"cancel\"".to_owned());
                 }
                 _ => problems.push(format!("unknown key jobs.{key} (known: on_exit)")),
+            }
+        }
+        problems
+    }
+}
+
+impl JobsConfig {
+    /// `[store] url = "postgres://…"` and `lease_ms`.
+    fn apply_store_table(&mut self, store: Option<&toml::Value>) -> Vec<String> {
+        let Some(store) = store else {
+            return Vec::new();
+        };
+        let Some(store) = store.as_table() else {
+            return vec!["`store` must be a table ([store])".to_owned()];
+        };
+        let mut problems = Vec::new();
+        for (key, value) in store {
+            match (key.as_str(), value) {
+                ("url", toml::Value::String(url)) if gateway_store::is_postgres_url(url) => {
+                    self.store = gateway_store::Location::Postgres(url.clone());
+                }
+                ("url", _) => problems.push(
+                    "store.url must be a postgres:// URL (the SQLite file is LLM_GATEWAY_LOGS_DB)"
+                        .to_owned(),
+                ),
+                ("lease_ms", toml::Value::Integer(ms)) if *ms > 0 => {
+                    self.lease = Duration::from_millis(u64::try_from(*ms).unwrap_or(u64::MAX));
+                }
+                ("lease_ms", _) => {
+                    problems.push("store.lease_ms must be a positive integer".to_owned())
+                }
+                _ => problems.push(format!("unknown key store.{key} (known: url, lease_ms)")),
             }
         }
         problems

@@ -278,12 +278,9 @@ fn start_thread(inner: &Arc<Inner>, live: &Arc<LiveJob>, spec: RunSpec) -> Resul
         id: inner.instance_id.clone(),
         adopt_from: None,
         forks_keeper: false,
+        beat: None,
     };
-    let wake_dir = inner
-        .config
-        .db_path
-        .as_deref()
-        .map(reconcile::instances_dir);
+    let liveness = inner.liveness.clone();
     std::thread::Builder::new()
         .name(format!("job-{}", spec.job_id))
         .spawn(move || {
@@ -298,7 +295,7 @@ fn start_thread(inner: &Arc<Inner>, live: &Arc<LiveJob>, spec: RunSpec) -> Resul
                 &mut control,
                 reporter,
                 &owner,
-                wake_dir.as_deref(),
+                liveness.as_ref(),
             );
         })
         .map_err(|error| format!("cannot start the job's thread: {error}"))?;
@@ -354,11 +351,7 @@ pub(crate) async fn settle_lost(inner: &Arc<Inner>, live: &LiveJob, reported: Op
     let id = live.id.clone();
     let gateway = inner.instance_id.clone();
     let days = inner.config.retention_days;
-    let dir = inner
-        .config
-        .db_path
-        .as_deref()
-        .map(reconcile::instances_dir);
+    let liveness = inner.liveness.clone();
     let record = blocking(&inner.store, move |store| {
         if let Some(job) = store.job(&id)? {
             if job.status == JobStatus::Queued && job.owner_instance == gateway {
@@ -366,8 +359,8 @@ pub(crate) async fn settle_lost(inner: &Arc<Inner>, live: &LiveJob, reported: Op
                     "the job's supervisor exited before it started the job".to_owned()
                 });
                 store.finish_job(&id, JobStatus::Queued, &unstarted(error, "spawn", days))?;
-            } else if let Some(dir) = &dir {
-                reconcile::reconcile_store(store, dir, &gateway, days)?;
+            } else if let Some(liveness) = &liveness {
+                reconcile::reconcile_store(store, liveness, &gateway, days)?;
             }
         }
         store.job(&id)

@@ -13,6 +13,7 @@ mod capture;
 mod config;
 pub mod git;
 mod host;
+mod liveness;
 pub mod probe;
 mod reconcile;
 mod records;
@@ -45,8 +46,15 @@ use serde::Serialize;
 /// Settings of the job service, read once at start (env + `config.toml` `[limits]`).
 #[derive(Debug, Clone)]
 pub struct JobsConfig {
-    /// Database location: a file path, or `None` for in-memory only (`LLM_GATEWAY_LOGS_DB=none`).
-    pub db_path: Option<std::path::PathBuf>,
+    /// Where the store lives: the SQLite file (default `<data dir>/logs.db`), memory only
+    /// (`LLM_GATEWAY_LOGS_DB=none`), or a shared PostgreSQL database
+    /// (`LLM_GATEWAY_DATABASE_URL`, `[store] url`).
+    pub store: gateway_store::Location,
+    /// This host's directory for wake-up names when the store is shared (PostgreSQL).
+    pub data_dir: std::path::PathBuf,
+    /// How long an owner on a shared store may miss its heartbeat before its jobs are
+    /// orphaned (`LLM_GATEWAY_LEASE_MS`, `[store] lease_ms`).
+    pub lease: Duration,
     pub max_running: usize,
     pub max_running_per_provider: usize,
     pub max_queued: usize,

@@ -1,108 +1,20 @@
-//! Liveness of gateway processes (a lock file per process) and what happens to the jobs of a
-//! process that died: their process group is killed if it is still the one recorded, and they
-//! become `orphaned` with their output kept. Also the background chores: heartbeat, periodic
-//! reconcile, retention.
-//!
-//! A bare pid says nothing after the pid is reused; a `flock` held for the process lifetime is
-//! released by the kernel however the process ends, so "lock is free" means "owner is gone".
+//! What happens to the jobs of an owner that died (see [`crate::liveness`] for how that is
+//! known): their process group is killed if it is still the one recorded on this host, and
+//! they become `orphaned` with their output kept. Also the background chores: heartbeat,
+//! periodic reconcile, retention.
 
-use std::fs::{File, OpenOptions};
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
-use std::path::{Path, PathBuf};
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 
 use gateway_store::{JobRecord, Store, StoreError, now_ms};
 use tokio::sync::watch;
 
+use crate::liveness::Liveness;
 use crate::service::{Inner, blocking};
 use crate::{JobsError, sys};
 
-/// How often the background task heartbeats and reconciles.
-const CHORE_EVERY: Duration = Duration::from_secs(60);
 /// How often rows past retention are pruned.
 const PRUNE_EVERY: Duration = Duration::from_secs(3_600);
-
-/// This process's lock file, held (flock) until dropped; the file is removed on drop.
-#[derive(Debug)]
-pub(crate) struct InstanceLock {
-    path: PathBuf,
-    _file: File,
-}
-
-/// Lock files live next to the database (`<db dir>/instances/`), so every process sharing a
-/// database file checks the same locks whatever its own data directory is.
-pub(crate) fn instances_dir(db_path: &Path) -> PathBuf {
-    db_path
-        .parent()
-        .unwrap_or_else(|| Path::new("."))
-        .join("instances")
-}
-
-fn lock_path(dir: &Path, instance: &str) -> PathBuf {
-    dir.join(format!("{instance}.lock"))
-}
-
-impl InstanceLock {
-    pub(crate) fn acquire(dir: &Path, instance: &str) -> Result<InstanceLock, JobsError> {
-        let dir = dir.to_path_buf();
-        let io = |context: String| move |source| JobsError::Io { context, source };
-        std::fs::DirBuilder::new()
-            .recursive(true)
-            .mode(0o700)
-            .create(&dir)
-            .map_err(io(format!("cannot create {}", dir.display())))?;
-        let path = lock_path(&dir, instance);
-        let file = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .mode(0o600)
-            .open(&path)
-            .map_err(io(format!(
-                "cannot create the lock file {}",
-                path.display()
-            )))?;
-        if !sys::try_lock_exclusive(&file).map_err(io(format!("cannot lock {}", path.display())))? {
-            return Err(JobsError::Internal(format!(
-                "lock file {} is held by another process",
-                path.display()
-            )));
-        }
-        Ok(InstanceLock { path, _file: file })
-    }
-}
-
-impl Drop for InstanceLock {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.path);
-    }
-}
-
-/// Whether the process that owns `instance` is gone (its lock is free or missing).
-fn owner_is_gone(dir: &Path, instance: &str) -> bool {
-    let path = lock_path(dir, instance);
-    let Ok(file) = OpenOptions::new().write(true).open(&path) else {
-        return true;
-    };
-    match sys::try_lock_exclusive(&file) {
-        Ok(true) => {
-            let _ = std::fs::remove_file(&path);
-            true
-        }
-        Ok(false) | Err(_) => false,
-    }
-}
-
-/// Whether gateway `instance` still holds its lock in `dir`, i.e. is alive. Changes nothing
-/// (unlike [`owner_is_gone`], which clears a dead owner's lock file).
-pub(crate) fn owner_holds_lock(dir: &Path, instance: &str) -> bool {
-    let Ok(file) = std::fs::File::open(lock_path(dir, instance)) else {
-        return false;
-    };
-    // An error says nothing either way: assume alive, as `owner_is_gone` does.
-    !matches!(sys::try_lock_exclusive(&file), Ok(true))
-}
 
 /// The job's process group if its leader is still the process we recorded (start time
 /// matches), so we never signal a stranger that reused the pid.
@@ -129,14 +41,13 @@ pub(crate) async fn startup(inner: &Arc<Inner>) -> Result<(), JobsError> {
 
 /// Marks jobs of dead owners `orphaned`, killing their process groups first.
 pub(crate) async fn reconcile(inner: &Arc<Inner>) -> Result<usize, JobsError> {
-    let Some(db_path) = &inner.config.db_path else {
+    let Some(liveness) = inner.liveness.clone() else {
         return Ok(0);
     };
-    let dir = instances_dir(db_path);
     let me = inner.instance_id.clone();
     let days = inner.config.retention_days;
     let orphaned = blocking(&inner.store, move |store| {
-        reconcile_store(store, &dir, &me, days)
+        reconcile_store(store, &liveness, &me, days)
     })
     .await?;
     if orphaned > 0 {
@@ -149,20 +60,22 @@ pub(crate) async fn reconcile(inner: &Arc<Inner>) -> Result<usize, JobsError> {
 }
 
 /// The reconcile pass itself (also run by queued supervisors, which have no runtime): every
-/// queued or running job whose owner (`me` excepted) no longer holds its lock in `dir`.
+/// queued or running job whose owner (`me` excepted) is gone.
 pub(crate) fn reconcile_store(
     store: &Store,
-    dir: &Path,
+    liveness: &Liveness,
     me: &str,
     retention_days: u32,
 ) -> Result<usize, StoreError> {
     let mut orphaned = 0;
     for owner in store.active_owners()? {
-        if owner == me || !owner_is_gone(dir, &owner) {
+        if owner == me || !liveness.owner_is_gone(store, &owner) {
             continue;
         }
         for job in store.active_jobs_of(&owner)? {
-            if let Some(pgid) = live_group(&job) {
+            if liveness.owners_are_local()
+                && let Some(pgid) = live_group(&job)
+            {
                 sys::kill_group(pgid, sys::SIGKILL);
             }
             crate::spawn::remove_private_dirs(&job.id);
@@ -193,8 +106,12 @@ impl Background {
     pub(crate) fn start(inner: &Arc<Inner>) -> Background {
         let (stop, mut stopped) = watch::channel(false);
         let weak: Weak<Inner> = Arc::downgrade(inner);
+        let every = inner
+            .liveness
+            .as_ref()
+            .map_or(Duration::from_secs(60), Liveness::chore_every);
         let task = tokio::spawn(async move {
-            let mut chores = tokio::time::interval(CHORE_EVERY);
+            let mut chores = tokio::time::interval(every);
             let mut pruning = tokio::time::interval(PRUNE_EVERY);
             chores.tick().await;
             pruning.tick().await;
@@ -204,7 +121,11 @@ impl Background {
                     _ = chores.tick() => {
                         let Some(inner) = weak.upgrade() else { return };
                         let id = inner.instance_id.clone();
-                        if let Err(error) = blocking(&inner.store, move |store| store.heartbeat(&id)).await {
+                        let host = sys::hostname();
+                        let beat = blocking(&inner.store, move |store| {
+                            store.register_instance(&id, std::process::id(), &host)
+                        });
+                        if let Err(error) = beat.await {
                             tracing::warn!(%error, "heartbeat failed");
                         }
                         if let Err(error) = reconcile(&inner).await {

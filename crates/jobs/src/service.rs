@@ -22,7 +22,8 @@ use tokio::sync::broadcast;
 
 use crate::cancel::{self, Canceled};
 use crate::host::{self, Hosting, LiveJob};
-use crate::reconcile::{Background, InstanceLock};
+use crate::liveness::{Liveness, Presence};
+use crate::reconcile::Background;
 use crate::runner::wire::RunSpec;
 use crate::{
     CancelOutcome, DedupedFrom, JobResult, JobSnapshot, JobsConfig, JobsError, OnExit,
@@ -51,7 +52,9 @@ pub(crate) struct Inner {
     live: Mutex<HashMap<String, Arc<LiveJob>>>,
     closing: AtomicBool,
     background: Mutex<Option<Background>>,
-    lock: Mutex<Option<InstanceLock>>,
+    /// How owners of this store prove they are alive (`None`: in memory).
+    pub(crate) liveness: Option<Liveness>,
+    presence: Mutex<Option<Presence>>,
     /// Where supervisors run, decided at the first job (see [`Inner::hosting`]).
     hosting: tokio::sync::OnceCell<Hosting>,
     /// Supervisor processes waiting for their next job.
@@ -119,7 +122,7 @@ impl Inner {
                     }
                     None => None,
                 };
-                match (supervisor, &self.config.db_path) {
+                match (supervisor, &self.liveness) {
                     (Some(supervisor), Some(_)) => Hosting::Process {
                         keeper: supervisor.keeper(),
                         supervisor,
@@ -167,7 +170,8 @@ impl Inner {
         let config = &self.config;
         RunSpec {
             job_id: job.id.clone(),
-            db_path: config.db_path.clone(),
+            store: self.liveness.as_ref().map(|_| config.store.clone()),
+            liveness: self.liveness.clone(),
             redact: config.redact,
             gateway_instance: self.instance_id.clone(),
             max_running: config.max_running,
@@ -194,7 +198,7 @@ impl JobService {
     /// the background tasks (heartbeat, reconcile, retention).
     pub async fn start(config: JobsConfig) -> Result<JobService, JobsError> {
         let options = StoreOptions {
-            path: config.db_path.clone(),
+            location: config.store.clone(),
             redact: config.redact,
         };
         let store = tokio::task::spawn_blocking(move || Store::open(&options))
@@ -202,11 +206,17 @@ impl JobService {
             .map_err(|error| JobsError::Internal(error.to_string()))??;
         let store = Arc::new(store);
         let instance_id = uuid::Uuid::now_v7().to_string();
-        let lock = match &config.db_path {
-            Some(path) => Some(InstanceLock::acquire(
-                &crate::reconcile::instances_dir(path),
-                &instance_id,
-            )?),
+        let liveness = Liveness::of(&config.store, config.lease, &config.data_dir);
+        let presence = match &liveness {
+            Some(liveness) => {
+                let (liveness, store, id) =
+                    (liveness.clone(), Arc::clone(&store), instance_id.clone());
+                let taken =
+                    tokio::task::spawn_blocking(move || Presence::take(&liveness, &store, &id))
+                        .await
+                        .map_err(|error| JobsError::Internal(error.to_string()))??;
+                Some(taken)
+            }
             None => None,
         };
         let inner = Arc::new(Inner {
@@ -216,7 +226,8 @@ impl JobService {
             live: Mutex::new(HashMap::new()),
             closing: AtomicBool::new(false),
             background: Mutex::new(None),
-            lock: Mutex::new(lock),
+            liveness,
+            presence: Mutex::new(presence),
             hosting: tokio::sync::OnceCell::new(),
             workers: crate::workers::Workers::default(),
         });
@@ -685,12 +696,13 @@ impl JobService {
         }
         let id = inner.instance_id.clone();
         let _ = blocking(&inner.store, move |store| store.remove_instance(&id)).await;
-        let lock = inner
-            .lock
+        let presence = inner
+            .presence
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .take();
-        drop(lock);
+        // Dropping a lease writes to the store: off the async threads.
+        let _ = tokio::task::spawn_blocking(move || drop(presence)).await;
     }
 
     /// Whether jobs run under detached supervisor processes (for `doctor`).

@@ -9,10 +9,9 @@
 
 use std::collections::HashMap;
 
+use crate::sql::{Db, Lock, params};
 use gateway_core::JobStatus;
-use rusqlite::{OptionalExtension, TransactionBehavior, params};
 
-use crate::db::Cached;
 use crate::model::RunningInfo;
 use crate::{Store, StoreError};
 
@@ -71,10 +70,11 @@ impl Store {
     /// and of its provider, and the queued jobs that would still wait (itself included).
     pub fn outlook(&self, id: &str, limits: SlotLimits) -> Result<(bool, Load), StoreError> {
         let conn = self.conn();
-        let provider: String =
-            conn.row("SELECT provider FROM jobs WHERE id = ?1", [id], |row| {
-                row.get(0)
-            })?;
+        let provider: String = conn.row(
+            "SELECT provider FROM jobs WHERE id = ?1",
+            params![id],
+            |row| row.get(0),
+        )?;
         let running = running_by_provider(&conn)?;
         let queued = queued_up_to(&conn, i64::MAX, "")?;
         let admitted = dispatch(&running, &queued, limits);
@@ -106,12 +106,12 @@ impl Store {
         limits: SlotLimits,
         now_ms: i64,
     ) -> Result<Claim, StoreError> {
-        let mut conn = self.conn();
+        let conn = self.conn();
         match evaluate(&conn, id, limits)? {
             Claim::Admitted => {}
             other @ (Claim::Full(_) | Claim::Gone(_)) => return Ok(other),
         }
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = conn.transaction(Lock::Global)?;
         let claim = evaluate(&tx, id, limits)?;
         if claim == Claim::Admitted {
             tx.run(
@@ -159,18 +159,12 @@ impl Store {
 }
 
 /// Whether queued job `id` would get a slot now (`Admitted` here changes nothing yet).
-fn evaluate(
-    conn: &rusqlite::Connection,
-    id: &str,
-    limits: SlotLimits,
-) -> Result<Claim, StoreError> {
-    let found: Option<(String, String, i64)> = conn
-        .row(
-            "SELECT status, provider, created_at FROM jobs WHERE id = ?1",
-            [id],
-            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
-        )
-        .optional()?;
+fn evaluate(conn: &Db, id: &str, limits: SlotLimits) -> Result<Claim, StoreError> {
+    let found: Option<(String, String, i64)> = conn.optional_row(
+        "SELECT status, provider, created_at FROM jobs WHERE id = ?1",
+        params![id],
+        |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+    )?;
     let Some((status, provider, created_at)) = found else {
         return Ok(Claim::Gone(None));
     };
@@ -185,7 +179,7 @@ fn evaluate(
     }
     let queued: i64 = conn.row(
         "SELECT count(*) FROM jobs WHERE status = 'queued'",
-        [],
+        params![],
         |row| row.get(0),
     )?;
     Ok(Claim::Full(Load {
@@ -195,36 +189,29 @@ fn evaluate(
     }))
 }
 
-fn running_by_provider(conn: &rusqlite::Connection) -> Result<HashMap<String, usize>, StoreError> {
-    let mut statement = conn.prepare_cached(
+fn running_by_provider(conn: &Db) -> Result<HashMap<String, usize>, StoreError> {
+    let rows = conn.rows(
         "SELECT provider, count(*) FROM jobs WHERE status = 'running' GROUP BY provider",
+        params![],
+        |row| Ok((row.get::<String>(0)?, row.get::<i64>(1)?)),
     )?;
-    let rows = statement.query_map([], |row| {
-        Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?))
-    })?;
     let mut running = HashMap::new();
-    for row in rows {
-        let (provider, count) = row?;
+    for (provider, count) in rows {
         running.insert(provider, usize::try_from(count).unwrap_or(0));
     }
     Ok(running)
 }
 
 /// Queued jobs created before (`created_at`, `id`), and that job itself, oldest first.
-fn queued_up_to(
-    conn: &rusqlite::Connection,
-    created_at: i64,
-    id: &str,
-) -> Result<Vec<(String, String)>, StoreError> {
-    let mut statement = conn.prepare_cached(
+fn queued_up_to(conn: &Db, created_at: i64, id: &str) -> Result<Vec<(String, String)>, StoreError> {
+    let rows = conn.rows(
         "SELECT id, provider FROM jobs WHERE status = 'queued'
            AND (created_at < ?1 OR (created_at = ?1 AND id <= ?2))
          ORDER BY created_at, id",
+        params![created_at, id],
+        |row| Ok((row.get::<String>(0)?, row.get::<String>(1)?)),
     )?;
-    let rows = statement.query_map(params![created_at, id], |row| {
-        Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
-    })?;
-    Ok(rows.collect::<Result<Vec<_>, _>>()?)
+    Ok(rows)
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use rusqlite::params;
+use crate::sql::params;
 
 use crate::StoreError;
 use crate::model::{EventRecord, Stream};
@@ -47,11 +47,12 @@ pub struct ModelUsage {
 impl ReadStore {
     /// The first `limit` progress events of a job, oldest first.
     pub fn job_events(&self, job_id: &str, limit: u32) -> Result<Vec<EventRecord>, StoreError> {
-        let mut statement = self.conn.prepare(
+        let rows = self.conn.rows(
             "SELECT seq, at, kind, message FROM job_events WHERE job_id = ?1 ORDER BY seq LIMIT ?2",
+            params![job_id, limit],
+            event_from_row,
         )?;
-        let rows = statement.query_map(params![job_id, limit], event_from_row)?;
-        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        Ok(rows)
     }
 
     /// The last `max_chunks` chunks of one stream (a job may hold 50 MiB: a page shows its
@@ -62,19 +63,18 @@ impl ReadStore {
         stream: Stream,
         max_chunks: u32,
     ) -> Result<OutputTail, StoreError> {
-        let mut statement = self.conn.prepare(
+        let mut chunks = self.conn.rows(
             "SELECT seq, text FROM job_output WHERE job_id = ?1 AND stream = ?2
              ORDER BY seq DESC LIMIT ?3",
-        )?;
-        let rows =
-            statement.query_map(params![job_id, stream.as_str(), max_chunks + 1], |row| {
+            params![job_id, stream.as_str(), max_chunks + 1],
+            |row| {
                 Ok(OutputRow {
                     stream,
                     seq: row.get(0)?,
                     text: row.get(1)?,
                 })
-            })?;
-        let mut chunks = rows.collect::<Result<Vec<_>, _>>()?;
+            },
+        )?;
         let cut = chunks.len() > max_chunks as usize;
         chunks.truncate(max_chunks as usize);
         chunks.reverse();
@@ -97,21 +97,15 @@ impl ReadStore {
     fn validation_rows(
         &self,
         tail: &str,
-        values: impl rusqlite::Params,
+        values: &[&dyn crate::sql::Arg],
     ) -> Result<Vec<ValidationRunRow>, StoreError> {
-        let has_table: bool = self.conn.query_row(
-            "SELECT count(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = 'validation_runs'",
-            [],
-            |row| row.get(0),
-        )?;
-        if !has_table {
+        if self.schema_version()? < 4 {
             return Ok(Vec::new());
         }
         let sql = format!(
             "SELECT id, kind, created_at, updated_at, record_json FROM validation_runs {tail}"
         );
-        let mut statement = self.conn.prepare(&sql)?;
-        let rows = statement.query_map(values, |row| {
+        let rows = self.conn.rows(&sql, values, |row| {
             Ok(ValidationRunRow {
                 id: row.get(0)?,
                 kind: row.get(1)?,
@@ -120,27 +114,22 @@ impl ReadStore {
                 record_json: row.get(4)?,
             })
         })?;
-        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        Ok(rows)
     }
 
     /// Every registered gateway process, newest heartbeat first.
     pub fn instances(&self) -> Result<Vec<InstanceRecord>, StoreError> {
-        let mut statement = self.conn.prepare(
-            "SELECT id, pid, host, started_at, heartbeat_at FROM instances ORDER BY heartbeat_at DESC",
-        )?;
-        let rows = statement.query_map([], instance_from_row)?;
-        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        let rows = self.conn.rows("SELECT id, pid, host, started_at, heartbeat_at FROM instances ORDER BY heartbeat_at DESC", params![], instance_from_row)?;
+        Ok(rows)
     }
 
     /// Usage per provider and model of the requests created at or after `since_ms`. The
     /// rollups have no model, so this reads the requests of the window.
     pub fn usage_by_model(&self, since_ms: i64) -> Result<Vec<ModelUsage>, StoreError> {
-        let mut statement = self.conn.prepare(&format!(
-            "SELECT provider, model, {REQUEST_USAGE} FROM requests WHERE created_at >= ?1"
-        ))?;
+        let sql =
+            format!("SELECT provider, model, {REQUEST_USAGE} FROM requests WHERE created_at >= ?1");
         let mut groups: BTreeMap<(String, Option<String>), ModelUsage> = BTreeMap::new();
-        let mut rows = statement.query([since_ms])?;
-        while let Some(row) = rows.next()? {
+        self.conn.each_row(&sql, params![since_ms], |row| {
             let key: (String, Option<String>) = (row.get(0)?, row.get(1)?);
             let group = groups.entry(key.clone()).or_insert_with(|| ModelUsage {
                 provider: key.0,
@@ -148,7 +137,8 @@ impl ReadStore {
                 ..ModelUsage::default()
             });
             add_request(row, &mut group.totals, &mut group.durations)?;
-        }
+            Ok(true)
+        })?;
         Ok(groups.into_values().collect())
     }
 }

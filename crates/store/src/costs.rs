@@ -8,11 +8,10 @@
 //! spend (UTC, from the usage rollups, estimates included) has reached a budget: checked in the
 //! submit's own transaction, so racing processes cannot both slip past.
 
+use crate::sql::{Db, Lock, params};
 use gateway_core::RunOutcome;
-use rusqlite::{OptionalExtension, Transaction, params};
 use serde::Serialize;
 
-use crate::db::Cached;
 use crate::query::{DAY_MS, ReadStore};
 use crate::{Store, StoreError};
 
@@ -50,14 +49,18 @@ impl Store {
         prices: &[ModelPrice],
         budgets: &[Budget],
     ) -> Result<(), StoreError> {
-        let mut conn = self.conn();
-        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        tx.run("DELETE FROM model_prices", [])?;
-        tx.run("DELETE FROM budgets", [])?;
+        let conn = self.conn();
+        let tx = conn.transaction(Lock::Rows)?;
+        tx.run("DELETE FROM model_prices", params![])?;
+        tx.run("DELETE FROM budgets", params![])?;
         for price in prices {
             tx.run(
-                r"INSERT OR REPLACE INTO model_prices (provider, model, input_per_mtok,
-                    cached_input_per_mtok, output_per_mtok, source) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                r"INSERT INTO model_prices (provider, model, input_per_mtok,
+                    cached_input_per_mtok, output_per_mtok, source) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                  ON CONFLICT (provider, model) DO UPDATE SET
+                    input_per_mtok = excluded.input_per_mtok,
+                    cached_input_per_mtok = excluded.cached_input_per_mtok,
+                    output_per_mtok = excluded.output_per_mtok, source = excluded.source",
                 params![
                     price.provider,
                     price.model,
@@ -70,7 +73,8 @@ impl Store {
         }
         for budget in budgets {
             tx.run(
-                "INSERT OR REPLACE INTO budgets (scope, daily_usd) VALUES (?1, ?2)",
+                "INSERT INTO budgets (scope, daily_usd) VALUES (?1, ?2)
+                 ON CONFLICT (scope) DO UPDATE SET daily_usd = excluded.daily_usd",
                 params![budget.scope, budget.daily_usd],
             )?;
         }
@@ -81,27 +85,21 @@ impl Store {
 
 /// The price row for `model` of `provider`: the longest model prefix, else `*`.
 fn price_for(
-    tx: &Transaction<'_>,
+    tx: &Db,
     provider: &str,
     model: Option<&str>,
 ) -> Result<Option<(f64, f64, f64)>, StoreError> {
-    Ok(tx
-        .row(
-            r"SELECT input_per_mtok, cached_input_per_mtok, output_per_mtok FROM model_prices
+    tx.optional_row(
+        r"SELECT input_per_mtok, cached_input_per_mtok, output_per_mtok FROM model_prices
               WHERE provider = ?1 AND (model = '*' OR substr(?2, 1, length(model)) = model)
               ORDER BY model = '*', length(model) DESC LIMIT 1",
-            params![provider, model.unwrap_or("")],
-            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
-        )
-        .optional()?)
+        params![provider, model.unwrap_or("")],
+        |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+    )
 }
 
 /// The estimated cost of job `id`'s `outcome`, when it reported tokens and a price applies.
-pub(crate) fn estimate(
-    tx: &Transaction<'_>,
-    id: &str,
-    outcome: &RunOutcome,
-) -> Result<Option<f64>, StoreError> {
+pub(crate) fn estimate(tx: &Db, id: &str, outcome: &RunOutcome) -> Result<Option<f64>, StoreError> {
     let usage = &outcome.usage;
     if usage.input_tokens.is_none() && usage.output_tokens.is_none() {
         return Ok(None);
@@ -124,7 +122,7 @@ pub(crate) fn estimate(
 
 /// Today's spend per budget that applies to `provider`; the first one reached, if any.
 pub(crate) fn over_budget(
-    tx: &Transaction<'_>,
+    tx: &Db,
     provider: &str,
     now_ms: i64,
 ) -> Result<Option<BudgetStatus>, StoreError> {
@@ -135,23 +133,24 @@ pub(crate) fn over_budget(
 
 /// Each budget (only those covering `provider`, when given) with today's spend.
 fn budget_statuses(
-    conn: &rusqlite::Connection,
+    conn: &Db,
     provider: Option<&str>,
     now_ms: i64,
 ) -> Result<Vec<BudgetStatus>, StoreError> {
-    let mut statement = conn.prepare_cached(
+    let rows = conn.rows(
         r"SELECT b.scope, b.daily_usd, (SELECT coalesce(sum(u.cost_usd), 0.0) FROM usage_rollup u
               WHERE u.day = ?1 AND (b.scope = 'all' OR u.provider = b.scope))
-          FROM budgets b WHERE ?2 IS NULL OR b.scope IN ('all', ?2) ORDER BY b.scope",
+          FROM budgets b WHERE CAST(?2 AS TEXT) IS NULL OR b.scope IN ('all', ?2) ORDER BY b.scope",
+        params![now_ms.div_euclid(DAY_MS), provider],
+        |row| {
+            Ok(BudgetStatus {
+                scope: row.get(0)?,
+                daily_usd: row.get(1)?,
+                spent_usd: row.get(2)?,
+            })
+        },
     )?;
-    let rows = statement.query_map(params![now_ms.div_euclid(DAY_MS), provider], |row| {
-        Ok(BudgetStatus {
-            scope: row.get(0)?,
-            daily_usd: row.get(1)?,
-            spent_usd: row.get(2)?,
-        })
-    })?;
-    Ok(rows.collect::<Result<Vec<_>, _>>()?)
+    Ok(rows)
 }
 
 impl ReadStore {
@@ -168,13 +167,12 @@ impl ReadStore {
         &self,
         since_ms: Option<i64>,
     ) -> Result<Vec<(i64, String, f64)>, StoreError> {
-        let mut statement = self.conn.prepare(
+        let rows = self.conn.rows(
             r"SELECT created_at / 86400000, provider, sum(cost_usd) FROM requests
               WHERE cost_estimated = 1 AND created_at >= ?1 GROUP BY 1, 2",
+            params![since_ms.unwrap_or(i64::MIN)],
+            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
         )?;
-        let rows = statement.query_map([since_ms.unwrap_or(i64::MIN)], |row| {
-            Ok((row.get(0)?, row.get(1)?, row.get(2)?))
-        })?;
-        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        Ok(rows)
     }
 }

@@ -177,7 +177,7 @@ fn configure(conn: &mut Connection, file: bool) -> Result<(), rusqlite::Error> {
 }
 
 /// Makes `conn` wait for another process's lock in short steps ([`busy_wait`]).
-pub(crate) fn wait_when_busy(conn: &mut Connection) -> Result<(), rusqlite::Error> {
+fn wait_when_busy(conn: &mut Connection) -> Result<(), rusqlite::Error> {
     conn.busy_handler(Some(busy_wait))
 }
 
@@ -203,29 +203,16 @@ fn busy_step(tries: u32) -> Duration {
         .min(BUSY_STEP_MAX)
 }
 
-/// Statements through the connection's prepared-statement cache. Parsing the SQL anew on every
-/// call was about an eighth of the gateway's CPU per job (perf, 1,000 async jobs).
-pub(crate) trait Cached {
-    fn run<P: rusqlite::Params>(&self, sql: &str, params: P) -> rusqlite::Result<usize>;
-
-    fn row<T, P, F>(&self, sql: &str, params: P, map: F) -> rusqlite::Result<T>
-    where
-        P: rusqlite::Params,
-        F: FnOnce(&rusqlite::Row<'_>) -> rusqlite::Result<T>;
-}
-
-impl Cached for Connection {
-    fn run<P: rusqlite::Params>(&self, sql: &str, params: P) -> rusqlite::Result<usize> {
-        self.prepare_cached(sql)?.execute(params)
-    }
-
-    fn row<T, P, F>(&self, sql: &str, params: P, map: F) -> rusqlite::Result<T>
-    where
-        P: rusqlite::Params,
-        F: FnOnce(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
-    {
-        self.prepare_cached(sql)?.query_row(params, map)
-    }
+/// Opens an existing database file read-only (`query_only`, waiting out another process's
+/// lock as writers do).
+pub(crate) fn open_read_only(path: &Path) -> Result<Connection, String> {
+    use rusqlite::OpenFlags;
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let mut conn = Connection::open_with_flags(path, flags).map_err(|error| error.to_string())?;
+    wait_when_busy(&mut conn)
+        .and_then(|()| conn.pragma_update(None, "query_only", true))
+        .map_err(|error| error.to_string())?;
+    Ok(conn)
 }
 
 #[cfg(test)]

@@ -1,13 +1,11 @@
 //! The `jobs` table: submit with dedup and idempotency, CAS transitions, reads, reconcile.
 
-use gateway_core::{JobStatus, RunOutcome, Usage};
-use rusqlite::{OptionalExtension, Row, TransactionBehavior, params};
-
-use crate::db::Cached;
 use crate::model::{
     DedupPolicy, JobFilter, JobFinish, JobRecord, NewJob, RunningInfo, SubmitOutcome,
 };
+use crate::sql::{Db, Lock, Owned, Row, params};
 use crate::{Store, StoreError, now_ms};
+use gateway_core::{JobStatus, RunOutcome, Usage};
 
 /// Every column, in [`JobRow::from_row`] order.
 pub(crate) const JOB_COLUMNS: &str = r"id, correlation_id, dedup_key, idempotency_key, provider,
@@ -62,7 +60,7 @@ pub(crate) struct JobRow {
 }
 
 impl JobRow {
-    pub(crate) fn from_row(row: &Row<'_>) -> rusqlite::Result<JobRow> {
+    pub(crate) fn from_row(row: &Row<'_>) -> Result<JobRow, StoreError> {
         Ok(JobRow {
             id: row.get(0)?,
             correlation_id: row.get(1)?,
@@ -199,11 +197,11 @@ impl Store {
         job: &NewJob,
         policy: DedupPolicy,
     ) -> Result<SubmitOutcome, StoreError> {
-        let mut conn = self.conn();
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let conn = self.conn();
+        let tx = conn.transaction(Lock::Global)?;
         if let Some(key) = &job.idempotency_key {
             let sql = format!("SELECT {JOB_COLUMNS} FROM jobs WHERE idempotency_key = ?1");
-            let found = tx.row(&sql, [key], JobRow::from_row).optional()?;
+            let found = tx.optional_row(&sql, params![key], JobRow::from_row)?;
             if let Some(row) = found {
                 let record = JobRecord::try_from(row)?;
                 if record.dedup_key != job.dedup_key {
@@ -223,9 +221,7 @@ impl Store {
                  ORDER BY created_at DESC LIMIT 1"
             );
             let since = job.created_at_ms - policy.window_ms;
-            let found = tx
-                .row(&sql, params![job.dedup_key, since], JobRow::from_row)
-                .optional()?;
+            let found = tx.optional_row(&sql, params![job.dedup_key, since], JobRow::from_row)?;
             if let Some(row) = found {
                 let record = JobRecord::try_from(row)?;
                 let age_ms = job.created_at_ms - record.created_at_ms;
@@ -243,7 +239,7 @@ impl Store {
         Ok(SubmitOutcome::Created)
     }
 
-    fn insert_job(&self, tx: &rusqlite::Transaction<'_>, job: &NewJob) -> Result<(), StoreError> {
+    fn insert_job(&self, tx: &Db, job: &NewJob) -> Result<(), StoreError> {
         let argv: Vec<String> = job
             .argv
             .iter()
@@ -320,8 +316,8 @@ impl Store {
         if !from.can_transition_to(finish.status) {
             return Ok(false);
         }
-        let mut conn = self.conn();
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let conn = self.conn();
+        let tx = conn.transaction(Lock::Rows)?;
         let won = self.finish_in(&tx, id, from, &mut finish.clone())?;
         if won {
             tx.commit()?;
@@ -343,8 +339,8 @@ impl Store {
         events: &[crate::NewEvent],
         events_truncated: bool,
     ) -> Result<bool, StoreError> {
-        let mut conn = self.conn();
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let conn = self.conn();
+        let tx = conn.transaction(Lock::Rows)?;
         self.append_in(&tx, id, chunks, events, events_truncated)?;
         let won = from.can_transition_to(finish.status) && self.finish_in(&tx, id, from, finish)?;
         tx.commit()?;
@@ -353,7 +349,7 @@ impl Store {
 
     fn finish_in(
         &self,
-        tx: &rusqlite::Transaction<'_>,
+        tx: &Db,
         id: &str,
         from: JobStatus,
         finish: &mut JobFinish,
@@ -366,7 +362,7 @@ impl Store {
         let changed = tx.run(
             r"UPDATE jobs SET status = ?3, exit_code = ?4, error = ?5, error_category = ?6,
                 finished_at = ?7, expires_at = ?8,
-                output_truncated = (output_truncated OR ?9), outcome_text = ?10, session_id = ?11,
+                output_truncated = CASE WHEN output_truncated + ?9 > 0 THEN 1 ELSE 0 END, outcome_text = ?10, session_id = ?11,
                 outcome_model = ?12, input_tokens = ?13, output_tokens = ?14,
                 cache_read_tokens = ?15, cache_creation_tokens = ?16, cost_usd = ?17,
                 stop_reason = ?18, outcome_is_error = ?19, outcome_error = ?20
@@ -443,52 +439,24 @@ impl Store {
     /// One job by id.
     pub fn job(&self, id: &str) -> Result<Option<JobRecord>, StoreError> {
         let sql = format!("SELECT {JOB_COLUMNS} FROM jobs WHERE id = ?1");
-        let row = self.conn().row(&sql, [id], JobRow::from_row).optional()?;
+        let row = self
+            .conn()
+            .optional_row(&sql, params![id], JobRow::from_row)?;
         row.map(JobRecord::try_from).transpose()
     }
 
-    /// Jobs matching `filter`, newest first.
+    /// Jobs matching `filter`, newest first (at most 1,000).
     pub fn list_jobs(&self, filter: &JobFilter) -> Result<Vec<JobRecord>, StoreError> {
-        let mut sql = format!("SELECT {JOB_COLUMNS} FROM jobs WHERE 1 = 1");
-        let mut values: Vec<rusqlite::types::Value> = Vec::new();
-        if !filter.statuses.is_empty() {
-            let marks = vec!["?"; filter.statuses.len()].join(", ");
-            sql.push_str(&format!(" AND status IN ({marks})"));
-            values.extend(
-                filter
-                    .statuses
-                    .iter()
-                    .map(|status| status.as_str().to_owned().into()),
-            );
-        }
-        if let Some(provider) = &filter.provider {
-            sql.push_str(" AND provider = ?");
-            values.push(provider.clone().into());
-        }
-        if let Some(after) = filter.created_after_ms {
-            sql.push_str(" AND created_at >= ?");
-            values.push(after.into());
-        }
-        if let Some(before) = filter.created_before_ms {
-            sql.push_str(" AND created_at < ?");
-            values.push(before.into());
-        }
-        let limit = filter.limit.unwrap_or(50).clamp(1, 1_000);
-        sql.push_str(&format!(" ORDER BY created_at DESC, id DESC LIMIT {limit}"));
-        let conn = self.conn();
-        let mut statement = conn.prepare(&sql)?;
-        let rows = statement.query_map(rusqlite::params_from_iter(values), JobRow::from_row)?;
-        rows.map(|row| JobRecord::try_from(row?)).collect()
+        list_jobs(&self.conn(), filter, 1_000)
     }
 
     /// Queued or running jobs, grouped by owner, for reconciliation.
     pub fn active_owners(&self) -> Result<Vec<String>, StoreError> {
-        let conn = self.conn();
-        let mut statement = conn.prepare(
+        self.conn().rows(
             "SELECT DISTINCT owner_instance FROM jobs WHERE status IN ('queued', 'running')",
-        )?;
-        let rows = statement.query_map([], |row| row.get::<_, String>(0))?;
-        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+            params![],
+            |row| row.get(0),
+        )
     }
 
     /// Queued or running jobs of one owner.
@@ -496,10 +464,8 @@ impl Store {
         let sql = format!(
             "SELECT {JOB_COLUMNS} FROM jobs WHERE owner_instance = ?1 AND status IN ('queued', 'running')"
         );
-        let conn = self.conn();
-        let mut statement = conn.prepare(&sql)?;
-        let rows = statement.query_map([owner], JobRow::from_row)?;
-        rows.map(|row| JobRecord::try_from(row?)).collect()
+        let rows = self.conn().rows(&sql, params![owner], JobRow::from_row)?;
+        rows.into_iter().map(JobRecord::try_from).collect()
     }
 
     /// Marks a job whose owner died as `orphaned` (CAS from its current active status) and says
@@ -521,4 +487,42 @@ impl Store {
         };
         self.finish_job(&job.id, job.status, &finish)
     }
+}
+
+/// Jobs matching `filter`, newest first, at most `max` (the one filter query of the store and
+/// of [`crate::query::ReadStore`]).
+pub(crate) fn list_jobs(
+    db: &Db,
+    filter: &JobFilter,
+    max: u32,
+) -> Result<Vec<JobRecord>, StoreError> {
+    let mut sql = format!("SELECT {JOB_COLUMNS} FROM jobs WHERE 1 = 1");
+    let mut values: Vec<Owned> = Vec::new();
+    if !filter.statuses.is_empty() {
+        let marks = vec!["?"; filter.statuses.len()].join(", ");
+        sql.push_str(&format!(" AND status IN ({marks})"));
+        values.extend(
+            filter
+                .statuses
+                .iter()
+                .map(|status| Owned::Text(status.as_str().to_owned())),
+        );
+    }
+    if let Some(provider) = &filter.provider {
+        sql.push_str(" AND provider = ?");
+        values.push(Owned::Text(provider.clone()));
+    }
+    if let Some(after) = filter.created_after_ms {
+        sql.push_str(" AND created_at >= ?");
+        values.push(Owned::Int(after));
+    }
+    if let Some(before) = filter.created_before_ms {
+        sql.push_str(" AND created_at < ?");
+        values.push(Owned::Int(before));
+    }
+    let limit = filter.limit.unwrap_or(50).clamp(1, max);
+    sql.push_str(&format!(" ORDER BY created_at DESC, id DESC LIMIT {limit}"));
+    let args: Vec<&dyn crate::sql::Arg> = values.iter().map(|value| value as _).collect();
+    let rows = db.rows(&sql, &args, JobRow::from_row)?;
+    rows.into_iter().map(JobRecord::try_from).collect()
 }

@@ -17,10 +17,12 @@ mod db;
 mod jobs;
 pub mod logs;
 mod migrations;
+mod migrations_pg;
 mod model;
 mod output;
 pub mod query;
 mod records;
+mod sql;
 
 use std::borrow::Cow;
 use std::path::{Path, PathBuf};
@@ -33,6 +35,9 @@ pub use model::{
     RunningInfo, SessionRecord, Stream, SubmitOutcome, TaskRecord, ToolCallRecord,
 };
 pub use output::OutputPage;
+pub use sql::pg::redact_url;
+
+use sql::Db;
 
 /// Genuine failures of the store. Expected outcomes (not found, lost a CAS race, deduplicated)
 /// are values, never errors.
@@ -46,9 +51,28 @@ pub enum StoreError {
     /// Retryable when the cause was a lock.
     #[error("database error: {error}{hint}", error = .0, hint = hint(.0))]
     Sqlite(#[from] rusqlite::Error),
+    /// The PostgreSQL server could not be reached, refused the login, or went away inside a
+    /// transaction. `url` never holds the password.
+    #[error("cannot reach the PostgreSQL database at {url}: {reason}")]
+    Connect { url: String, reason: String },
+    /// PostgreSQL refused a statement, or the connection dropped during one.
+    #[error("database error: {error}{hint}", error = pg_message(.0), hint = pg_hint(.0))]
+    Postgres(#[from] postgres::Error),
     /// A row held a value this binary cannot read (unknown status, bad JSON).
     #[error("unreadable row in `{table}`: {reason}")]
     Corrupt { table: &'static str, reason: String },
+}
+
+impl StoreError {
+    /// Whether the database could not be reached at all (a PostgreSQL server down or
+    /// restarting): nothing was written, and the same call can succeed later.
+    pub fn is_unreachable(&self) -> bool {
+        match self {
+            StoreError::Connect { .. } => true,
+            StoreError::Postgres(error) => error.is_closed(),
+            _ => false,
+        }
+    }
 }
 
 /// What to do about the SQLite errors an operator can fix, appended to the message.
@@ -69,13 +93,92 @@ fn hint(error: &rusqlite::Error) -> &'static str {
     }
 }
 
+/// The server's own words (`postgres::Error` alone says only "db error"), or the cause chain.
+fn pg_message(error: &postgres::Error) -> String {
+    if let Some(db) = error.as_db_error() {
+        let mut text = format!("{}: {}", db.severity(), db.message());
+        if let Some(detail) = db.detail() {
+            text.push_str(&format!(" ({detail})"));
+        }
+        return text;
+    }
+    let mut text = error.to_string();
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        text.push_str(&format!(": {cause}"));
+        source = cause.source();
+    }
+    text
+}
+
+fn pg_hint(error: &postgres::Error) -> &'static str {
+    if error.is_closed() {
+        " (the PostgreSQL server went away; running jobs keep their output in memory and write it once it is back)"
+    } else {
+        ""
+    }
+}
+
+/// Where the store lives. Serialized in full (a supervisor gets it on a pipe); `Debug` and
+/// [`Location::shown`] never print a password.
+#[derive(Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum Location {
+    /// Nothing on disk (lost at exit): tests and throwaway runs.
+    Memory,
+    /// The embedded SQLite database file (the default).
+    File(PathBuf),
+    /// A PostgreSQL database shared by several gateways (`postgres://…`).
+    Postgres(String),
+}
+
+impl Location {
+    /// A `postgres://` or `postgresql://` URL names PostgreSQL; anything else is a file path.
+    pub fn parse(text: &str) -> Location {
+        if is_postgres_url(text) {
+            Location::Postgres(text.to_owned())
+        } else {
+            Location::File(PathBuf::from(text))
+        }
+    }
+
+    /// The path, or the URL without its password: safe for logs and messages.
+    pub fn shown(&self) -> String {
+        match self {
+            Location::Memory => ":memory:".to_owned(),
+            Location::File(path) => path.display().to_string(),
+            Location::Postgres(url) => redact_url(url),
+        }
+    }
+}
+
+/// Never prints a password.
+impl std::fmt::Debug for Location {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Location({})", self.shown())
+    }
+}
+
+/// Whether `text` is a PostgreSQL connection URL.
+pub fn is_postgres_url(text: &str) -> bool {
+    text.starts_with("postgres://") || text.starts_with("postgresql://")
+}
+
 /// How to open the store.
 #[derive(Debug, Clone)]
 pub struct StoreOptions {
-    /// The database file; `None` keeps everything in memory (lost at exit).
-    pub path: Option<PathBuf>,
+    pub location: Location,
     /// Redact secrets from every text column before it is written.
     pub redact: bool,
+}
+
+impl StoreOptions {
+    /// A store at `location` with redaction on.
+    pub fn at(location: Location) -> StoreOptions {
+        StoreOptions {
+            location,
+            redact: true,
+        }
+    }
 }
 
 /// One open database. Cheap to share behind an `Arc`; methods serialize on one connection,
@@ -83,21 +186,27 @@ pub struct StoreOptions {
 /// own writes.
 #[derive(Debug)]
 pub struct Store {
-    conn: Mutex<rusqlite::Connection>,
-    path: Option<PathBuf>,
+    conn: Mutex<Db>,
+    location: Location,
     redact: bool,
 }
 
 impl Store {
-    /// Opens (creating 0700 directory and 0600 file as needed), sets pragmas and migrates.
+    /// Opens (a SQLite file is created 0600 in a 0700 directory as needed; a PostgreSQL
+    /// database must exist) and migrates.
     pub fn open(options: &StoreOptions) -> Result<Store, StoreError> {
-        let conn = match &options.path {
-            Some(path) => db::open_file(path)?,
-            None => db::open_memory()?,
+        let conn = match &options.location {
+            Location::File(path) => Db::Sqlite(db::open_file(path)?),
+            Location::Memory => Db::Sqlite(db::open_memory()?),
+            Location::Postgres(url) => {
+                let conn = sql::pg::Conn::connect(url)?;
+                migrations_pg::migrate(&conn)?;
+                Db::Postgres(Box::new(conn))
+            }
         };
         Ok(Store {
             conn: Mutex::new(conn),
-            path: options.path.clone(),
+            location: options.location.clone(),
             redact: options.redact,
         })
     }
@@ -108,16 +217,27 @@ impl Store {
         self.redact
     }
 
-    /// The database file, or `None` when in memory.
+    /// The database file, or `None` when in memory or on PostgreSQL.
     pub fn path(&self) -> Option<&Path> {
-        self.path.as_deref()
+        match &self.location {
+            Location::File(path) => Some(path),
+            _ => None,
+        }
+    }
+
+    /// Where the store lives.
+    pub fn location(&self) -> &Location {
+        &self.location
+    }
+
+    /// `"sqlite"` or `"postgres"`.
+    pub fn engine(&self) -> &'static str {
+        self.conn().engine()
     }
 
     /// The schema version of the open database.
     pub fn schema_version(&self) -> Result<i64, StoreError> {
-        Ok(self
-            .conn()
-            .query_row("PRAGMA user_version", [], |row| row.get(0))?)
+        self.conn().schema_version()
     }
 
     /// The schema version this binary creates.
@@ -125,9 +245,9 @@ impl Store {
         migrations::LATEST
     }
 
-    /// The connection; a panic in another thread while holding it leaves SQLite consistent
-    /// (transactions roll back on drop), so a poisoned lock is simply taken over.
-    fn conn(&self) -> MutexGuard<'_, rusqlite::Connection> {
+    /// The connection; a panic in another thread while holding it leaves the database
+    /// consistent (transactions roll back on drop), so a poisoned lock is simply taken over.
+    fn conn(&self) -> MutexGuard<'_, Db> {
         self.conn
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)

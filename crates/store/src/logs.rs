@@ -1,8 +1,10 @@
 //! Reads behind `logs export`, `logs stats`, `jobs show --prompt` and doctor's job counts:
-//! each streams its rows through a statement, so memory stays flat however many rows match
-//! (the export of a million rows holds two rows at once).
+//! each streams its rows, so memory stays flat however many rows match (the export of a
+//! million rows holds one page of each kind at once).
 
-use rusqlite::{OptionalExtension, Row, Rows, params};
+use std::collections::VecDeque;
+
+use crate::sql::{Db, Row, params};
 
 use crate::StoreError;
 use crate::model::ToolCallRecord;
@@ -51,14 +53,63 @@ pub struct RecorderDrops {
     pub updated_at_ms: i64,
 }
 
-type RowMap<T> = fn(&Row<'_>) -> rusqlite::Result<T>;
+/// Rows an export fetches per query and kind.
+const PAGE: i64 = 512;
 
-/// The next mapped row of an optional result set.
-fn step<T>(rows: &mut Option<Rows<'_>>, map: RowMap<T>) -> Result<Option<T>, StoreError> {
-    let Some(rows) = rows else {
-        return Ok(None);
-    };
-    Ok(rows.next()?.map(map).transpose()?)
+/// One kind of row in `(created_at, id)` order, read a page at a time from where the last page
+/// ended (keyset paging: each page is an index seek, and no cursor stays open between pages,
+/// so the two kinds interleave on one connection of either engine).
+struct Pages<T> {
+    sql: String,
+    window: (i64, i64),
+    after: (i64, i64),
+    buffer: VecDeque<T>,
+    done: bool,
+    map: fn(&Row<'_>) -> Result<T, StoreError>,
+    key: fn(&T) -> (i64, i64),
+}
+
+impl<T> Pages<T> {
+    fn new(
+        sql: String,
+        window: (i64, i64),
+        map: fn(&Row<'_>) -> Result<T, StoreError>,
+        key: fn(&T) -> (i64, i64),
+    ) -> Pages<T> {
+        Pages {
+            sql,
+            window,
+            after: (i64::MIN, i64::MIN),
+            buffer: VecDeque::new(),
+            done: false,
+            map,
+            key,
+        }
+    }
+
+    fn next(&mut self, db: &Db) -> Result<Option<T>, StoreError> {
+        if self.buffer.is_empty() && !self.done {
+            let (since, until) = self.window;
+            let (at, id) = self.after;
+            let page = db.rows(&self.sql, params![since, until, at, id, PAGE], self.map)?;
+            self.done = (page.len() as i64) < PAGE;
+            if let Some(last) = page.last() {
+                self.after = (self.key)(last);
+            }
+            self.buffer.extend(page);
+        }
+        Ok(self.buffer.pop_front())
+    }
+}
+
+/// The `WHERE … ORDER BY … LIMIT` of a page of `table` keyed by `id_column`.
+fn page_sql(columns: &str, table: &str, id_column: &str) -> String {
+    format!(
+        "SELECT {columns} FROM {table}
+         WHERE created_at >= ?1 AND created_at < ?2
+           AND (created_at > ?3 OR (created_at = ?3 AND {id_column} > ?4))
+         ORDER BY created_at, {id_column} LIMIT ?5"
+    )
 }
 
 impl ReadStore {
@@ -69,34 +120,37 @@ impl ReadStore {
         filter: &ExportFilter,
         mut sink: impl FnMut(LogRow) -> Result<(), E>,
     ) -> Result<u64, E> {
-        let window = params![
+        let window = (
             filter.since_ms.unwrap_or(i64::MIN),
-            filter.until_ms.unwrap_or(i64::MAX)
-        ];
-        let mut call_statement = self
-            .conn
-            .prepare(&format!(
-                "SELECT {TOOL_CALL_COLUMNS} FROM tool_calls
-             WHERE created_at >= ?1 AND created_at < ?2 ORDER BY created_at, id"
-            ))
-            .map_err(StoreError::from)?;
-        let mut request_statement = self
-            .conn
-            .prepare(&format!(
-                "SELECT {REQUEST_SUMMARY_COLUMNS} FROM requests
-             WHERE created_at >= ?1 AND created_at < ?2 ORDER BY created_at, rowid"
-            ))
-            .map_err(StoreError::from)?;
-        let mut calls = match filter.kind {
-            Some(LogKind::Request) => None,
-            _ => Some(call_statement.query(window).map_err(StoreError::from)?),
+            filter.until_ms.unwrap_or(i64::MAX),
+        );
+        let mut calls = (filter.kind != Some(LogKind::Request)).then(|| {
+            Pages::new(
+                page_sql(TOOL_CALL_COLUMNS, "tool_calls", "id"),
+                window,
+                tool_call_from_row,
+                |call: &ToolCallRecord| (call.created_at_ms, call.id),
+            )
+        });
+        let mut requests = (filter.kind != Some(LogKind::ToolCall)).then(|| {
+            Pages::new(
+                page_sql(REQUEST_SUMMARY_COLUMNS, "requests", "rowid"),
+                window,
+                request_summary,
+                |request: &RequestSummary| (request.created_at_ms, request.rowid),
+            )
+        });
+        let db = &self.conn;
+        let step_calls = |pages: &mut Option<Pages<ToolCallRecord>>| match pages {
+            Some(pages) => pages.next(db),
+            None => Ok(None),
         };
-        let mut requests = match filter.kind {
-            Some(LogKind::ToolCall) => None,
-            _ => Some(request_statement.query(window).map_err(StoreError::from)?),
+        let step_requests = |pages: &mut Option<Pages<RequestSummary>>| match pages {
+            Some(pages) => pages.next(db),
+            None => Ok(None),
         };
-        let mut next_call = step(&mut calls, tool_call_from_row)?;
-        let mut next_request = step(&mut requests, request_summary)?;
+        let mut next_call = step_calls(&mut calls)?;
+        let mut next_request = step_requests(&mut requests)?;
         let mut count = 0;
         loop {
             let call_first = match (&next_call, &next_request) {
@@ -105,11 +159,11 @@ impl ReadStore {
             };
             let row = if call_first {
                 let row = next_call.take().map(LogRow::ToolCall);
-                next_call = step(&mut calls, tool_call_from_row)?;
+                next_call = step_calls(&mut calls)?;
                 row
             } else {
                 let row = next_request.take().map(LogRow::Request);
-                next_request = step(&mut requests, request_summary)?;
+                next_request = step_requests(&mut requests)?;
                 row
             };
             let Some(row) = row else {
@@ -126,22 +180,20 @@ impl ReadStore {
         since_ms: Option<i64>,
         until_ms: Option<i64>,
     ) -> Result<Vec<ToolStats>, StoreError> {
-        let mut statement = self.conn.prepare(
+        let mut tools: std::collections::BTreeMap<String, ToolStats> = Default::default();
+        self.conn.each_row(
             "SELECT tool, duration_ms, is_error FROM tool_calls
              WHERE created_at >= ?1 AND created_at < ?2",
+            params![since_ms.unwrap_or(i64::MIN), until_ms.unwrap_or(i64::MAX)],
+            |row| {
+                let tool: String = row.get(0)?;
+                let stats = tools.entry(tool).or_default();
+                stats.calls += 1;
+                stats.errors += i64::from(row.get::<bool>(2)?);
+                stats.durations.record(row.get(1)?);
+                Ok(true)
+            },
         )?;
-        let mut rows = statement.query(params![
-            since_ms.unwrap_or(i64::MIN),
-            until_ms.unwrap_or(i64::MAX)
-        ])?;
-        let mut tools: std::collections::BTreeMap<String, ToolStats> = Default::default();
-        while let Some(row) = rows.next()? {
-            let tool: String = row.get(0)?;
-            let stats = tools.entry(tool).or_default();
-            stats.calls += 1;
-            stats.errors += i64::from(row.get::<_, bool>(2)?);
-            stats.durations.record(row.get(1)?);
-        }
         Ok(tools
             .into_iter()
             .map(|(tool, stats)| ToolStats { tool, ..stats })
@@ -153,23 +205,24 @@ impl ReadStore {
         if self.schema_version()? < 5 {
             return Ok(Vec::new());
         }
-        let mut statement = self.conn.prepare(
+        let rows = self.conn.rows(
             "SELECT instance, dropped, updated_at FROM recorder_drops ORDER BY updated_at DESC",
+            params![],
+            |row| {
+                Ok(RecorderDrops {
+                    instance: row.get(0)?,
+                    dropped: row.get(1)?,
+                    updated_at_ms: row.get(2)?,
+                })
+            },
         )?;
-        let rows = statement.query_map([], |row| {
-            Ok(RecorderDrops {
-                instance: row.get(0)?,
-                dropped: row.get(1)?,
-                updated_at_ms: row.get(2)?,
-            })
-        })?;
-        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        Ok(rows)
     }
 
     /// Jobs in `status`, counting at most `cap` (a bounded count: the query stops there).
     pub fn count_jobs(&self, status: &str, cap: u64) -> Result<u64, StoreError> {
-        let count: i64 = self.conn.query_row(
-            "SELECT count(*) FROM (SELECT 1 FROM jobs WHERE status = ?1 LIMIT ?2)",
+        let count: i64 = self.conn.row(
+            "SELECT count(*) FROM (SELECT 1 FROM jobs WHERE status = ?1 LIMIT ?2) AS bounded",
             params![status, i64::try_from(cap).unwrap_or(i64::MAX)],
             |row| row.get(0),
         )?;
@@ -178,13 +231,10 @@ impl ReadStore {
 
     /// The prompt of a job as stored (redacted when the gateway stored it).
     pub fn prompt(&self, job_id: &str) -> Result<Option<String>, StoreError> {
-        Ok(self
-            .conn
-            .query_row(
-                "SELECT prompt FROM requests WHERE job_id = ?1 ORDER BY created_at DESC LIMIT 1",
-                [job_id],
-                |row| row.get(0),
-            )
-            .optional()?)
+        self.conn.optional_row(
+            "SELECT prompt FROM requests WHERE job_id = ?1 ORDER BY created_at DESC LIMIT 1",
+            params![job_id],
+            |row| row.get(0),
+        )
     }
 }

@@ -1,8 +1,7 @@
 //! Captured output (append-only chunks, paged by character offsets) and progress events.
 
-use rusqlite::{OptionalExtension, params};
+use crate::sql::{Db, Lock, Row, params};
 
-use crate::db::Cached;
 use crate::model::{EventRecord, NewEvent, OutputChunk, Stream};
 use crate::{Store, StoreError};
 
@@ -28,11 +27,11 @@ impl Store {
         if chunks.is_empty() && events.is_empty() && !events_truncated {
             return Ok(());
         }
-        let mut conn = self.conn();
+        let conn = self.conn();
         // IMMEDIATE: the transaction reads (the last chunk) before it writes, and a deferred
         // one that another process wrote past in between fails at once with SQLITE_BUSY,
         // without waiting (many supervisors append to one file at the same time).
-        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let tx = conn.transaction(Lock::Rows)?;
         self.append_in(&tx, job_id, chunks, events, events_truncated)?;
         tx.commit()?;
         Ok(())
@@ -41,7 +40,7 @@ impl Store {
     /// [`Store::append`] inside a transaction the caller commits.
     pub(crate) fn append_in(
         &self,
-        tx: &rusqlite::Transaction<'_>,
+        tx: &Db,
         job_id: &str,
         chunks: &[OutputChunk],
         events: &[NewEvent],
@@ -51,13 +50,12 @@ impl Store {
             let text = self.scrub(&chunk.text);
             let chars = text.chars().count() as i64;
             let (seq, offset): (i64, i64) = tx
-                .row(
+                .optional_row(
                     r"SELECT seq + 1, char_offset + char_len FROM job_output
                       WHERE job_id = ?1 AND stream = ?2 ORDER BY seq DESC LIMIT 1",
                     params![job_id, chunk.stream.as_str()],
                     |row| Ok((row.get(0)?, row.get(1)?)),
-                )
-                .optional()?
+                )?
                 .unwrap_or((0, 0));
             tx.run(
                 r"INSERT INTO job_output (job_id, stream, seq, char_offset, char_len, bytes, text)
@@ -84,8 +82,8 @@ impl Store {
         }
         for event in events {
             tx.run(
-                r"INSERT OR IGNORE INTO job_events (job_id, seq, at, kind, message)
-                  VALUES (?1, ?2, ?3, ?4, ?5)",
+                r"INSERT INTO job_events (job_id, seq, at, kind, message)
+                  VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING",
                 params![
                     job_id,
                     event.seq,
@@ -98,7 +96,7 @@ impl Store {
         if events_truncated {
             tx.run(
                 "UPDATE jobs SET events_truncated = 1 WHERE id = ?1",
-                [job_id],
+                params![job_id],
             )?;
         }
         Ok(())
@@ -117,35 +115,31 @@ impl Store {
         // Offsets grow with seq, so the last chunk holds the total and an index on the offset
         // finds the first chunk of the page: a page costs O(log n + page), never a full scan.
         let total: i64 = conn
-            .row(
+            .optional_row(
                 r"SELECT char_offset + char_len FROM job_output
                   WHERE job_id = ?1 AND stream = ?2 ORDER BY seq DESC LIMIT 1",
                 params![job_id, stream],
                 |row| row.get(0),
-            )
-            .optional()?
+            )?
             .unwrap_or(0);
         let start = i64::try_from(offset).unwrap_or(i64::MAX);
         let end = start.saturating_add(i64::try_from(max_chars).unwrap_or(i64::MAX));
         let first_seq: i64 = conn
-            .row(
+            .optional_row(
                 r"SELECT seq FROM job_output WHERE job_id = ?1 AND stream = ?2 AND char_offset <= ?3
                   ORDER BY char_offset DESC LIMIT 1",
                 params![job_id, stream, start],
                 |row| row.get(0),
-            )
-            .optional()?
+            )?
             .unwrap_or(0);
-        let mut statement = conn.prepare(
+        let rows = conn.rows(
             r"SELECT char_offset, text FROM job_output
               WHERE job_id = ?1 AND stream = ?2 AND seq >= ?3 ORDER BY seq",
+            params![job_id, stream, first_seq],
+            |row| Ok((row.get::<i64>(0)?, row.get::<String>(1)?)),
         )?;
-        let rows = statement.query_map(params![job_id, stream, first_seq], |row| {
-            Ok((row.get::<_, i64>(0)?, row.get::<_, String>(1)?))
-        })?;
         let mut text = String::new();
-        for row in rows {
-            let (chunk_offset, chunk) = row?;
+        for (chunk_offset, chunk) in rows {
             if chunk_offset >= end {
                 break;
             }
@@ -167,26 +161,27 @@ impl Store {
         limit: u32,
     ) -> Result<Vec<EventRecord>, StoreError> {
         let conn = self.conn();
-        let mut statement = conn.prepare(
+        let rows = conn.rows(
             r"SELECT seq, at, kind, message FROM job_events
               WHERE job_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
+            params![job_id, after_seq, limit],
+            event_from_row,
         )?;
-        let rows = statement.query_map(params![job_id, after_seq, limit], event_from_row)?;
-        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        Ok(rows)
     }
 
     /// The highest stored event seq of a job (0 when none).
     pub fn last_event_seq(&self, job_id: &str) -> Result<i64, StoreError> {
-        Ok(self.conn().row(
+        self.conn().row(
             "SELECT coalesce(max(seq), 0) FROM job_events WHERE job_id = ?1",
-            [job_id],
+            params![job_id],
             |row| row.get(0),
-        )?)
+        )
     }
 }
 
 /// An event from `SELECT seq, at, kind, message FROM job_events`.
-pub(crate) fn event_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<EventRecord> {
+pub(crate) fn event_from_row(row: &Row<'_>) -> Result<EventRecord, StoreError> {
     Ok(EventRecord {
         seq: row.get(0)?,
         at_ms: row.get(1)?,

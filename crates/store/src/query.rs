@@ -8,9 +8,9 @@
 //! partial day of a `--since` window; a database without the rollups is summed from raw rows.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use rusqlite::{Connection, OpenFlags, OptionalExtension, Row, params};
+use crate::sql::{Db, Row, params};
 use serde::Serialize;
 
 use crate::StoreError;
@@ -25,8 +25,8 @@ pub const DAY_MS: i64 = 86_400_000;
 /// A read-only view of the database file.
 #[derive(Debug)]
 pub struct ReadStore {
-    pub(crate) conn: Connection,
-    path: PathBuf,
+    pub(crate) conn: Db,
+    location: crate::Location,
 }
 
 /// What looking a job up by id, or by a unique prefix or suffix of its id, found.
@@ -307,7 +307,7 @@ pub(crate) const REQUEST_SUMMARY_COLUMNS: &str = r"rowid, id, created_at, provid
     origin_tool, status, duration_ms, input_tokens, output_tokens, cost_usd, error, job_id,
     cost_estimated";
 
-pub(crate) fn request_summary(row: &Row<'_>) -> rusqlite::Result<RequestSummary> {
+pub(crate) fn request_summary(row: &Row<'_>) -> Result<RequestSummary, StoreError> {
     Ok(RequestSummary {
         rowid: row.get(0)?,
         id: row.get(1)?,
@@ -336,7 +336,8 @@ fn is_id_fragment(text: &str) -> bool {
 }
 
 impl ReadStore {
-    /// Opens `path` read-only. `Ok(None)`: no file there (no gateway has run with this path).
+    /// Opens the SQLite file at `path` read-only. `Ok(None)`: no file there (no gateway has
+    /// run with this path).
     pub fn open(path: &Path) -> Result<Option<ReadStore>, StoreError> {
         let fail = |reason: String| StoreError::Open {
             path: path.to_path_buf(),
@@ -347,60 +348,52 @@ impl ReadStore {
             crate::db::Existing::Empty { .. } => return Err(fail(crate::db::EMPTY.to_owned())),
             crate::db::Existing::Database { .. } => {}
         }
-        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        let mut conn =
-            Connection::open_with_flags(path, flags).map_err(|error| fail(error.to_string()))?;
-        crate::db::wait_when_busy(&mut conn)
-            .and_then(|()| conn.pragma_update(None, "query_only", true))
-            .map_err(|error| fail(error.to_string()))?;
         Ok(Some(ReadStore {
-            conn,
-            path: path.to_path_buf(),
+            conn: Db::Sqlite(crate::db::open_read_only(path).map_err(fail)?),
+            location: crate::Location::File(path.to_path_buf()),
         }))
     }
 
+    /// Opens the store at `location` for reading: a SQLite file as [`ReadStore::open`] does,
+    /// a PostgreSQL database (created and migrated as a gateway would) in read-only
+    /// transactions. `Ok(None)`: no SQLite file there, or in memory.
+    pub fn open_at(location: &crate::Location) -> Result<Option<ReadStore>, StoreError> {
+        match location {
+            crate::Location::Memory => Ok(None),
+            crate::Location::File(path) => ReadStore::open(path),
+            crate::Location::Postgres(url) => {
+                let conn = crate::sql::pg::Conn::connect(url)?;
+                crate::migrations_pg::migrate(&conn)?;
+                conn.batch("SET default_transaction_read_only = on")?;
+                Ok(Some(ReadStore {
+                    conn: Db::Postgres(Box::new(conn)),
+                    location: location.clone(),
+                }))
+            }
+        }
+    }
+
+    /// The SQLite file (a PostgreSQL store has none: see [`ReadStore::location`]).
     pub fn path(&self) -> &Path {
-        &self.path
+        match &self.location {
+            crate::Location::File(path) => path,
+            _ => Path::new(""),
+        }
     }
 
-    /// `PRAGMA user_version` of the file.
+    /// Where the store lives.
+    pub fn location(&self) -> &crate::Location {
+        &self.location
+    }
+
+    /// The schema version of the database.
     pub fn schema_version(&self) -> Result<i64, StoreError> {
-        Ok(self
-            .conn
-            .query_row("PRAGMA user_version", [], |row| row.get(0))?)
+        self.conn.schema_version()
     }
 
-    /// Jobs matching `filter`, newest first.
+    /// Jobs matching `filter`, newest first (at most 10,000).
     pub fn jobs(&self, filter: &JobFilter) -> Result<Vec<JobRecord>, StoreError> {
-        let mut sql = format!("SELECT {JOB_COLUMNS} FROM jobs WHERE 1 = 1");
-        let mut values: Vec<rusqlite::types::Value> = Vec::new();
-        if !filter.statuses.is_empty() {
-            let marks = vec!["?"; filter.statuses.len()].join(", ");
-            sql.push_str(&format!(" AND status IN ({marks})"));
-            values.extend(
-                filter
-                    .statuses
-                    .iter()
-                    .map(|status| status.as_str().to_owned().into()),
-            );
-        }
-        if let Some(provider) = &filter.provider {
-            sql.push_str(" AND provider = ?");
-            values.push(provider.clone().into());
-        }
-        if let Some(after) = filter.created_after_ms {
-            sql.push_str(" AND created_at >= ?");
-            values.push(after.into());
-        }
-        if let Some(before) = filter.created_before_ms {
-            sql.push_str(" AND created_at < ?");
-            values.push(before.into());
-        }
-        let limit = filter.limit.unwrap_or(50).clamp(1, 10_000);
-        sql.push_str(&format!(" ORDER BY created_at DESC, id DESC LIMIT {limit}"));
-        let mut statement = self.conn.prepare(&sql)?;
-        let rows = statement.query_map(rusqlite::params_from_iter(values), JobRow::from_row)?;
-        rows.map(|row| JobRecord::try_from(row?)).collect()
+        crate::jobs::list_jobs(&self.conn, filter, 10_000)
     }
 
     /// One job by id, or by a unique prefix or suffix of its id (at least 4 characters).
@@ -408,8 +401,7 @@ impl ReadStore {
         let sql = format!("SELECT {JOB_COLUMNS} FROM jobs WHERE id = ?1");
         if let Some(row) = self
             .conn
-            .query_row(&sql, [id], JobRow::from_row)
-            .optional()?
+            .optional_row(&sql, params![id], JobRow::from_row)?
         {
             return Ok(JobLookup::Found(Box::new(JobRecord::try_from(row)?)));
         }
@@ -418,14 +410,17 @@ impl ReadStore {
         }
         // '~' sorts after every character of a UUID, so the range is exactly the prefix; the
         // fragment holds no wildcard, so the `LIKE` is exactly the suffix.
-        let mut statement = self.conn.prepare(&format!(
-            "SELECT {JOB_COLUMNS} FROM jobs WHERE (id >= ?1 AND id < ?1 || '~') OR id LIKE '%' || ?1
+        let sql = format!(
+            "SELECT {JOB_COLUMNS} FROM jobs
+             WHERE (id >= ?1 AND id < CAST(?1 AS TEXT) || '~') OR id LIKE '%' || CAST(?1 AS TEXT)
              ORDER BY id DESC LIMIT ?2"
-        ))?;
+        );
         let fetch = AMBIGUOUS_SHOWN as i64 + 1;
-        let rows = statement
-            .query_map(params![id.to_ascii_lowercase(), fetch], JobRow::from_row)?
-            .collect::<Result<Vec<_>, _>>()?;
+        let rows = self.conn.rows(
+            &sql,
+            params![id.to_ascii_lowercase(), fetch],
+            JobRow::from_row,
+        )?;
         let mut records = rows
             .into_iter()
             .map(JobRecord::try_from)
@@ -450,13 +445,9 @@ impl ReadStore {
         job_id: &str,
         cursor: OutputCursor,
     ) -> Result<Vec<OutputRow>, StoreError> {
-        let mut statement = self.conn.prepare(
-            r"SELECT stream, seq, text FROM job_output
+        let rows = self.conn.rows(r"SELECT stream, seq, text FROM job_output
               WHERE job_id = ?1 AND ((stream = 'stdout' AND seq > ?2) OR (stream = 'stderr' AND seq > ?3))
-              ORDER BY stream DESC, seq",
-        )?;
-        let rows = statement.query_map(
-            params![job_id, cursor.stdout_seq, cursor.stderr_seq],
+              ORDER BY stream DESC, seq", params![job_id, cursor.stdout_seq, cursor.stderr_seq],
             |row| {
                 let stream: String = row.get(0)?;
                 Ok(OutputRow {
@@ -468,9 +459,8 @@ impl ReadStore {
                     seq: row.get(1)?,
                     text: row.get(2)?,
                 })
-            },
-        )?;
-        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+            })?;
+        Ok(rows)
     }
 
     /// The registered gateway process `id`, if its row is still there.
@@ -488,12 +478,12 @@ impl ReadStore {
         };
         let sql = format!(
             r"SELECT {TOOL_CALL_COLUMNS} FROM tool_calls
-              WHERE id > ?1 AND (?2 IS NULL OR tool = ?2) AND (?3 = 0 OR is_error = 1)
-                AND (?5 IS NULL OR job_id = ?5 OR validation_id = ?5)
+              WHERE id > ?1 AND (CAST(?2 AS TEXT) IS NULL OR tool = ?2) AND (?3 = 0 OR is_error = 1)
+                AND (CAST(?5 AS TEXT) IS NULL OR job_id = ?5 OR validation_id = ?5)
               ORDER BY id {order} LIMIT ?4"
         );
-        let mut statement = self.conn.prepare(&sql)?;
-        let rows = statement.query_map(
+        let rows = self.conn.rows(
+            &sql,
             params![
                 filter.after.unwrap_or(i64::MIN),
                 filter.tool,
@@ -503,7 +493,7 @@ impl ReadStore {
             ],
             tool_call_from_row,
         )?;
-        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        Ok(rows)
     }
 
     /// Provider requests, like [`ReadStore::tool_calls`] (the cursor is the rowid).
@@ -515,12 +505,12 @@ impl ReadStore {
         };
         let sql = format!(
             r"SELECT {REQUEST_SUMMARY_COLUMNS} FROM requests
-              WHERE rowid > ?1 AND (?2 IS NULL OR origin_tool = ?2)
-                AND (?3 = 0 OR status IN ('failed', 'orphaned')) AND (?5 IS NULL OR job_id = ?5)
+              WHERE rowid > ?1 AND (CAST(?2 AS TEXT) IS NULL OR origin_tool = ?2)
+                AND (?3 = 0 OR status IN ('failed', 'orphaned')) AND (CAST(?5 AS TEXT) IS NULL OR job_id = ?5)
               ORDER BY rowid {order} LIMIT ?4"
         );
-        let mut statement = self.conn.prepare(&sql)?;
-        let rows = statement.query_map(
+        let rows = self.conn.rows(
+            &sql,
             params![
                 filter.after.unwrap_or(i64::MIN),
                 filter.tool,
@@ -530,16 +520,16 @@ impl ReadStore {
             ],
             request_summary,
         )?;
-        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        Ok(rows)
     }
 
     /// The newest tool-call id and request rowid (0 when empty): where `--follow` starts.
     pub fn log_cursors(&self) -> Result<(i64, i64), StoreError> {
-        Ok(self.conn.query_row(
+        self.conn.row(
             "SELECT (SELECT coalesce(max(id), 0) FROM tool_calls), (SELECT coalesce(max(rowid), 0) FROM requests)",
-            [],
+            params![],
             |row| Ok((row.get(0)?, row.get(1)?)),
-        )?)
+        )
     }
 
     /// Usage per UTC day and provider of requests created at or after `since_ms` (all when
@@ -568,14 +558,16 @@ impl ReadStore {
     }
 
     fn has_rollups(&self) -> Result<bool, StoreError> {
+        if let Db::Postgres(_) = self.conn {
+            return Ok(true);
+        }
         Ok(self
             .conn
-            .query_row(
+            .optional_row(
                 "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'usage_durations'",
-                [],
+                params![],
                 |_| Ok(()),
-            )
-            .optional()?
+            )?
             .is_some())
     }
 
@@ -585,13 +577,12 @@ impl ReadStore {
         provider: Option<&str>,
         cells: &mut BTreeMap<(i64, String), UsageCell>,
     ) -> Result<(), StoreError> {
-        let mut statement = self.conn.prepare(
+        self.conn.each_row(
             r"SELECT day, provider, requests, failures, input_tokens, output_tokens,
                 cache_read_tokens, cache_creation_tokens, cost_usd
-              FROM usage_rollup WHERE day >= ?1 AND (?2 IS NULL OR provider = ?2) AND requests <> 0",
-        )?;
-        let mut rows = statement.query(params![first_day, provider])?;
-        while let Some(row) = rows.next()? {
+              FROM usage_rollup WHERE day >= ?1 AND (CAST(?2 AS TEXT) IS NULL OR provider = ?2) AND requests <> 0",
+            params![first_day, provider],
+            |row| {
             let cell = cell_of(cells, row.get(0)?, row.get(1)?);
             cell.totals.add(&UsageTotals {
                 requests: row.get(2)?,
@@ -602,17 +593,18 @@ impl ReadStore {
                 cache_creation_tokens: row.get(7)?,
                 cost_usd: row.get(8)?,
             });
-        }
-        let mut statement = self.conn.prepare(
+            Ok(true)
+        })?;
+        self.conn.each_row(
             r"SELECT day, provider, bucket, count FROM usage_durations
-              WHERE day >= ?1 AND (?2 IS NULL OR provider = ?2) AND count > 0",
-        )?;
-        let mut rows = statement.query(params![first_day, provider])?;
-        while let Some(row) = rows.next()? {
-            let cell = cell_of(cells, row.get(0)?, row.get(1)?);
-            cell.durations.add(row.get(2)?, row.get(3)?);
-        }
-        Ok(())
+              WHERE day >= ?1 AND (CAST(?2 AS TEXT) IS NULL OR provider = ?2) AND count > 0",
+            params![first_day, provider],
+            |row| {
+                let cell = cell_of(cells, row.get(0)?, row.get(1)?);
+                cell.durations.add(row.get(2)?, row.get(3)?);
+                Ok(true)
+            },
+        )
     }
 
     fn raw_usage(
@@ -622,17 +614,17 @@ impl ReadStore {
         provider: Option<&str>,
         cells: &mut BTreeMap<(i64, String), UsageCell>,
     ) -> Result<(), StoreError> {
-        let mut statement = self.conn.prepare(&format!(
+        let sql = format!(
             "SELECT created_at, provider, {REQUEST_USAGE} FROM requests
-                 WHERE created_at >= ?1 AND created_at < ?2 AND (?3 IS NULL OR provider = ?3)"
-        ))?;
-        let mut rows = statement.query(params![from_ms, until_ms, provider])?;
-        while let Some(row) = rows.next()? {
-            let created_at: i64 = row.get(0)?;
-            let cell = cell_of(cells, created_at.div_euclid(DAY_MS), row.get(1)?);
-            add_request(row, &mut cell.totals, &mut cell.durations)?;
-        }
-        Ok(())
+                 WHERE created_at >= ?1 AND created_at < ?2 AND (CAST(?3 AS TEXT) IS NULL OR provider = ?3)"
+        );
+        self.conn
+            .each_row(&sql, params![from_ms, until_ms, provider], |row| {
+                let created_at: i64 = row.get(0)?;
+                let cell = cell_of(cells, created_at.div_euclid(DAY_MS), row.get(1)?);
+                add_request(row, &mut cell.totals, &mut cell.durations)?;
+                Ok(true)
+            })
     }
 }
 
@@ -646,17 +638,17 @@ pub(crate) fn add_request(
     row: &Row<'_>,
     totals: &mut UsageTotals,
     durations: &mut DurationHistogram,
-) -> rusqlite::Result<()> {
+) -> Result<(), StoreError> {
     totals.add(&UsageTotals {
         requests: 1,
-        failures: i64::from(row.get::<_, bool>(2)?),
+        failures: i64::from(row.get::<bool>(2)?),
         input_tokens: row.get(4)?,
         output_tokens: row.get(5)?,
         cache_read_tokens: row.get(6)?,
         cache_creation_tokens: row.get(7)?,
         cost_usd: row.get(8)?,
     });
-    if let Some(duration) = row.get::<_, Option<i64>>(3)? {
+    if let Some(duration) = row.get::<Option<i64>>(3)? {
         durations.record(duration);
     }
     Ok(())

@@ -3,9 +3,8 @@
 
 use std::borrow::Cow;
 
-use rusqlite::{OptionalExtension, Row, TransactionBehavior, params};
+use crate::sql::{Db, Lock, Row, params};
 
-use crate::db::Cached;
 use crate::model::{
     ApprovalRecord, NewApproval, NewSession, NewToolCall, PruneCounts, RequestRecord,
     SessionRecord, TaskRecord, ToolCallRecord,
@@ -22,7 +21,7 @@ fn tokens(value: Option<i64>) -> Option<u64> {
     value.and_then(|value| u64::try_from(value).ok())
 }
 
-fn request_from_row(row: &Row<'_>) -> rusqlite::Result<RequestRecord> {
+fn request_from_row(row: &Row<'_>) -> Result<RequestRecord, StoreError> {
     Ok(RequestRecord {
         id: row.get(0)?,
         correlation_id: row.get(1)?,
@@ -30,7 +29,7 @@ fn request_from_row(row: &Row<'_>) -> rusqlite::Result<RequestRecord> {
         model: row.get(3)?,
         origin_tool: row.get(4)?,
         prompt: row.get(5)?,
-        prompt_bytes: u64::try_from(row.get::<_, i64>(6)?).unwrap_or(0),
+        prompt_bytes: u64::try_from(row.get::<i64>(6)?).unwrap_or(0),
         response: row.get(7)?,
         session_id: row.get(8)?,
         created_at_ms: row.get(9)?,
@@ -45,7 +44,7 @@ fn request_from_row(row: &Row<'_>) -> rusqlite::Result<RequestRecord> {
         status: row.get(18)?,
         error: row.get(19)?,
         job_id: row.get(20)?,
-        retry_count: u32::try_from(row.get::<_, i64>(21)?).unwrap_or(0),
+        retry_count: u32::try_from(row.get::<i64>(21)?).unwrap_or(0),
         approval_decision: row.get(22)?,
         cost_estimated: row.get(23)?,
     })
@@ -55,7 +54,7 @@ fn request_from_row(row: &Row<'_>) -> rusqlite::Result<RequestRecord> {
 pub(crate) const TOOL_CALL_COLUMNS: &str = r"id, created_at, tool, client_name, client_version,
     args_summary, duration_ms, is_error, result_summary, job_id, validation_id";
 
-pub(crate) fn tool_call_from_row(row: &Row<'_>) -> rusqlite::Result<ToolCallRecord> {
+pub(crate) fn tool_call_from_row(row: &Row<'_>) -> Result<ToolCallRecord, StoreError> {
     Ok(ToolCallRecord {
         id: row.get(0)?,
         created_at_ms: row.get(1)?,
@@ -74,7 +73,7 @@ pub(crate) fn tool_call_from_row(row: &Row<'_>) -> rusqlite::Result<ToolCallReco
 const SESSION_COLUMNS: &str =
     "id, provider, native_session_id, name, active, created_at, updated_at";
 
-fn task_from_row(row: &Row<'_>) -> rusqlite::Result<TaskRecord> {
+fn task_from_row(row: &Row<'_>) -> Result<TaskRecord, StoreError> {
     Ok(TaskRecord {
         id: row.get(0)?,
         tool: row.get(1)?,
@@ -82,7 +81,7 @@ fn task_from_row(row: &Row<'_>) -> rusqlite::Result<TaskRecord> {
     })
 }
 
-fn session_from_row(row: &Row<'_>) -> rusqlite::Result<SessionRecord> {
+fn session_from_row(row: &Row<'_>) -> Result<SessionRecord, StoreError> {
     Ok(SessionRecord {
         id: row.get(0)?,
         provider: row.get(1)?,
@@ -103,10 +102,8 @@ impl Store {
         let sql = format!(
             "SELECT {REQUEST_COLUMNS} FROM requests WHERE correlation_id = ?1 ORDER BY created_at DESC LIMIT 1"
         );
-        Ok(self
-            .conn()
-            .row(&sql, [correlation_id], request_from_row)
-            .optional()?)
+        self.conn()
+            .optional_row(&sql, params![correlation_id], request_from_row)
     }
 
     /// Records the approval decision (JSON) on the request of a job.
@@ -124,11 +121,10 @@ impl Store {
 
     /// Records one MCP tool call; summaries are redacted here.
     pub fn record_tool_call(&self, call: &NewToolCall) -> Result<i64, StoreError> {
-        let conn = self.conn();
-        conn.run(
+        self.conn().row(
             r"INSERT INTO tool_calls (created_at, tool, client_name, client_version, args_summary,
                 duration_ms, is_error, result_summary, job_id, validation_id)
-              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) RETURNING id",
             params![
                 now_ms(),
                 call.tool,
@@ -141,8 +137,8 @@ impl Store {
                 call.job_id,
                 call.validation_id
             ],
-        )?;
-        Ok(conn.last_insert_rowid())
+            |row| row.get(0),
+        )
     }
 
     /// Records how many tool-call records `instance`'s recorder has dropped so far (its queue
@@ -164,11 +160,12 @@ impl Store {
     /// The newest tool calls, newest first.
     pub fn recent_tool_calls(&self, limit: u32) -> Result<Vec<ToolCallRecord>, StoreError> {
         let conn = self.conn();
-        let mut statement = conn.prepare(&format!(
-            "SELECT {TOOL_CALL_COLUMNS} FROM tool_calls ORDER BY id DESC LIMIT ?1"
-        ))?;
-        let rows = statement.query_map([limit], tool_call_from_row)?;
-        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        let rows = conn.rows(
+            &format!("SELECT {TOOL_CALL_COLUMNS} FROM tool_calls ORDER BY id DESC LIMIT ?1"),
+            params![limit],
+            tool_call_from_row,
+        )?;
+        Ok(rows)
     }
 
     /// Registers (or re-registers) this process.
@@ -199,15 +196,15 @@ impl Store {
     /// Removes an instance row (its process exited or was found dead).
     pub fn remove_instance(&self, id: &str) -> Result<(), StoreError> {
         self.conn()
-            .run("DELETE FROM instances WHERE id = ?1", [id])?;
+            .run("DELETE FROM instances WHERE id = ?1", params![id])?;
         Ok(())
     }
 
     /// Creates a session; when `active`, it replaces the provider's active session.
     pub fn create_session(&self, session: &NewSession) -> Result<SessionRecord, StoreError> {
         let now = now_ms();
-        let mut conn = self.conn();
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let conn = self.conn();
+        let tx = conn.transaction(Lock::Global)?;
         if session.active {
             tx.run(
                 "UPDATE sessions SET active = 0, updated_at = ?2 WHERE provider = ?1 AND active = 1",
@@ -244,41 +241,39 @@ impl Store {
     /// One session by gateway id.
     pub fn session(&self, id: &str) -> Result<Option<SessionRecord>, StoreError> {
         let sql = format!("SELECT {SESSION_COLUMNS} FROM sessions WHERE id = ?1");
-        Ok(self.conn().row(&sql, [id], session_from_row).optional()?)
+        self.conn()
+            .optional_row(&sql, params![id], session_from_row)
     }
 
     /// Sessions, newest first, optionally of one provider.
     pub fn list_sessions(&self, provider: Option<&str>) -> Result<Vec<SessionRecord>, StoreError> {
         let sql = format!(
-            "SELECT {SESSION_COLUMNS} FROM sessions WHERE ?1 IS NULL OR provider = ?1 ORDER BY updated_at DESC, id"
+            "SELECT {SESSION_COLUMNS} FROM sessions WHERE CAST(?1 AS TEXT) IS NULL OR provider = ?1 ORDER BY updated_at DESC, id"
         );
         let conn = self.conn();
-        let mut statement = conn.prepare(&sql)?;
-        let rows = statement.query_map([provider], session_from_row)?;
-        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        let rows = conn.rows(&sql, params![provider], session_from_row)?;
+        Ok(rows)
     }
 
     /// The active session of a provider.
     pub fn active_session(&self, provider: &str) -> Result<Option<SessionRecord>, StoreError> {
         let sql =
             format!("SELECT {SESSION_COLUMNS} FROM sessions WHERE provider = ?1 AND active = 1");
-        Ok(self
-            .conn()
-            .row(&sql, [provider], session_from_row)
-            .optional()?)
+        self.conn()
+            .optional_row(&sql, params![provider], session_from_row)
     }
 
     /// Makes `id` the active session of its provider (or clears it with `active = false`).
     /// `false`: no such session.
     pub fn set_session_active(&self, id: &str, active: bool) -> Result<bool, StoreError> {
         let now = now_ms();
-        let mut conn = self.conn();
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let provider: Option<String> = tx
-            .row("SELECT provider FROM sessions WHERE id = ?1", [id], |row| {
-                row.get(0)
-            })
-            .optional()?;
+        let conn = self.conn();
+        let tx = conn.transaction(Lock::Global)?;
+        let provider: Option<String> = tx.optional_row(
+            "SELECT provider FROM sessions WHERE id = ?1",
+            params![id],
+            |row| row.get(0),
+        )?;
         let Some(provider) = provider else {
             return Ok(false);
         };
@@ -313,16 +308,16 @@ impl Store {
     pub fn delete_session(&self, id: &str) -> Result<bool, StoreError> {
         Ok(self
             .conn()
-            .run("DELETE FROM sessions WHERE id = ?1", [id])?
+            .run("DELETE FROM sessions WHERE id = ?1", params![id])?
             == 1)
     }
 
     /// Deletes every session (of one provider when given); returns how many.
     pub fn clear_sessions(&self, provider: Option<&str>) -> Result<usize, StoreError> {
-        Ok(self.conn().run(
-            "DELETE FROM sessions WHERE ?1 IS NULL OR provider = ?1",
-            [provider],
-        )?)
+        self.conn().run(
+            "DELETE FROM sessions WHERE CAST(?1 AS TEXT) IS NULL OR provider = ?1",
+            params![provider],
+        )
     }
 
     /// Records an approval decision (the prompt only as its hash).
@@ -367,28 +362,28 @@ impl Store {
     /// Approvals, newest first.
     pub fn list_approvals(&self, limit: u32) -> Result<Vec<ApprovalRecord>, StoreError> {
         let conn = self.conn();
-        let mut statement = conn.prepare(
+        let rows = conn.rows(
             r"SELECT id, provider, decision, policy, score, reasons_json, prompt_sha256, created_at
               FROM approvals ORDER BY created_at DESC, id LIMIT ?1",
+            params![limit],
+            |row| {
+                Ok((
+                    ApprovalRecord {
+                        id: row.get(0)?,
+                        provider: row.get(1)?,
+                        decision: row.get(2)?,
+                        policy: row.get(3)?,
+                        score: row.get(4)?,
+                        reasons: Vec::new(),
+                        prompt_sha256: row.get(6)?,
+                        created_at_ms: row.get(7)?,
+                    },
+                    row.get::<String>(5)?,
+                ))
+            },
         )?;
-        let rows = statement.query_map([limit], |row| {
-            Ok((
-                ApprovalRecord {
-                    id: row.get(0)?,
-                    provider: row.get(1)?,
-                    decision: row.get(2)?,
-                    policy: row.get(3)?,
-                    score: row.get(4)?,
-                    reasons: Vec::new(),
-                    prompt_sha256: row.get(6)?,
-                    created_at_ms: row.get(7)?,
-                },
-                row.get::<_, String>(5)?,
-            ))
-        })?;
         let mut approvals = Vec::new();
-        for row in rows {
-            let (mut approval, reasons_json) = row?;
+        for (mut approval, reasons_json) in rows {
             approval.reasons =
                 serde_json::from_str(&reasons_json).map_err(|error| StoreError::Corrupt {
                     table: "approvals",
@@ -422,21 +417,18 @@ impl Store {
 
     /// The JSON record of validation run `id`, if any.
     pub fn get_validation_run(&self, id: &str) -> Result<Option<String>, StoreError> {
-        Ok(self
-            .conn()
-            .row(
-                "SELECT record_json FROM validation_runs WHERE id = ?1",
-                [id],
-                |row| row.get(0),
-            )
-            .optional()?)
+        self.conn().optional_row(
+            "SELECT record_json FROM validation_runs WHERE id = ?1",
+            params![id],
+            |row| row.get(0),
+        )
     }
 
     /// Records `id` (a job or validation run) as an MCP task of `tool`; a second call for the
     /// same id (a deduplicated request) keeps the first record.
     pub fn put_task(&self, id: &str, tool: &str, created_at_ms: i64) -> Result<(), StoreError> {
         self.conn().run(
-            "INSERT OR IGNORE INTO tasks (id, tool, created_at) VALUES (?1, ?2, ?3)",
+            "INSERT INTO tasks (id, tool, created_at) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
             params![id, tool, created_at_ms],
         )?;
         Ok(())
@@ -444,24 +436,18 @@ impl Store {
 
     /// Task `id`, if it is one.
     pub fn task(&self, id: &str) -> Result<Option<TaskRecord>, StoreError> {
-        Ok(self
-            .conn()
-            .row(
-                "SELECT id, tool, created_at FROM tasks WHERE id = ?1",
-                [id],
-                task_from_row,
-            )
-            .optional()?)
+        self.conn().optional_row(
+            "SELECT id, tool, created_at FROM tasks WHERE id = ?1",
+            params![id],
+            task_from_row,
+        )
     }
 
     /// Tasks newest first, `limit` of them after skipping `offset`.
     pub fn list_tasks(&self, offset: u32, limit: u32) -> Result<Vec<TaskRecord>, StoreError> {
         let conn = self.conn();
-        let mut statement = conn.prepare_cached(
-            "SELECT id, tool, created_at FROM tasks ORDER BY created_at DESC, id DESC LIMIT ?1 OFFSET ?2",
-        )?;
-        let rows = statement.query_map([limit, offset], task_from_row)?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        let rows = conn.rows("SELECT id, tool, created_at FROM tasks ORDER BY created_at DESC, id DESC LIMIT ?1 OFFSET ?2", params![limit, offset], task_from_row)?;
+        Ok(rows)
     }
 
     /// `json` with every string leaf redacted (redacting the text as a whole could cut through
@@ -501,28 +487,46 @@ impl Store {
     /// and events, by cascade), requests, tool calls, sessions not used since, approvals,
     /// validation runs and instances without a heartbeat since. Active jobs are never pruned.
     pub fn prune(&self, cutoff_ms: i64) -> Result<PruneCounts, StoreError> {
-        let mut conn = self.conn();
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let conn = self.conn();
+        let tx = conn.transaction(Lock::Rows)?;
         tx.run(
             "DELETE FROM recorder_drops WHERE updated_at < ?1",
-            [cutoff_ms],
+            params![cutoff_ms],
         )?;
         let counts = PruneCounts {
-            requests: tx.run("DELETE FROM requests WHERE created_at < ?1", [cutoff_ms])?,
+            requests: tx.run(
+                "DELETE FROM requests WHERE created_at < ?1",
+                params![cutoff_ms],
+            )?,
             jobs: tx.run(
                 r"DELETE FROM jobs WHERE created_at < ?1
                   AND status NOT IN ('queued', 'running')",
-                [cutoff_ms],
+                params![cutoff_ms],
             )?,
-            tool_calls: tx.run("DELETE FROM tool_calls WHERE created_at < ?1", [cutoff_ms])?,
-            sessions: tx.run("DELETE FROM sessions WHERE updated_at < ?1", [cutoff_ms])?,
-            approvals: tx.run("DELETE FROM approvals WHERE created_at < ?1", [cutoff_ms])?,
-            instances: tx.run("DELETE FROM instances WHERE heartbeat_at < ?1", [cutoff_ms])?,
+            tool_calls: tx.run(
+                "DELETE FROM tool_calls WHERE created_at < ?1",
+                params![cutoff_ms],
+            )?,
+            sessions: tx.run(
+                "DELETE FROM sessions WHERE updated_at < ?1",
+                params![cutoff_ms],
+            )?,
+            approvals: tx.run(
+                "DELETE FROM approvals WHERE created_at < ?1",
+                params![cutoff_ms],
+            )?,
+            instances: tx.run(
+                "DELETE FROM instances WHERE heartbeat_at < ?1",
+                params![cutoff_ms],
+            )?,
             validation_runs: tx.run(
                 "DELETE FROM validation_runs WHERE created_at < ?1",
-                [cutoff_ms],
+                params![cutoff_ms],
             )?,
-            tasks: tx.run("DELETE FROM tasks WHERE created_at < ?1", [cutoff_ms])?,
+            tasks: tx.run(
+                "DELETE FROM tasks WHERE created_at < ?1",
+                params![cutoff_ms],
+            )?,
         };
         tx.commit()?;
         Ok(counts)
@@ -530,21 +534,16 @@ impl Store {
 }
 
 /// The one query and row mapping of an instance, for [`Store`] and the read-only store.
-pub(crate) fn instance_in(
-    conn: &rusqlite::Connection,
-    id: &str,
-) -> Result<Option<InstanceRecord>, StoreError> {
-    Ok(conn
-        .row(
-            "SELECT id, pid, host, started_at, heartbeat_at FROM instances WHERE id = ?1",
-            [id],
-            instance_from_row,
-        )
-        .optional()?)
+pub(crate) fn instance_in(conn: &Db, id: &str) -> Result<Option<InstanceRecord>, StoreError> {
+    conn.optional_row(
+        "SELECT id, pid, host, started_at, heartbeat_at FROM instances WHERE id = ?1",
+        params![id],
+        instance_from_row,
+    )
 }
 
 /// An instance from `SELECT id, pid, host, started_at, heartbeat_at FROM instances`.
-pub(crate) fn instance_from_row(row: &Row<'_>) -> rusqlite::Result<InstanceRecord> {
+pub(crate) fn instance_from_row(row: &Row<'_>) -> Result<InstanceRecord, StoreError> {
     Ok(InstanceRecord {
         id: row.get(0)?,
         pid: row.get(1)?,

@@ -88,14 +88,19 @@ pub struct World {
 }
 
 impl World {
+    /// With `GATEWAY_E2E_STORE=postgres` every world's gateway keeps its store in a fresh
+    /// database on the test run's PostgreSQL server, so the whole suite can run on that engine.
     pub fn new() -> World {
         let home = TestHome::new();
         let clis = FakeClis::install(home.path());
-        World {
-            home,
-            clis,
-            env: Vec::new(),
+        let mut env = Vec::new();
+        if std::env::var("GATEWAY_E2E_STORE").is_ok_and(|engine| engine == "postgres") {
+            env.push((
+                "LLM_GATEWAY_DATABASE_URL".to_owned(),
+                gateway_test_support::test_database(),
+            ));
         }
+        World { home, clis, env }
     }
 
     /// Adds an environment variable for the gateway (and so for the fake CLIs it runs).

@@ -18,4 +18,4 @@ pub use home::TestHome;
 pub use mock::{
     MOCK_TEXT, MOCK_USAGE, MockConfig, MockRequest, MockTurn, MockUsage, MockVendorApi,
 };
-pub use postgres::{PG_USER, PgServer};
+pub use postgres::{PG_USER, PgServer, SHARED_URL_ENV, psql, test_database};

@@ -181,33 +181,7 @@ impl PgServer {
     /// Runs `sql` with `psql` against `url` and returns its unaligned, tuples-only output
     /// (`SELECT 1` gives `"1"`), or psql's stderr when it fails.
     pub fn try_psql(&self, url: &str, sql: &str) -> Result<String, String> {
-        let mut command = Command::new(&self.bins.psql);
-        command
-            .args([
-                "-X",
-                "-w",
-                "-q",
-                "-A",
-                "-t",
-                "-v",
-                "ON_ERROR_STOP=1",
-                "-d",
-                url,
-                "-c",
-                sql,
-            ])
-            .env("PGCONNECT_TIMEOUT", "10")
-            .stdin(Stdio::null());
-        let output = run(&mut command, "psql");
-        if output.status.success() {
-            Ok(String::from_utf8_lossy(&output.stdout)
-                .trim_end()
-                .to_owned())
-        } else {
-            Err(String::from_utf8_lossy(&output.stderr)
-                .trim_end()
-                .to_owned())
-        }
+        psql_with(self.bins, url, sql)
     }
 
     /// [`PgServer::try_psql`] that panics (with the server's log tail) when psql fails.
@@ -609,4 +583,64 @@ mod sys {
         // SAFETY: geteuid takes no arguments, always succeeds and has no side effects.
         unsafe { libc::geteuid() == 0 }
     }
+}
+
+/// Runs `sql` through `psql` at `url`; its output (unaligned, tuples only) or its stderr.
+fn psql_with(bins: &PgBins, url: &str, sql: &str) -> Result<String, String> {
+    let mut command = Command::new(&bins.psql);
+    command
+        .args([
+            "-X",
+            "-w",
+            "-q",
+            "-A",
+            "-t",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-d",
+            url,
+            "-c",
+            sql,
+        ])
+        .env("PGCONNECT_TIMEOUT", "10")
+        .stdin(Stdio::null());
+    let output = run(&mut command, "psql");
+    if output.status.success() {
+        Ok(String::from_utf8_lossy(&output.stdout)
+            .trim_end()
+            .to_owned())
+    } else {
+        Err(String::from_utf8_lossy(&output.stderr)
+            .trim_end()
+            .to_owned())
+    }
+}
+
+/// The variable naming a server shared by a whole test run: `scripts/test.sh` starts one with
+/// the `test-postgres` binary, so each test process (nextest runs one per test) does not pay
+/// about 2 s for its own `initdb`.
+pub const SHARED_URL_ENV: &str = "GATEWAY_TEST_PG_URL";
+
+/// A new empty database for one test, returned as its URL: on the run's server when
+/// [`SHARED_URL_ENV`] names one, else on this process's [`PgServer::shared`].
+pub fn test_database() -> String {
+    let Ok(base) = std::env::var(SHARED_URL_ENV) else {
+        return PgServer::shared().new_database();
+    };
+    let name = format!("t_{}", uuid::Uuid::new_v4().simple());
+    psql_with(PgBins::get(), &base, &format!("CREATE DATABASE \"{name}\""))
+        .unwrap_or_else(|error| panic!("cannot create a database on {SHARED_URL_ENV}: {error}"));
+    let (server, _) = base
+        .rsplit_once('/')
+        .unwrap_or_else(|| panic!("{SHARED_URL_ENV} is not a URL"));
+    format!("{server}/{name}")
+}
+
+/// Runs `sql` (one or more statements) at `url` through `psql`: its rows, one per line with
+/// `|` between columns.
+///
+/// # Panics
+/// When psql fails, with its message.
+pub fn psql(url: &str, sql: &str) -> String {
+    psql_with(PgBins::get(), url, sql).unwrap_or_else(|error| panic!("psql {sql:?}: {error}"))
 }

@@ -3,7 +3,6 @@
 //! `--open` hands it to the desktop's browser opener as well.
 
 use std::io::Write;
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
@@ -18,19 +17,24 @@ pub(crate) struct DashboardArgs {
     /// Also open the login URL in the default browser.
     #[arg(long)]
     open: bool,
-    /// The database file (default: LLM_GATEWAY_LOGS_DB, else $LLM_GATEWAY_HOME/logs.db).
-    #[arg(long, value_name = "PATH")]
-    db: Option<PathBuf>,
+    /// The database file or `postgres://` URL (default: LLM_GATEWAY_DATABASE_URL, else
+    /// LLM_GATEWAY_LOGS_DB, else $LLM_GATEWAY_HOME/logs.db).
+    #[arg(long, value_name = "PATH|URL")]
+    db: Option<String>,
 }
 
 pub(crate) fn run(args: DashboardArgs) -> anyhow::Result<ExitCode> {
     let config = gateway_jobs::JobsConfig::from_env();
-    let db = args.db.or(config.db_path).with_context(|| {
-        format!(
+    let db = args
+        .db
+        .as_deref()
+        .map_or(config.store, gateway_store::Location::parse);
+    if db == gateway_store::Location::Memory {
+        anyhow::bail!(
             "{}=none: the gateway keeps no database, so there is nothing to show; pass --db PATH",
             gateway_core::env::LOGS_DB
-        )
-    })?;
+        );
+    }
     let options = DashboardOptions {
         db,
         port: args.port,

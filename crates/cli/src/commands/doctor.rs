@@ -35,7 +35,7 @@ pub(crate) fn run(args: DoctorArgs) -> anyhow::Result<ExitCode> {
     let mut stdout = std::io::stdout().lock();
     if args.json {
         if let Some(path) = &report.store.path {
-            super::envelope::note_store(std::path::Path::new(path));
+            super::envelope::note_store(&gateway_store::Location::parse(path));
         }
         let mut envelope = super::envelope::envelope("doctor", Ok(&report));
         envelope.ok = report.ok;

@@ -7,7 +7,6 @@
 //! JSON Schemas are derived from these very types (see `schema.rs`).
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::OnceLock;
 
@@ -80,17 +79,17 @@ pub(crate) trait EnvelopeData {
 impl EnvelopeData for () {}
 
 /// The store this command resolved, for `meta.store` (set once, by `output::db_path`).
-static STORE: OnceLock<PathBuf> = OnceLock::new();
+static STORE: OnceLock<String> = OnceLock::new();
 
-pub(crate) fn note_store(path: &Path) {
-    let _ = STORE.set(path.to_path_buf());
+pub(crate) fn note_store(location: &gateway_store::Location) {
+    let _ = STORE.set(location.shown());
 }
 
 impl Meta {
     pub(crate) fn now(count: Option<usize>, truncated: Option<bool>) -> Meta {
         Meta {
             version: env!("CARGO_PKG_VERSION").to_owned(),
-            store: STORE.get().map(|path| path.display().to_string()),
+            store: STORE.get().cloned(),
             generated_at: rfc3339(gateway_store::now_ms()),
             count: count.map(|count| count as u64),
             truncated,

@@ -563,7 +563,7 @@ fn cancel(args: &IdArgs) -> Result<CancelData, Failure> {
     // The writer first: it brings an older database up to date before anything reads it.
     let reader = open_store(&args.common)?;
     let store = Store::open(&StoreOptions {
-        path: Some(reader.path().to_path_buf()),
+        location: reader.location().clone(),
         redact: true,
     })?;
     let reader = open_store(&args.common)?;

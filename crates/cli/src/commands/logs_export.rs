@@ -34,9 +34,10 @@ pub(crate) struct ExportArgs {
     /// Only tool calls or only provider requests (default: both, merged by time).
     #[arg(long = "type", value_enum)]
     kind: Option<KindArg>,
-    /// The database file (default: LLM_GATEWAY_LOGS_DB, else $LLM_GATEWAY_HOME/logs.db).
-    #[arg(long, value_name = "PATH")]
-    db: Option<std::path::PathBuf>,
+    /// The database file or `postgres://` URL (default: LLM_GATEWAY_DATABASE_URL, else
+    /// LLM_GATEWAY_LOGS_DB, else $LLM_GATEWAY_HOME/logs.db).
+    #[arg(long, value_name = "PATH|URL")]
+    db: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

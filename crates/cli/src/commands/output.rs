@@ -2,10 +2,9 @@
 //! envelope (`envelope.rs`): opening the store read-only, aligned tables with colour only on a
 //! terminal (and never with `NO_COLOR`), and `--since` durations.
 
-use std::io::IsTerminal;
-use std::path::PathBuf;
-
+use gateway_store::Location;
 use gateway_store::query::ReadStore;
+use std::io::IsTerminal;
 
 pub(crate) use super::envelope::{EXIT_NO_STORE, Failure};
 
@@ -16,50 +15,47 @@ pub(crate) struct CommonArgs {
     /// following).
     #[arg(long)]
     pub(crate) json: bool,
-    /// The database file (default: LLM_GATEWAY_LOGS_DB, else $LLM_GATEWAY_HOME/logs.db).
-    #[arg(long, value_name = "PATH")]
-    pub(crate) db: Option<PathBuf>,
+    /// The database file or `postgres://` URL (default: LLM_GATEWAY_DATABASE_URL, else
+    /// LLM_GATEWAY_LOGS_DB, else $LLM_GATEWAY_HOME/logs.db).
+    #[arg(long, value_name = "PATH|URL")]
+    pub(crate) db: Option<String>,
 }
 
 /// Where the database is: `--db`, else the gateway's own settings.
-pub(crate) fn db_path(common: &CommonArgs) -> Result<PathBuf, Failure> {
-    let path = match &common.db {
-        Some(path) => path.clone(),
-        None => gateway_jobs::JobsConfig::from_env()
-            .db_path
-            .ok_or_else(|| {
-                Failure::new(
-                    "store_not_found",
-                    format!(
-                        "{}=none: the gateway keeps no database, so there is nothing to read",
-                        gateway_core::env::LOGS_DB
-                    ),
-                )
-                .with_exit(EXIT_NO_STORE)
-            })?,
+pub(crate) fn store_location(common: &CommonArgs) -> Result<Location, Failure> {
+    let location = match &common.db {
+        Some(db) => Location::parse(db),
+        None => gateway_jobs::JobsConfig::from_env().store,
     };
-    super::envelope::note_store(&path);
-    Ok(path)
+    if location == Location::Memory {
+        return Err(Failure::new(
+            "store_not_found",
+            format!(
+                "{}=none: the gateway keeps no database, so there is nothing to read",
+                gateway_core::env::LOGS_DB
+            ),
+        )
+        .with_exit(EXIT_NO_STORE));
+    }
+    super::envelope::note_store(&location);
+    Ok(location)
 }
 
 /// Opens the store read-only; exit 3 when there is no database file. A database an older
 /// gateway made is first brought up to this binary's schema (the reader never migrates).
 pub(crate) fn open_store(common: &CommonArgs) -> Result<ReadStore, Failure> {
-    let path = db_path(common)?;
-    let mut store = ReadStore::open(&path)?;
+    let location = store_location(common)?;
+    let mut store = ReadStore::open_at(&location)?;
     if let Some(old) = &store
         && old.schema_version()? < gateway_store::Store::latest_schema_version()
     {
-        gateway_store::Store::open(&gateway_store::StoreOptions {
-            path: Some(path.clone()),
-            redact: true,
-        })?;
-        store = ReadStore::open(&path)?;
+        gateway_store::Store::open(&gateway_store::StoreOptions::at(location.clone()))?;
+        store = ReadStore::open_at(&location)?;
     }
     store.ok_or_else(|| {
         Failure::new(
             "store_not_found",
-            format!("no database at {}", path.display()),
+            format!("no database at {}", location.shown()),
         )
         .with_hint(format!(
             "start the gateway once (`llm-cli-gateway serve`), or point --db / {} at it",

@@ -251,7 +251,7 @@ async fn cancel_kills_the_recorded_group_when_its_owner_is_gone() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("logs.db");
     let store = Store::open(&StoreOptions {
-        path: Some(db),
+        location: gateway_store::Location::File(db),
         redact: true,
     })
     .unwrap();
@@ -350,7 +350,7 @@ fn queued(store: &Store, id: &str) {
 fn short_ids_of_jobs_made_together_are_distinct_and_each_finds_its_job() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&StoreOptions {
-        path: Some(dir.path().join("logs.db")),
+        location: gateway_store::Location::File(dir.path().join("logs.db")),
         redact: true,
     })
     .unwrap();

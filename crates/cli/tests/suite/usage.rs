@@ -116,7 +116,7 @@ fn record(store: &Store, n: usize, provider: &str, age_ms: i64, duration_ms: i64
 fn windows_combine_rollups_with_the_raw_rows_of_the_partial_day() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&StoreOptions {
-        path: Some(dir.path().join("logs.db")),
+        location: gateway_store::Location::File(dir.path().join("logs.db")),
         redact: true,
     })
     .unwrap();

@@ -51,15 +51,18 @@ pub(crate) async fn show(State(app): State<Arc<App>>) -> PageResult {
     let db = app.options.db.clone();
     let facts = app
         .read(move |store| {
-            let size_bytes = ["", "-wal"]
-                .iter()
-                .filter_map(|suffix| {
-                    let mut path = db.clone().into_os_string();
-                    path.push(suffix);
-                    std::fs::metadata(path).ok()
-                })
-                .map(|meta| meta.len())
-                .sum();
+            let size_bytes = match &db {
+                gateway_store::Location::File(db) => ["", "-wal"]
+                    .iter()
+                    .filter_map(|suffix| {
+                        let mut path = db.clone().into_os_string();
+                        path.push(suffix);
+                        std::fs::metadata(path).ok()
+                    })
+                    .map(|meta| meta.len())
+                    .sum(),
+                _ => 0,
+            };
             Ok(StoreFacts {
                 size_bytes,
                 schema: store.schema_version()?,
@@ -72,7 +75,7 @@ pub(crate) async fn show(State(app): State<Arc<App>>) -> PageResult {
     let body = html! {
         h2 { "Store" }
         dl.facts {
-            dt { "Path" } dd { code { (app.options.db.display()) } }
+            dt { "Where" } dd { code { (app.options.db.shown()) } }
             dt { "Size" } dd { (count(i64::try_from(facts.size_bytes).unwrap_or(i64::MAX))) " bytes (database and write-ahead log)" }
             dt { "Schema version" } dd { (facts.schema) " (this binary writes " (Store::latest_schema_version()) ")" }
             dt { "Retention" } dd { (app.options.retention_days) " days" }

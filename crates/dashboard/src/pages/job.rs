@@ -187,7 +187,7 @@ pub(crate) async fn cancel(
     let job_id = id.clone();
     let canceled = tokio::task::spawn_blocking(move || {
         let store = Store::open(&StoreOptions {
-            path: Some(db),
+            location: db,
             redact: true,
         })?;
         cancel_job(&store, &job_id, retention)

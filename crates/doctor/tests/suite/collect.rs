@@ -252,7 +252,7 @@ async fn an_existing_database_reports_schema_version_and_job_counts() {
     world.install(&["claude"]);
     let db = world.root.path().join("logs.db");
     let store = Store::open(&StoreOptions {
-        path: Some(db.clone()),
+        location: gateway_store::Location::File(db.clone()),
         redact: true,
     })
     .unwrap();

@@ -15,7 +15,6 @@ mod watch;
 pub(crate) mod wire;
 
 use std::os::fd::AsFd;
-use std::path::Path;
 use std::process::Child;
 use std::sync::Arc;
 use std::time::Duration;
@@ -29,8 +28,9 @@ use recorder::Recorder;
 pub(crate) use watch::{CANCEL_BYTE, Control, EXIT_BYTE, KILL_GRACE};
 use wire::{Ending, Report, Reporter, RunSpec};
 
+use crate::liveness::{Beat, Liveness, Presence};
 use crate::spawn::{self, SpawnError};
-use crate::{reconcile, sys};
+use crate::sys;
 
 /// The supervisor process's `run` mode: specs on stdin (which stays open between them as the
 /// control pipe), reports on stdout. It owns one job at a time and, while its gateway lives,
@@ -49,7 +49,7 @@ pub(crate) fn run_process() -> i32 {
         cancel_on_exit: false,
     };
     let mut reporter = Reporter::new(std::fs::File::from(report));
-    let mut opened: Option<(std::path::PathBuf, Arc<Store>)> = None;
+    let mut opened: Option<(gateway_store::Location, Arc<Store>)> = None;
     let mut identity: Option<Identity> = None;
     while let Some(file) = control.fd.as_mut() {
         let spec = match wire::read_spec(file) {
@@ -77,34 +77,34 @@ pub(crate) fn run_process() -> i32 {
 
 /// The store of `spec`'s database, opened once per supervisor.
 fn open_for(
-    opened: &mut Option<(std::path::PathBuf, Arc<Store>)>,
+    opened: &mut Option<(gateway_store::Location, Arc<Store>)>,
     spec: &RunSpec,
 ) -> Result<Arc<Store>, String> {
-    let Some(path) = spec.db_path.clone() else {
-        return Err("a supervisor process needs a database file".to_owned());
+    let Some(location) = spec.store.clone() else {
+        return Err("a supervisor process needs a stored database".to_owned());
     };
-    if let Some((open_path, store)) = opened.as_ref()
-        && *open_path == path
+    if let Some((open_location, store)) = opened.as_ref()
+        && *open_location == location
     {
         return Ok(Arc::clone(store));
     }
     let store = Store::open(&StoreOptions {
-        path: Some(path.clone()),
+        location: location.clone(),
         redact: spec.redact,
     })
     .map_err(|error| format!("the job's supervisor cannot open the database: {error}"))?;
     let store = Arc::new(store);
-    *opened = Some((path, Arc::clone(&store)));
+    *opened = Some((location, Arc::clone(&store)));
     Ok(store)
 }
 
-/// A supervisor process as a job owner: one lock file for its whole life, held while it owns a
-/// job and between jobs, so that a job costs no lock file of its own. The lock is what tells
-/// every other process that the owner of a `running` row is alive.
+/// A supervisor process as a job owner: one presence (lock file or lease) for its whole life,
+/// held while it owns a job and between jobs, so that a job costs no lock file of its own. The
+/// presence is what tells every other process that the owner of a `running` row is alive.
 struct Identity {
     id: String,
-    dir: std::path::PathBuf,
-    _lock: reconcile::InstanceLock,
+    liveness: Liveness,
+    _presence: Presence,
 }
 
 /// One job in a supervisor process: the owner's lock (taken with the first job), then [`run`].
@@ -116,24 +116,26 @@ fn own_one(
     mut reporter: Reporter,
     identity: &mut Option<Identity>,
 ) -> Reporter {
-    let Some(db_path) = spec.db_path.as_deref() else {
+    let Some(liveness) = spec.liveness.clone() else {
         return reporter;
     };
-    let dir = reconcile::instances_dir(db_path);
-    if identity.as_ref().is_none_or(|held| held.dir != dir) {
+    if identity
+        .as_ref()
+        .is_none_or(|held| held.liveness != liveness)
+    {
         let id = format!("supervisor-{}", uuid::Uuid::now_v7());
-        match reconcile::InstanceLock::acquire(&dir, &id) {
-            Ok(lock) => {
+        match Presence::take(&liveness, store, &id) {
+            Ok(presence) => {
                 *identity = Some(Identity {
                     id,
-                    dir: dir.clone(),
-                    _lock: lock,
+                    liveness,
+                    _presence: presence,
                 });
             }
             Err(error) => {
                 refuse(
                     &mut reporter,
-                    format!("the job's supervisor cannot take its lock: {error}"),
+                    format!("the job's supervisor cannot register as the job's owner: {error}"),
                 );
                 return reporter;
             }
@@ -146,8 +148,9 @@ fn own_one(
         id: held.id.clone(),
         adopt_from: Some(spec.gateway_instance.clone()),
         forks_keeper: true,
+        beat: Beat::of(Some(&held.liveness), &held.id),
     };
-    run(store, spec, control, reporter, &owner, Some(&dir))
+    run(store, spec, control, reporter, &owner, Some(&held.liveness))
 }
 
 /// The supervisor could not even start: say why to the gateway, which fails the job.
@@ -180,18 +183,26 @@ pub(crate) struct Owner {
     /// Whether the keeper is forked from this process ([`crate::supervisor::keep_forked`]): in a
     /// single-threaded supervisor process; a gateway thread execs the keeper binary instead.
     pub(crate) forks_keeper: bool,
+    /// The lease heartbeat of a supervisor process on a shared store (a gateway beats for
+    /// itself, from its background task).
+    pub(crate) beat: Option<Beat>,
 }
 
 /// Owns the job: slot, start, capture, final row, then wakes the queued jobs that can now run.
-/// `wake_dir` is where queued supervisors listen for that (none for an in-memory store).
+/// `liveness` names where queued supervisors listen for that (none for an in-memory store).
 pub(crate) fn run(
     store: &Arc<Store>,
     spec: &RunSpec,
     control: &mut Control,
     reporter: Reporter,
     owner: &Owner,
-    wake_dir: Option<&Path>,
+    liveness: Option<&Liveness>,
 ) -> Reporter {
+    if let Some(beat) = &owner.beat {
+        // Fresh before the job is adopted: an idle spell may have outlasted the lease.
+        beat.beat_if_due(store);
+    }
+    let wake_dir = liveness.map(Liveness::wake_dir);
     let limits = SlotLimits {
         max_running: spec.max_running.max(1),
         max_per_provider: spec.max_running_per_provider.max(1),
@@ -203,6 +214,7 @@ pub(crate) fn run(
         spec.output_cap_bytes,
         spec.retention_days,
     );
+    recorder.beat.clone_from(&owner.beat);
     let waited = slot::wait(
         store,
         spec,
@@ -210,7 +222,7 @@ pub(crate) fn run(
         control,
         owner,
         &mut recorder.reporter,
-        wake_dir,
+        liveness,
     );
     match waited {
         Ok(()) => {

@@ -41,6 +41,9 @@ pub(crate) struct Recorder {
     store_failed: bool,
     unstored: Unstored,
     pub(crate) last_flush: Instant,
+    /// The owner's lease heartbeat, pushed while the job runs (supervisor processes on a
+    /// shared store).
+    pub(crate) beat: Option<crate::liveness::Beat>,
 }
 
 /// Output and events not yet in the store, in order; output beyond [`UNSTORED_MAX_BYTES`] is
@@ -108,6 +111,7 @@ impl Recorder {
             store_failed: false,
             unstored: Unstored::default(),
             last_flush: Instant::now(),
+            beat: None,
         }
     }
 

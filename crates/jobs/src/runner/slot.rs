@@ -16,6 +16,7 @@ use super::Owner;
 use super::conclusion::{self, Conclusion, failed};
 use super::watch::{Control, ControlSignal};
 use super::wire::{Report, Reporter, RunSpec};
+use crate::liveness::Liveness;
 use crate::{reconcile, sys};
 
 /// Longest sleep between claims with a wake socket (a lost wake-up costs at most this).
@@ -52,8 +53,9 @@ pub(super) fn wait(
     control: &mut Control,
     owner: &Owner,
     reporter: &mut Reporter,
-    wake_dir: Option<&Path>,
+    liveness: Option<&Liveness>,
 ) -> Result<(), Option<Conclusion>> {
+    let wake_dir = liveness.map(Liveness::wake_dir);
     let started = Instant::now();
     let deadline = started + Duration::from_millis(spec.queue_timeout_ms);
     let mut waker: Option<Waker> = None;
@@ -118,10 +120,13 @@ pub(super) fn wait(
                 ControlSignal::Nothing => {}
             }
         }
+        if let Some(beat) = &owner.beat {
+            beat.beat_if_due(store);
+        }
         if reconciled.elapsed() >= RECONCILE_EVERY {
             reconciled = Instant::now();
-            if let Some(dir) = wake_dir {
-                let _ = reconcile::reconcile_store(store, dir, &owner.id, spec.retention_days);
+            if let Some(liveness) = liveness {
+                let _ = reconcile::reconcile_store(store, liveness, &owner.id, spec.retention_days);
             }
         }
     }

@@ -190,6 +190,9 @@ pub(crate) fn watch(
         }
         if running && now >= check_at {
             check_at = now + STORE_CHECK;
+            if let Some(beat) = &recorder.beat {
+                beat.beat_if_due(recorder.store());
+            }
             if recorder.ended_elsewhere() {
                 stop(Cause::Cancel, &mut cause, &mut kill_at);
             }

@@ -4,7 +4,6 @@
 //! gateway lives. The store is the truth; reports only make the gateway's view immediate.
 
 use std::io::{Read, Write};
-use std::path::PathBuf;
 
 use gateway_core::{JobStatus, RunOutcome};
 use gateway_provider::CommandSpec;
@@ -16,8 +15,11 @@ use crate::{ProgressEvent, SupervisorCommand};
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct RunSpec {
     pub(crate) job_id: String,
-    /// The database file (a supervisor thread shares the gateway's open store instead).
-    pub(crate) db_path: Option<PathBuf>,
+    /// The store (a supervisor thread shares the gateway's open store instead); `None` in
+    /// memory.
+    pub(crate) store: Option<gateway_store::Location>,
+    /// How owners of that store prove they are alive.
+    pub(crate) liveness: Option<crate::liveness::Liveness>,
     pub(crate) redact: bool,
     /// The gateway that inserted the job; the supervisor takes it over from this owner.
     pub(crate) gateway_instance: String,
@@ -166,7 +168,13 @@ mod tests {
     fn a_framed_spec_reads_back_and_leaves_the_control_bytes() {
         let spec = RunSpec {
             job_id: "job".to_owned(),
-            db_path: Some(PathBuf::from("/tmp/logs.db")),
+            store: Some(gateway_store::Location::Postgres(
+                "postgres://gw:pw@db/gw".to_owned(),
+            )),
+            liveness: Some(crate::liveness::Liveness::Leases {
+                lease_ms: 3_000,
+                wake_dir: std::path::PathBuf::from("/tmp/instances"),
+            }),
             redact: true,
             gateway_instance: "gw".to_owned(),
             max_running: 2,
@@ -201,6 +209,7 @@ mod tests {
         let read = read_spec(&mut reader).unwrap().unwrap();
         assert_eq!(read.spec, spec.spec);
         assert_eq!(read.job_id, "job");
+        assert_eq!((&read.store, &read.liveness), (&spec.store, &spec.liveness));
         let mut rest = Vec::new();
         reader.read_to_end(&mut rest).unwrap();
         assert_eq!(rest, b"c");

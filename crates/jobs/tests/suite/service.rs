@@ -203,7 +203,7 @@ fn first_paging() -> OutputPaging {
 
 #[tokio::test]
 async fn in_memory_mode_runs_jobs_without_a_file() {
-    let h = harness_with(|config| config.db_path = None).await;
+    let h = harness_with(|config| config.store = gateway_store::Location::Memory).await;
     let job = h
         .service
         .submit(request(spec("echo", &["mem"])))
@@ -221,7 +221,7 @@ async fn an_unusable_database_directory_is_a_clear_error() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("file"), b"x").unwrap();
     let mut settings = config(dir.path());
-    settings.db_path = Some(dir.path().join("file").join("logs.db"));
+    settings.store = gateway_store::Location::File(dir.path().join("file").join("logs.db"));
     let error = JobService::start(settings).await.unwrap_err();
     assert!(matches!(error, JobsError::Store(_)));
     assert!(

@@ -5,7 +5,7 @@ use gateway_core::JobStatus;
 use gateway_store::{Claim, DedupPolicy, JobFinish, SlotLimits, now_ms};
 use pretty_assertions::assert_eq;
 
-use super::{new_job, store};
+use super::{Engine, engine_tests, new_job, store};
 
 const NO_DEDUP: DedupPolicy = DedupPolicy {
     window_ms: 0,
@@ -17,9 +17,8 @@ const ONE: SlotLimits = SlotLimits {
     max_per_provider: 1,
 };
 
-#[test]
-fn claims_admit_the_oldest_first_up_to_the_limit_and_hand_the_job_over() {
-    let (_dir, store) = store();
+fn claims_admit_the_oldest_first_up_to_the_limit_and_hand_the_job_over(engine: Engine) {
+    let (_dir, store) = store(engine);
     for (id, at) in [("a", 1), ("b", 2)] {
         let mut job = new_job(id, id);
         job.created_at_ms = at;
@@ -78,3 +77,5 @@ fn claims_admit_the_oldest_first_up_to_the_limit_and_hand_the_job_over() {
         Claim::Gone(None)
     );
 }
+
+engine_tests!(claims_admit_the_oldest_first_up_to_the_limit_and_hand_the_job_over);

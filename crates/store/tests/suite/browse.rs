@@ -1,18 +1,16 @@
 //! The dashboard's read queries, through a read-only `ReadStore` on a file a `Store` wrote.
 
-use gateway_store::query::ReadStore;
 use gateway_store::{DedupPolicy, NewEvent, OutputChunk, Stream, now_ms};
 
-use super::{new_job, store};
+use super::{Engine, engine_tests, new_job, store};
 
 const NO_DEDUP: DedupPolicy = DedupPolicy {
     window_ms: 0,
     force_refresh: false,
 };
 
-#[test]
-fn job_page_queries_read_events_tail_runs_instances_and_model_usage() {
-    let (dir, store) = store();
+fn job_page_queries_read_events_tail_runs_instances_and_model_usage(engine: Engine) {
+    let (dir, store) = store(engine);
     let mut job = new_job("job-1", "k1");
     job.prompt =
         "use token=sk-ant-api03-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa please".to_owned();
@@ -51,9 +49,7 @@ fn job_page_queries_read_events_tail_runs_instances_and_model_usage() {
         .put_validation_run("val-2", "validation", now_ms(), r#"{"question":"new"}"#)
         .unwrap();
 
-    let reader = ReadStore::open(&dir.path().join("logs.db"))
-        .unwrap()
-        .unwrap();
+    let reader = dir.reader();
     let prompt = reader.prompt("job-1").unwrap().unwrap();
     assert!(
         prompt.contains("[REDACTED:") && !prompt.contains("sk-ant"),
@@ -126,3 +122,5 @@ fn times_and_durations_read_well() {
         assert_eq!(human_duration(ms), text);
     }
 }
+
+engine_tests!(job_page_queries_read_events_tail_runs_instances_and_model_usage);

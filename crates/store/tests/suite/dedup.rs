@@ -1,9 +1,9 @@
 use std::sync::{Arc, Barrier};
 
 use gateway_core::JobStatus;
-use gateway_store::{DedupPolicy, JobFinish, Store, StoreOptions, SubmitOutcome, now_ms};
+use gateway_store::{DedupPolicy, JobFinish, Store, SubmitOutcome, now_ms};
 
-use super::{new_job, store};
+use super::{Engine, engine_tests, new_job, place, store};
 
 const WINDOW: DedupPolicy = DedupPolicy {
     window_ms: 3_600_000,
@@ -35,9 +35,8 @@ fn end(store: &Store, id: &str, from: JobStatus, to: JobStatus) {
     assert!(store.finish_job(id, from, &finish).unwrap());
 }
 
-#[test]
-fn hit_within_the_window_for_queued_running_and_completed() {
-    let (_dir, store) = store();
+fn hit_within_the_window_for_queued_running_and_completed(engine: Engine) {
+    let (_dir, store) = store(engine);
     assert!(created(
         &store.submit_job(&new_job("first", "k"), WINDOW).unwrap()
     ));
@@ -72,9 +71,8 @@ fn hit_within_the_window_for_queued_running_and_completed() {
     );
 }
 
-#[test]
-fn miss_when_off_forced_expired_or_different() {
-    let (_dir, store) = store();
+fn miss_when_off_forced_expired_or_different(engine: Engine) {
+    let (_dir, store) = store(engine);
     store.submit_job(&new_job("a", "k"), WINDOW).unwrap();
     assert!(
         created(&store.submit_job(&new_job("b", "other"), WINDOW).unwrap()),
@@ -104,10 +102,9 @@ fn miss_when_off_forced_expired_or_different() {
     );
 }
 
-#[test]
-fn failed_canceled_and_orphaned_jobs_are_never_reused() {
+fn failed_canceled_and_orphaned_jobs_are_never_reused(engine: Engine) {
     for to in [JobStatus::Failed, JobStatus::Canceled, JobStatus::Orphaned] {
-        let (_dir, store) = store();
+        let (_dir, store) = store(engine);
         store.submit_job(&new_job("a", "k"), WINDOW).unwrap();
         end(&store, "a", JobStatus::Queued, to);
         assert!(
@@ -117,9 +114,8 @@ fn failed_canceled_and_orphaned_jobs_are_never_reused() {
     }
 }
 
-#[test]
-fn idempotency_key_returns_the_same_job_or_a_conflict() {
-    let (_dir, store) = store();
+fn idempotency_key_returns_the_same_job_or_a_conflict(engine: Engine) {
+    let (_dir, store) = store(engine);
     let keyed = |id: &str, key: &str| {
         let mut job = new_job(id, key);
         job.idempotency_key = Some("idem-1".to_owned());
@@ -144,27 +140,15 @@ fn idempotency_key_returns_the_same_job_or_a_conflict() {
 }
 
 /// Eight connections (as eight processes would have) race on one key: exactly one job.
-#[test]
-fn racing_connections_on_one_key_get_one_job() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("logs.db");
-    drop(
-        Store::open(&StoreOptions {
-            path: Some(path.clone()),
-            redact: true,
-        })
-        .unwrap(),
-    );
+fn racing_connections_on_one_key_get_one_job(engine: Engine) {
+    let place = Arc::new(place(engine));
+    drop(place.open());
     let barrier = Arc::new(Barrier::new(8));
     let mut handles = Vec::new();
     for index in 0..8 {
-        let (path, barrier) = (path.clone(), Arc::clone(&barrier));
+        let (place, barrier) = (Arc::clone(&place), Arc::clone(&barrier));
         handles.push(std::thread::spawn(move || {
-            let store = Store::open(&StoreOptions {
-                path: Some(path),
-                redact: true,
-            })
-            .unwrap();
+            let store = place.open();
             barrier.wait();
             store
                 .submit_job(&new_job(&format!("job-{index}"), "same-key"), WINDOW)
@@ -180,3 +164,11 @@ fn racing_connections_on_one_key_get_one_job() {
     let targets: std::collections::BTreeSet<_> = outcomes.iter().filter_map(deduped_to).collect();
     assert_eq!(targets.len(), 1, "every loser points at the one winner");
 }
+
+engine_tests!(
+    failed_canceled_and_orphaned_jobs_are_never_reused,
+    racing_connections_on_one_key_get_one_job,
+    hit_within_the_window_for_queued_running_and_completed,
+    miss_when_off_forced_expired_or_different,
+    idempotency_key_returns_the_same_job_or_a_conflict
+);

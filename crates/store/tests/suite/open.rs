@@ -7,7 +7,7 @@ fn creates_a_private_directory_and_file_in_wal_mode() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("nested").join("logs.db");
     let store = Store::open(&StoreOptions {
-        path: Some(path.clone()),
+        location: gateway_store::Location::File(path.clone()),
         redact: true,
     })
     .unwrap();
@@ -35,7 +35,7 @@ fn opening_twice_migrates_once_and_a_newer_schema_is_accepted() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("logs.db");
     let options = StoreOptions {
-        path: Some(path.clone()),
+        location: gateway_store::Location::File(path.clone()),
         redact: true,
     };
     drop(Store::open(&options).unwrap());
@@ -51,7 +51,7 @@ fn opening_twice_migrates_once_and_a_newer_schema_is_accepted() {
 #[test]
 fn in_memory_store_works_without_a_file() {
     let store = Store::open(&StoreOptions {
-        path: None,
+        location: gateway_store::Location::Memory,
         redact: true,
     })
     .unwrap();
@@ -74,7 +74,7 @@ fn an_unusable_directory_is_a_clear_error_not_a_panic() {
     let file = dir.path().join("a-file");
     std::fs::write(&file, b"x").unwrap();
     let error = Store::open(&StoreOptions {
-        path: Some(file.join("logs.db")),
+        location: gateway_store::Location::File(file.join("logs.db")),
         redact: true,
     })
     .unwrap_err();
@@ -93,7 +93,7 @@ fn a_read_only_directory_is_a_clear_error() {
     std::fs::create_dir(&read_only).unwrap();
     std::fs::set_permissions(&read_only, std::fs::Permissions::from_mode(0o500)).unwrap();
     let options = StoreOptions {
-        path: Some(read_only.join("logs.db")),
+        location: gateway_store::Location::File(read_only.join("logs.db")),
         redact: true,
     };
     // root ignores directory permissions (CI runs as root): there the directory is not really
@@ -136,7 +136,7 @@ fn a_foreign_file_is_refused_untouched() {
     std::fs::write(&path, content).unwrap();
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
     let error = Store::open(&StoreOptions {
-        path: Some(path.clone()),
+        location: gateway_store::Location::File(path.clone()),
         redact: true,
     })
     .unwrap_err();
@@ -161,7 +161,7 @@ fn a_database_someone_opened_up_keeps_its_mode() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("logs.db");
     let options = StoreOptions {
-        path: Some(path.clone()),
+        location: gateway_store::Location::File(path.clone()),
         redact: true,
     };
     drop(Store::open(&options).unwrap());
@@ -183,7 +183,7 @@ fn a_directory_or_empty_file_is_a_clear_error() {
         (empty.clone(), "empty file"),
     ] {
         let open = Store::open(&StoreOptions {
-            path: Some(path.clone()),
+            location: gateway_store::Location::File(path.clone()),
             redact: true,
         })
         .unwrap_err();

@@ -5,7 +5,7 @@ use gateway_store::{
 };
 use pretty_assertions::assert_eq;
 
-use super::{new_job, store};
+use super::{Engine, engine_tests, new_job, store};
 
 const NO_DEDUP: DedupPolicy = DedupPolicy {
     window_ms: 0,
@@ -20,9 +20,8 @@ fn chunk(stream: Stream, text: &str) -> OutputChunk {
     }
 }
 
-#[test]
-fn output_is_appended_in_chunks_and_paged_by_characters() {
-    let (_dir, store) = store();
+fn output_is_appended_in_chunks_and_paged_by_characters(engine: Engine) {
+    let (_dir, store) = store(engine);
     store.submit_job(&new_job("j", "k"), NO_DEDUP).unwrap();
     store
         .append(
@@ -57,9 +56,8 @@ fn output_is_appended_in_chunks_and_paged_by_characters() {
     );
 }
 
-#[test]
-fn events_page_after_a_sequence_number() {
-    let (_dir, store) = store();
+fn events_page_after_a_sequence_number(engine: Engine) {
+    let (_dir, store) = store(engine);
     store.submit_job(&new_job("j", "k"), NO_DEDUP).unwrap();
     let events: Vec<NewEvent> = (1..=5)
         .map(|seq| NewEvent {
@@ -90,7 +88,7 @@ fn secrets_never_reach_the_database_file() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("logs.db");
         let store = Store::open(&StoreOptions {
-            path: Some(path.clone()),
+            location: gateway_store::Location::File(path.clone()),
             redact,
         })
         .unwrap();
@@ -151,9 +149,8 @@ fn secrets_never_reach_the_database_file() {
     }
 }
 
-#[test]
-fn retention_prunes_old_rows_from_every_table_but_keeps_active_jobs() {
-    let (dir, store) = store();
+fn retention_prunes_old_rows_from_every_table_but_keeps_active_jobs(engine: Engine) {
+    let (dir, store) = store(engine);
     let old = now_ms() - 40 * 86_400_000;
     for (id, status) in [
         ("old-done", JobStatus::Failed),
@@ -203,12 +200,10 @@ fn retention_prunes_old_rows_from_every_table_but_keeps_active_jobs() {
         .put_validation_run("val-new", "validation", now_ms(), "{}")
         .unwrap();
     // Age the non-job rows too.
-    let conn = rusqlite::Connection::open(dir.path().join("logs.db")).unwrap();
-    conn.execute_batch(&format!(
+    dir.sql(&format!(
         "UPDATE tool_calls SET created_at = {old}; UPDATE instances SET heartbeat_at = {old};
          UPDATE sessions SET updated_at = {old}; UPDATE approvals SET created_at = {old};"
-    ))
-    .unwrap();
+    ));
     let counts = store.prune(now_ms() - 30 * 86_400_000).unwrap();
     assert_eq!(
         counts,
@@ -231,10 +226,11 @@ fn retention_prunes_old_rows_from_every_table_but_keeps_active_jobs() {
         "active jobs are never pruned"
     );
     assert!(store.job("new").unwrap().is_some());
-    let left: i64 = conn
-        .query_row("SELECT count(*) FROM job_output", [], |row| row.get(0))
-        .unwrap();
-    assert_eq!(left, 0, "output goes with its job");
+    assert_eq!(
+        dir.sql("SELECT count(*) FROM job_output"),
+        "0",
+        "output goes with its job"
+    );
 }
 
 fn tool_call() -> NewToolCall {
@@ -273,9 +269,8 @@ fn approval() -> NewApproval {
     }
 }
 
-#[test]
-fn sessions_keep_one_active_per_provider() {
-    let (_dir, store) = store();
+fn sessions_keep_one_active_per_provider(engine: Engine) {
+    let (_dir, store) = store(engine);
     store.create_session(&session("gw-1", true)).unwrap();
     store.create_session(&session("gw-2", true)).unwrap();
     assert_eq!(store.active_session("claude").unwrap().unwrap().id, "gw-2");
@@ -298,9 +293,8 @@ fn sessions_keep_one_active_per_provider() {
     assert!(store.list_sessions(None).unwrap().is_empty());
 }
 
-#[test]
-fn tool_calls_and_approvals_round_trip_redacted() {
-    let (_dir, store) = store();
+fn tool_calls_and_approvals_round_trip_redacted(engine: Engine) {
+    let (_dir, store) = store(engine);
     store.record_tool_call(&tool_call()).unwrap();
     let calls = store.recent_tool_calls(10).unwrap();
     assert_eq!(
@@ -311,9 +305,8 @@ fn tool_calls_and_approvals_round_trip_redacted() {
     assert_eq!(store.list_approvals(10).unwrap(), vec![recorded]);
 }
 
-#[test]
-fn views_for_people_aggregate_usage_and_failures() {
-    let (dir, store) = store();
+fn views_for_people_aggregate_usage_and_failures(engine: Engine) {
+    let (dir, store) = store(engine);
     store.submit_job(&new_job("j", "k"), NO_DEDUP).unwrap();
     let finish = JobFinish {
         status: JobStatus::Failed,
@@ -326,22 +319,15 @@ fn views_for_people_aggregate_usage_and_failures() {
         retention_days: 30,
     };
     store.finish_job("j", JobStatus::Queued, &finish).unwrap();
-    let conn = rusqlite::Connection::open(dir.path().join("logs.db")).unwrap();
-    let (provider, requests): (String, i64) = conn
-        .query_row("SELECT provider, requests FROM usage_daily", [], |row| {
-            Ok((row.get(0)?, row.get(1)?))
-        })
-        .unwrap();
-    assert_eq!((provider.as_str(), requests), ("claude", 1));
-    let error: String = conn
-        .query_row("SELECT error FROM recent_failures", [], |row| row.get(0))
-        .unwrap();
-    assert_eq!(error, "boom");
+    assert_eq!(
+        dir.sql("SELECT provider, requests FROM usage_daily"),
+        "claude|1"
+    );
+    assert_eq!(dir.sql("SELECT error FROM recent_failures"), "boom");
 }
 
-#[test]
-fn pages_start_in_the_right_chunk_of_many() {
-    let (_dir, store) = store();
+fn pages_start_in_the_right_chunk_of_many(engine: Engine) {
+    let (_dir, store) = store(engine);
     store.submit_job(&new_job("j", "k"), NO_DEDUP).unwrap();
     for index in 0..50 {
         store
@@ -375,3 +361,13 @@ fn pages_start_in_the_right_chunk_of_many() {
         0
     );
 }
+
+engine_tests!(
+    output_is_appended_in_chunks_and_paged_by_characters,
+    events_page_after_a_sequence_number,
+    retention_prunes_old_rows_from_every_table_but_keeps_active_jobs,
+    sessions_keep_one_active_per_provider,
+    tool_calls_and_approvals_round_trip_redacted,
+    views_for_people_aggregate_usage_and_failures,
+    pages_start_in_the_right_chunk_of_many
+);

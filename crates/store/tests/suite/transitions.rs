@@ -2,7 +2,7 @@ use gateway_core::{JobStatus, RunOutcome, Usage};
 use gateway_store::{DedupPolicy, JobFinish, RunningInfo, now_ms};
 use pretty_assertions::assert_eq;
 
-use super::{new_job, store};
+use super::{Engine, engine_tests, new_job, store};
 
 const NO_DEDUP: DedupPolicy = DedupPolicy {
     window_ms: 0,
@@ -44,9 +44,8 @@ fn finish(status: JobStatus) -> JobFinish {
 }
 
 /// Every legal transition succeeds once through the store; replaying it loses the CAS.
-#[test]
-fn every_legal_transition_is_a_single_winner_cas() {
-    let (_dir, store) = store();
+fn every_legal_transition_is_a_single_winner_cas(engine: Engine) {
+    let (_dir, store) = store(engine);
     for (index, to) in [
         JobStatus::Completed,
         JobStatus::Failed,
@@ -107,9 +106,8 @@ fn every_legal_transition_is_a_single_winner_cas() {
     assert_eq!(store.job("q").unwrap().unwrap().status, JobStatus::Queued);
 }
 
-#[test]
-fn finishing_records_the_outcome_on_the_job_and_the_flight_recorder() {
-    let (_dir, store) = store();
+fn finishing_records_the_outcome_on_the_job_and_the_flight_recorder(engine: Engine) {
+    let (_dir, store) = store(engine);
     store.submit_job(&new_job("j", "k"), NO_DEDUP).unwrap();
     store.mark_running("j", running()).unwrap();
     store
@@ -141,9 +139,8 @@ fn finishing_records_the_outcome_on_the_job_and_the_flight_recorder() {
     assert!(request.duration_ms.is_some());
 }
 
-#[test]
-fn orphaning_says_the_job_was_cut_off() {
-    let (_dir, store) = store();
+fn orphaning_says_the_job_was_cut_off(engine: Engine) {
+    let (_dir, store) = store(engine);
     store.submit_job(&new_job("j", "k"), NO_DEDUP).unwrap();
     store.mark_running("j", running()).unwrap();
     assert_eq!(
@@ -158,9 +155,8 @@ fn orphaning_says_the_job_was_cut_off() {
     assert!(request.error.unwrap().contains("cut off"));
 }
 
-#[test]
-fn listing_filters_by_status_provider_and_time() {
-    let (_dir, store) = store();
+fn listing_filters_by_status_provider_and_time(engine: Engine) {
+    let (_dir, store) = store(engine);
     for (id, provider) in [("a", "claude"), ("b", "codex"), ("c", "claude")] {
         let mut job = new_job(id, id);
         job.provider = provider.to_owned();
@@ -210,9 +206,8 @@ fn listing_filters_by_status_provider_and_time() {
 
 /// A finish without a reported cost gets the estimate, in the row and in the outcome handed
 /// back for the supervisor's report; a reported cost is left alone and unflagged.
-#[test]
-fn an_estimated_cost_is_filled_into_the_finish_and_read_back() {
-    let (_dir, store) = store();
+fn an_estimated_cost_is_filled_into_the_finish_and_read_back(engine: Engine) {
+    let (_dir, store) = store(engine);
     let price = gateway_store::costs::ModelPrice {
         provider: "claude".to_owned(),
         model: "*".to_owned(),
@@ -243,3 +238,11 @@ fn an_estimated_cost_is_filled_into_the_finish_and_read_back() {
         assert_eq!((stored.cost_usd.unwrap(), stored.cost_estimated), expected);
     }
 }
+
+engine_tests!(
+    every_legal_transition_is_a_single_winner_cas,
+    finishing_records_the_outcome_on_the_job_and_the_flight_recorder,
+    orphaning_says_the_job_was_cut_off,
+    listing_filters_by_status_provider_and_time,
+    an_estimated_cost_is_filled_into_the_finish_and_read_back
+);

@@ -1,13 +1,12 @@
 use gateway_store::{Store, StoreOptions, now_ms};
 use pretty_assertions::assert_eq;
 
-use super::store;
+use super::{Engine, engine_tests, store};
 
 const KEY: &str = "sk-ant-api03-SECRETSECRETSECRET0123456789";
 
-#[test]
-fn a_run_round_trips_and_unknown_ids_are_none() {
-    let (_dir, store) = store();
+fn a_run_round_trips_and_unknown_ids_are_none(engine: Engine) {
+    let (_dir, store) = store(engine);
     store
         .put_validation_run("val-1", "validation", 5, r#"{"id":"val-1","seats":[]}"#)
         .unwrap();
@@ -20,9 +19,8 @@ fn a_run_round_trips_and_unknown_ids_are_none() {
 
 /// A second put replaces the record but keeps the first `created_at` (retention counts from
 /// the run's start) and moves `updated_at`.
-#[test]
-fn a_second_put_replaces_the_record_and_keeps_created_at() {
-    let (dir, store) = store();
+fn a_second_put_replaces_the_record_and_keeps_created_at(engine: Engine) {
+    let (dir, store) = store(engine);
     store
         .put_validation_run("val-1", "validation", 5, r#"{"v":1}"#)
         .unwrap();
@@ -33,15 +31,10 @@ fn a_second_put_replaces_the_record_and_keeps_created_at() {
         store.get_validation_run("val-1").unwrap().as_deref(),
         Some(r#"{"v":2}"#)
     );
-    let conn = rusqlite::Connection::open(dir.path().join("logs.db")).unwrap();
-    let (count, kind, created, updated): (i64, String, i64, i64) = conn
-        .query_row(
-            "SELECT count(*), kind, created_at, updated_at FROM validation_runs",
-            [],
-            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
-        )
-        .unwrap();
-    assert_eq!((count, kind.as_str(), created), (1, "comparison", 5));
+    let row = dir.sql("SELECT count(*), kind, created_at, updated_at FROM validation_runs GROUP BY kind, created_at, updated_at");
+    let cells: Vec<&str> = row.split('|').collect();
+    assert_eq!(cells[..3], ["1", "comparison", "5"]);
+    let updated: i64 = cells[3].parse().unwrap();
     assert!(updated >= now_ms() - 60_000, "updated_at is the write time");
 }
 
@@ -54,7 +47,7 @@ fn secrets_in_a_run_are_redacted_and_the_json_stays_valid() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("logs.db");
         let store = Store::open(&StoreOptions {
-            path: Some(path.clone()),
+            location: gateway_store::Location::File(path.clone()),
             redact,
         })
         .unwrap();
@@ -79,9 +72,8 @@ fn secrets_in_a_run_are_redacted_and_the_json_stays_valid() {
     }
 }
 
-#[test]
-fn a_record_that_is_not_json_is_refused_when_redacting() {
-    let (_dir, store) = store();
+fn a_record_that_is_not_json_is_refused_when_redacting(engine: Engine) {
+    let (_dir, store) = store(engine);
     let error = store
         .put_validation_run("val-1", "validation", 1, "not json")
         .unwrap_err();
@@ -89,18 +81,13 @@ fn a_record_that_is_not_json_is_refused_when_redacting() {
     assert_eq!(store.get_validation_run("val-1").unwrap(), None);
 }
 
-#[test]
-fn runs_survive_reopening_the_file() {
-    let (dir, store) = store();
+fn runs_survive_reopening_the_file(engine: Engine) {
+    let (dir, store) = store(engine);
     store
         .put_validation_run("val-1", "validation", 1, "{}")
         .unwrap();
     drop(store);
-    let reopened = Store::open(&StoreOptions {
-        path: Some(dir.path().join("logs.db")),
-        redact: true,
-    })
-    .unwrap();
+    let reopened = dir.open();
     assert_eq!(
         reopened.get_validation_run("val-1").unwrap().as_deref(),
         Some("{}")
@@ -109,9 +96,8 @@ fn runs_survive_reopening_the_file() {
 
 /// MCP tasks: a second put of the same id (a deduplicated call) keeps the first record; the
 /// list is newest first and paged; retention prunes them with the rest.
-#[test]
-fn tasks_keep_their_first_record_list_newest_first_and_are_pruned() {
-    let (_dir, store) = store();
+fn tasks_keep_their_first_record_list_newest_first_and_are_pruned(engine: Engine) {
+    let (_dir, store) = store(engine);
     store.put_task("job-a", "claude_request", 10).unwrap();
     store.put_task("run-b", "validate_with_models", 20).unwrap();
     store.put_task("job-a", "codex_request", 30).unwrap();
@@ -130,3 +116,11 @@ fn tasks_keep_their_first_record_list_newest_first_and_are_pruned() {
     assert_eq!(store.prune(15).unwrap().tasks, 1);
     assert_eq!(ids(0, 10), ["run-b"]);
 }
+
+engine_tests!(
+    a_run_round_trips_and_unknown_ids_are_none,
+    a_second_put_replaces_the_record_and_keeps_created_at,
+    a_record_that_is_not_json_is_refused_when_redacting,
+    runs_survive_reopening_the_file,
+    tasks_keep_their_first_record_list_newest_first_and_are_pruned
+);
