@@ -39,6 +39,24 @@ cargo build --workspace --bins --tests >&2
 log "doc tests"
 cargo test --workspace --doc >&2 2>&1
 
+# One private PostgreSQL server for the whole run (the shared store suite and the scale-out
+# tests make a database each on it), instead of an initdb per test process. It lives as long
+# as fd 9 is open: this shell, then the test runner that replaces it, hold the only writer.
+log "starting a private PostgreSQL server for the tests"
+PG_DIR="$(mktemp -d)"
+mkfifo "$PG_DIR/keep"
+"${CARGO_TARGET_DIR:-target}/debug/test-postgres" < "$PG_DIR/keep" > "$PG_DIR/url" &
+exec 9> "$PG_DIR/keep"
+for _ in $(seq 1 300); do
+    [[ -s "$PG_DIR/url" ]] && break
+    kill -0 $! 2>/dev/null || { log "test-postgres exited before printing its URL"; exit 1; }
+    sleep 0.1
+done
+[[ -s "$PG_DIR/url" ]] || { log "no PostgreSQL URL after 30 s"; exit 1; }
+GATEWAY_TEST_PG_URL="$(cat "$PG_DIR/url")"
+export GATEWAY_TEST_PG_URL
+rm -rf "$PG_DIR"
+
 log "test suite"
 if cargo nextest --version >/dev/null 2>&1; then
   exec cargo nextest run --workspace --no-fail-fast "$@"

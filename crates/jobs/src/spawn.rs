@@ -278,6 +278,8 @@ pub(crate) fn command(
             }
         }
     }
+    // The store's URL may hold a password: it is the gateway's, never a CLI's.
+    command.env_remove(gateway_core::env::DATABASE_URL);
     for name in &spec.env_remove {
         command.env_remove(name);
     }

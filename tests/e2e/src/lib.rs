@@ -115,9 +115,12 @@ impl World {
         command
             .env("PATH", self.clis.path())
             .env("FAKE_AGENT_LOG", &self.clis.log);
+        // The test run's PostgreSQL URL is the harness's, not the gateway's (it holds the
+        // server's password, which tests assert never reaches a CLI).
         command
             .env_remove("LLM_GATEWAY_AUTH_TOKEN")
-            .env_remove("LLM_GATEWAY_AUTH_DISABLED");
+            .env_remove("LLM_GATEWAY_AUTH_DISABLED")
+            .env_remove(gateway_test_support::SHARED_URL_ENV);
         for (name, value) in &self.env {
             command.env(name, value);
         }

@@ -165,6 +165,17 @@ impl Conn {
     }
 }
 
+/// The client's own drop blocks on its private runtime to say goodbye to the server, which
+/// panics on a thread that drives async tasks (where a gateway may drop its last handle to the
+/// store). A thread of its own may always block.
+impl Drop for Conn {
+    fn drop(&mut self) {
+        if let Some(client) = self.client.get_mut().take() {
+            let _ = std::thread::spawn(move || drop(client)).join();
+        }
+    }
+}
+
 impl super::Db {
     /// One integer from a query without arguments, on a PostgreSQL connection.
     fn row_of(conn: &Conn, sql: &str) -> Result<i64, StoreError> {

@@ -14,4 +14,5 @@ mod records;
 mod review;
 mod stdio;
 mod stdio_bad_input;
+mod store_postgres;
 mod tasks;
