@@ -69,7 +69,7 @@ impl StoreError {
     pub fn is_unreachable(&self) -> bool {
         match self {
             StoreError::Connect { .. } => true,
-            StoreError::Postgres(error) => error.is_closed(),
+            StoreError::Postgres(error) => pg_went_away(error),
             _ => false,
         }
     }
@@ -111,8 +111,18 @@ fn pg_message(error: &postgres::Error) -> String {
     text
 }
 
+/// The connection closed, or the server ended the session (SQLSTATE class 08, connection
+/// exception; 57P01–57P03, a shutdown or a server not yet accepting connections).
+fn pg_went_away(error: &postgres::Error) -> bool {
+    error.is_closed()
+        || error.code().is_some_and(|code| {
+            let code = code.code();
+            code.starts_with("08") || matches!(code, "57P01" | "57P02" | "57P03")
+        })
+}
+
 fn pg_hint(error: &postgres::Error) -> &'static str {
-    if error.is_closed() {
+    if pg_went_away(error) {
         " (the PostgreSQL server went away; running jobs keep their output in memory and write it once it is back)"
     } else {
         ""

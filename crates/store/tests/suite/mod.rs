@@ -2,6 +2,7 @@ mod admission;
 mod browse;
 mod dedup;
 mod open;
+mod postgres;
 mod records;
 mod transitions;
 mod validation_runs;
