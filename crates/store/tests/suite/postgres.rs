@@ -82,3 +82,100 @@ fn password_of(url: &str) -> String {
         .unwrap();
     userinfo.split_once(':').unwrap().1.to_owned()
 }
+
+/// TLS per the URL: a server with a certificate nobody here trusts is refused with a hint that
+/// names `sslrootcert`; naming its CA file there connects (rustls verifies it); `disable` is
+/// plain text.
+#[test]
+fn tls_verifies_the_server_against_sslrootcert() {
+    use std::os::unix::fs::MetadataExt;
+    let server = PgServer::start();
+    let url = server.create_database("tls");
+    let data = server.dir().join("data");
+    let owner = std::fs::metadata(&data).unwrap();
+    let (cert, key) = (data.join("server.crt"), data.join("server.key"));
+    let ca = data.join("ca.crt");
+    let openssl = |args: &[&str]| {
+        let made = std::process::Command::new("openssl")
+            .current_dir(&data)
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            made.status.success(),
+            "{}",
+            String::from_utf8_lossy(&made.stderr)
+        );
+    };
+    // A CA, and a server certificate for 127.0.0.1 that it signed.
+    openssl(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-days",
+        "1",
+        "-subj",
+        "/CN=test CA",
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.crt",
+    ]);
+    openssl(&[
+        "req",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-subj",
+        "/CN=127.0.0.1",
+        "-keyout",
+        "server.key",
+        "-out",
+        "server.csr",
+    ]);
+    std::fs::write(data.join("san.ext"), "subjectAltName=IP:127.0.0.1\n").unwrap();
+    openssl(&[
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.crt",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-days",
+        "1",
+        "-extfile",
+        "san.ext",
+        "-out",
+        "server.crt",
+    ]);
+    for file in [&cert, &key] {
+        std::os::unix::fs::chown(file, Some(owner.uid()), Some(owner.gid())).unwrap();
+    }
+    std::fs::set_permissions(&key, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
+    let mut conf = std::fs::read_to_string(data.join("postgresql.conf")).unwrap();
+    conf.push_str("\nssl = on\nssl_cert_file = 'server.crt'\nssl_key_file = 'server.key'\n");
+    std::fs::write(data.join("postgresql.conf"), conf).unwrap();
+    server.restart();
+
+    let message = open(&format!("{url}?sslmode=require"))
+        .unwrap_err()
+        .to_string();
+    assert!(message.contains("sslrootcert"), "{message}");
+    let trusted = format!("{url}?sslmode=require&sslrootcert={}", ca.display());
+    let store = open(&trusted).unwrap();
+    store
+        .submit_job(&new_job("over-tls", "k"), NO_DEDUP)
+        .unwrap();
+    let ssl = server.psql(
+        &url,
+        "SELECT count(*) FROM pg_stat_ssl s JOIN pg_stat_activity a USING (pid) \
+         WHERE s.ssl AND a.application_name = 'llm-cli-gateway'",
+    );
+    assert_eq!(ssl, "1", "the store's connection is encrypted");
+    assert!(open(&format!("{url}?sslmode=disable")).is_ok());
+}
