@@ -5,8 +5,9 @@ use gateway_core::env;
 
 use crate::checks::clients::GEMINI_UNTRUSTED;
 use crate::report::{
-    ClientCheck, Exposure, HttpCheck, LoginStatus, ProviderCheck, Status, StoreCheck,
+    Backend, ClientCheck, Exposure, HttpCheck, LoginStatus, ProviderCheck, Status, StoreCheck,
 };
+use crate::store_setting::{CONFIG_SOURCE, postgres_fix};
 
 pub(crate) fn next_actions(
     providers: &[ProviderCheck],
@@ -16,18 +17,39 @@ pub(crate) fn next_actions(
 ) -> Vec<String> {
     let mut actions = provider_actions(providers);
     if store.status == Status::Error {
-        actions.push(format!(
-            "Fix the store ({}), or point {} at a writable file: export {}=/path/to/logs.db",
-            store.detail,
-            env::LOGS_DB,
-            env::LOGS_DB
-        ));
+        actions.push(store_action(store));
     }
     if http.exposure == Exposure::Misconfigured {
         actions.push(http_action(http));
     }
     actions.extend(client_actions(clients));
     actions
+}
+
+fn store_action(store: &StoreCheck) -> String {
+    if store.backend == Backend::Sqlite {
+        return format!(
+            "Fix the store ({}), or point {} at a writable file: export {}=/path/to/logs.db",
+            store.detail,
+            env::LOGS_DB,
+            env::LOGS_DB
+        );
+    }
+    let setting = match store.source {
+        CONFIG_SOURCE => "[store] url in config.toml",
+        source => source,
+    };
+    let Some(url) = &store.url else {
+        // The setting itself is wrong; the detail says how.
+        return format!("Fix the PostgreSQL store setting: {}", store.detail);
+    };
+    // The server's reason alone: the URL's host or options must not steer the fix.
+    let reason = store.detail.replace(url.as_str(), "");
+    format!(
+        "Fix the PostgreSQL store: {} ({})",
+        postgres_fix(setting, &reason),
+        store.detail
+    )
 }
 
 fn provider_actions(providers: &[ProviderCheck]) -> Vec<String> {

@@ -20,6 +20,7 @@ pub mod register;
 mod render;
 mod report;
 pub mod skills;
+pub mod store_setting;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};

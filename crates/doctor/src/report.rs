@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 /// Version of the JSON shape. Bump the major part when a field changes meaning or goes away.
-pub const SCHEMA_VERSION: &str = "2.0";
+pub const SCHEMA_VERSION: &str = "2.1";
 
 /// How one check came out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -142,27 +142,57 @@ pub struct Guidance {
 #[serde(rename_all = "camelCase")]
 pub struct StoreCheck {
     pub status: Status,
+    /// `sqlite` (the embedded file, or memory only) or `postgres`.
+    pub backend: Backend,
     /// False when `LLM_GATEWAY_LOGS_DB=none`: jobs live in memory and die with the process.
     pub durable: bool,
-    /// The database file, when durable.
+    /// The SQLite database file, when durable and SQLite.
     pub path: Option<String>,
-    /// Which setting chose the path: `LLM_GATEWAY_LOGS_DB`, `LLM_GATEWAY_JOBS_DB`,
-    /// `LLM_GATEWAY_HOME` or `default`.
+    /// The PostgreSQL URL with its password replaced by `***`, when PostgreSQL.
+    pub url: Option<String>,
+    /// Which setting chose the store: `LLM_GATEWAY_DATABASE_URL`, `LLM_GATEWAY_LOGS_DB`,
+    /// `LLM_GATEWAY_JOBS_DB`, `store.url` (config.toml), `LLM_GATEWAY_HOME` or `default`.
     pub source: &'static str,
+    /// The database exists (a PostgreSQL database: the server accepted a connection to it).
     pub exists: bool,
-    /// The gateway can create or write the database (checked by writing, not by mode bits).
+    /// PostgreSQL: whether the server accepted the connection and the login (the reason is in
+    /// `detail` when not). `None` for SQLite.
+    pub reachable: Option<bool>,
+    /// The gateway can create or write the database (SQLite: checked by writing, not by mode
+    /// bits; PostgreSQL: the database opened and its schema is in place — not probed by
+    /// writing rows to a shared database).
     pub writable: bool,
     /// The gateway will be able to open its store.
     pub can_open: bool,
-    /// Database plus write-ahead log, in bytes.
+    /// SQLite: database plus write-ahead log, in bytes.
     pub size_bytes: Option<u64>,
-    /// The schema version recorded in the database (`PRAGMA user_version`).
+    /// The schema version recorded in the database (SQLite `PRAGMA user_version`, PostgreSQL
+    /// table `schema_version`).
     pub schema_version: Option<i64>,
+    /// The schema version this binary creates and expects.
+    pub binary_schema_version: i64,
     /// Jobs per status (each count stops at 1,000), when an existing store could be read.
     pub job_counts: Option<BTreeMap<String, u64>>,
     /// The daily budgets a gateway stored (`[budget]` of config.toml), with today's spend.
     pub budgets: Vec<BudgetCheck>,
     pub detail: String,
+}
+
+/// The store's database engine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        }
+    }
 }
 
 /// A daily budget and today's spend (UTC, estimates included).

@@ -34,8 +34,9 @@ pub(crate) fn run(args: DoctorArgs) -> anyhow::Result<ExitCode> {
     let report = runtime.block_on(collect(&options));
     let mut stdout = std::io::stdout().lock();
     if args.json {
-        if let Some(path) = &report.store.path {
-            super::envelope::note_store(&gateway_store::Location::parse(path));
+        // The URL is already without its password.
+        if let Some(shown) = report.store.url.as_ref().or(report.store.path.as_ref()) {
+            super::envelope::note_store(&gateway_store::Location::parse(shown));
         }
         let mut envelope = super::envelope::envelope("doctor", Ok(&report));
         envelope.ok = report.ok;

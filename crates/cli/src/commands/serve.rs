@@ -13,8 +13,12 @@ use std::net::SocketAddr;
 use std::process::ExitCode;
 
 use anyhow::Context;
-use gateway_jobs::JobService;
+use gateway_doctor::store_setting::{StoreSetting, URL_SHAPE, postgres_fix};
+use gateway_jobs::{JobService, JobsError};
 use gateway_mcp::{BoundHttp, HttpOptions, Server, Settings};
+use gateway_store::StoreError;
+
+use super::envelope::Failure;
 
 #[derive(Debug, Default, clap::Args)]
 pub(crate) struct ServeArgs {
@@ -40,9 +44,10 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         None => None,
         Some(text) => Some(HttpOptions::from_env(parse_addr(text)?)?),
     };
-    let jobs = JobService::start(JobService::config_from_env())
-        .await
-        .context("cannot start the job service")?;
+    let jobs = match start_jobs().await? {
+        Ok(jobs) => jobs,
+        Err(failure) => return super::envelope::fail("error", false, &failure),
+    };
     super::cost::apply(&jobs).await?;
     let mut settings = Settings::from_env();
     if http.is_none() {
@@ -57,6 +62,38 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     jobs.shutdown().await;
     served?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Starts the job service on the configured store. A store setting that cannot work (a URL
+/// that is not `postgres://`, a PostgreSQL server that refuses the connection or the login, a
+/// database that does not exist) is a [`Failure`] naming the setting to fix, never the password:
+/// one message on stderr and exit 1, before anything is served.
+async fn start_jobs() -> anyhow::Result<Result<JobService, Failure>> {
+    let setting = StoreSetting::resolve(&gateway_doctor::DoctorOptions::from_process());
+    if let Some(problem) = setting.problem {
+        return Ok(Err(Failure::new("store_error", problem).with_hint(
+            format!(
+                "set it to {URL_SHAPE}, or unset it to keep the store in the embedded SQLite file"
+            ),
+        )));
+    }
+    match JobService::start(JobService::config_from_env()).await {
+        Ok(jobs) => Ok(Ok(jobs)),
+        Err(JobsError::Store(error)) if setting.postgres_url().is_some() => {
+            let name = setting.setting_name();
+            let message = format!("cannot open the PostgreSQL store set by {name}: {error}");
+            // The server's reason alone: the URL's host or options must not steer the hint.
+            let reason = match &error {
+                StoreError::Connect { reason, .. } => reason.clone(),
+                other => other.to_string(),
+            };
+            let hint = postgres_fix(&name, &reason);
+            Ok(Err(Failure::new("store_error", message).with_hint(
+                format!("{hint}; `llm-cli-gateway doctor` checks it"),
+            )))
+        }
+        Err(error) => Err(error).context("cannot start the job service"),
+    }
 }
 
 fn parse_addr(text: &str) -> anyhow::Result<Option<SocketAddr>> {

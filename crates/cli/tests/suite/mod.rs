@@ -5,6 +5,7 @@ mod register;
 mod robot;
 mod schema;
 mod serve;
+mod store_postgres;
 mod usage;
 
 use std::collections::BTreeMap;

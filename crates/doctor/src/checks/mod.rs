@@ -5,3 +5,4 @@ pub(crate) mod clients;
 pub(crate) mod http;
 pub(crate) mod providers;
 pub(crate) mod store;
+pub(crate) mod store_pg;

@@ -1,7 +1,7 @@
-//! Store check: where the database is, whether the gateway can open and write it, and what it
-//! holds.
+//! Store check: which backend and where the database is, whether the gateway can open and
+//! write it, and what it holds (PostgreSQL: `store_pg.rs`).
 //!
-//! Doctor only reads: an existing database is opened through `gateway-store`'s read-only
+//! On SQLite doctor only reads: an existing database is opened through `gateway-store`'s read-only
 //! connection (no migration, no lock taken from running gateways) for its schema version and
 //! job counts, and the file and its directory are checked for writing by opening without
 //! change and by a temp file. A database that does not exist yet is not created: doctor checks
@@ -10,77 +10,77 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use gateway_core::{JobStatus, env};
-use gateway_store::Store;
+use gateway_core::JobStatus;
 use gateway_store::query::ReadStore;
+use gateway_store::{Location, Store};
 
 use crate::options::DoctorOptions;
-use crate::report::{BudgetCheck, Status, StoreCheck};
+use crate::report::{Backend, BudgetCheck, Status, StoreCheck};
+use crate::store_setting::StoreSetting;
 
 /// Job counts stop here: the store lists at most this many rows per query, and an exact
 /// count of a huge table is not worth the wait in a diagnostic.
 pub(crate) const MAX_COUNTED: u64 = 1_000;
 
-/// Where the gateway will keep its database, mirroring the job service's rules:
-/// `LLM_GATEWAY_LOGS_DB`, then `LLM_GATEWAY_JOBS_DB` (`none` = memory only), then
-/// `$LLM_GATEWAY_HOME/logs.db`, default `~/.llm-cli-gateway/logs.db`.
-pub(crate) fn db_location(options: &DoctorOptions) -> (Option<PathBuf>, &'static str) {
-    for name in [env::LOGS_DB, env::JOBS_DB] {
-        if let Some(value) = options.var(name) {
-            let value = value.trim();
-            if value.eq_ignore_ascii_case("none") {
-                return (None, name);
-            }
-            return (Some(PathBuf::from(value)), name);
-        }
-    }
-    match options.var(env::HOME) {
-        Some(home) => (Some(Path::new(home.trim()).join("logs.db")), env::HOME),
-        None => (
-            Some(options.home.join(".llm-cli-gateway").join("logs.db")),
-            "default",
-        ),
-    }
-}
-
-pub(crate) fn check(options: &DoctorOptions) -> StoreCheck {
-    let (path, source) = db_location(options);
-    let Some(path) = path else {
-        return StoreCheck {
-            status: Status::Warn,
-            durable: false,
-            path: None,
-            source,
-            exists: false,
-            writable: true,
-            can_open: true,
-            size_bytes: None,
-            schema_version: None,
-            job_counts: None,
-            budgets: Vec::new(),
-            detail: format!(
-                "{source}=none: jobs live in memory and are lost when the gateway exits"
-            ),
-        };
-    };
-    let mut check = StoreCheck {
+/// A check of `backend` chosen by `source`, with every fact still unknown.
+pub(crate) fn blank(backend: Backend, source: &'static str) -> StoreCheck {
+    StoreCheck {
         status: Status::Ok,
+        backend,
         durable: true,
-        path: Some(path.display().to_string()),
+        path: None,
+        url: None,
         source,
-        exists: path.exists(),
+        exists: false,
+        reachable: None,
         writable: false,
         can_open: false,
         size_bytes: None,
         schema_version: None,
+        binary_schema_version: Store::latest_schema_version(),
         job_counts: None,
         budgets: Vec::new(),
         detail: String::new(),
+    }
+}
+
+pub(crate) fn check(options: &DoctorOptions) -> StoreCheck {
+    let setting = StoreSetting::resolve(options);
+    if let Some(problem) = setting.problem {
+        return StoreCheck {
+            status: Status::Error,
+            detail: problem,
+            ..blank(Backend::Postgres, setting.source)
+        };
+    }
+    let path = match &setting.location {
+        Location::Postgres(url) => {
+            return super::store_pg::check(url, setting.source);
+        }
+        Location::Memory => {
+            let source = setting.source;
+            return StoreCheck {
+                status: Status::Warn,
+                durable: false,
+                writable: true,
+                can_open: true,
+                detail: format!(
+                    "{source}=none: jobs live in memory and are lost when the gateway exits"
+                ),
+                ..blank(Backend::Sqlite, source)
+            };
+        }
+        Location::File(path) => path,
+    };
+    let mut check = StoreCheck {
+        path: Some(path.display().to_string()),
+        exists: path.exists(),
+        ..blank(Backend::Sqlite, setting.source)
     };
     let outcome = if check.exists {
-        inspect_existing(&path, &mut check)
+        inspect_existing(path, &mut check)
     } else {
-        probe_creatable(&path)
+        probe_creatable(path)
     };
     match outcome {
         Ok(detail) => {
@@ -109,17 +109,7 @@ fn inspect_existing(path: &Path, check: &mut StoreCheck) -> Result<String, Strin
         .schema_version()
         .map_err(|error| format!("cannot read {}: {error}", path.display()))?;
     check.schema_version = Some(version);
-    check.job_counts = job_counts(&store).ok();
-    check.budgets = store
-        .budgets(gateway_store::now_ms())
-        .unwrap_or_default()
-        .into_iter()
-        .map(|budget| BudgetCheck {
-            scope: budget.scope,
-            daily_usd: budget.daily_usd,
-            spent_usd: budget.spent_usd,
-        })
-        .collect();
+    read_contents(&store, check);
     // Opening for writing (no truncation, no change) is the honest "can the gateway write it";
     // SQLite also needs to create the -wal and -shm files next to it.
     std::fs::OpenOptions::new()
@@ -143,6 +133,21 @@ fn inspect_existing(path: &Path, check: &mut StoreCheck) -> Result<String, Strin
         ));
     }
     Ok(format!("{} ({size}, schema {version})", path.display()))
+}
+
+/// The job counts and budgets of an open store (left empty when they cannot be read).
+pub(crate) fn read_contents(store: &ReadStore, check: &mut StoreCheck) {
+    check.job_counts = job_counts(store).ok();
+    check.budgets = store
+        .budgets(gateway_store::now_ms())
+        .unwrap_or_default()
+        .into_iter()
+        .map(|budget| BudgetCheck {
+            scope: budget.scope,
+            daily_usd: budget.daily_usd,
+            spent_usd: budget.spent_usd,
+        })
+        .collect();
 }
 
 /// Jobs per status, each count capped at [`MAX_COUNTED`].
@@ -224,17 +229,18 @@ mod tests {
     #[test]
     fn database_location_follows_the_documented_precedence() {
         let home = PathBuf::from("/home/u");
-        type Case<'a> = (&'a [(&'a str, &'a str)], Option<&'a str>, &'a str);
-        let cases: [Case<'_>; 6] = [
-            (&[], Some("/home/u/.llm-cli-gateway/logs.db"), "default"),
+        type Case<'a> = (&'a [(&'a str, &'a str)], Location, &'a str);
+        let file = |path: &str| Location::File(PathBuf::from(path));
+        let cases: [Case<'_>; 7] = [
+            (&[], file("/home/u/.llm-cli-gateway/logs.db"), "default"),
             (
                 &[("LLM_GATEWAY_HOME", "/data/gw")],
-                Some("/data/gw/logs.db"),
+                file("/data/gw/logs.db"),
                 "LLM_GATEWAY_HOME",
             ),
             (
                 &[("LLM_GATEWAY_JOBS_DB", "/x/jobs.db")],
-                Some("/x/jobs.db"),
+                file("/x/jobs.db"),
                 "LLM_GATEWAY_JOBS_DB",
             ),
             (
@@ -242,12 +248,12 @@ mod tests {
                     ("LLM_GATEWAY_LOGS_DB", "/y/logs.db"),
                     ("LLM_GATEWAY_JOBS_DB", "/x/jobs.db"),
                 ],
-                Some("/y/logs.db"),
+                file("/y/logs.db"),
                 "LLM_GATEWAY_LOGS_DB",
             ),
             (
                 &[("LLM_GATEWAY_LOGS_DB", "none")],
-                None,
+                Location::Memory,
                 "LLM_GATEWAY_LOGS_DB",
             ),
             (
@@ -255,20 +261,28 @@ mod tests {
                     ("LLM_GATEWAY_LOGS_DB", "  "),
                     ("LLM_GATEWAY_JOBS_DB", "NONE"),
                 ],
-                None,
+                Location::Memory,
                 "LLM_GATEWAY_JOBS_DB",
             ),
+            (
+                &[
+                    ("LLM_GATEWAY_DATABASE_URL", " postgres://u@db/gw "),
+                    ("LLM_GATEWAY_LOGS_DB", "/y/logs.db"),
+                ],
+                Location::Postgres("postgres://u@db/gw".to_owned()),
+                "LLM_GATEWAY_DATABASE_URL",
+            ),
         ];
-        for (vars, path, source) in cases {
+        for (vars, location, source) in cases {
             let mut options = DoctorOptions::isolated("", &home);
             options.env = vars
                 .iter()
                 .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
                 .collect();
-            let (got_path, got_source) = db_location(&options);
+            let setting = StoreSetting::resolve(&options);
             assert_eq!(
-                (got_path.as_deref(), got_source),
-                (path.map(Path::new), source),
+                (setting.location, setting.source),
+                (location, source),
                 "{vars:?}"
             );
         }
