@@ -166,7 +166,9 @@ impl JobsConfig {
             .ok()
             .filter(|url| !url.trim().is_empty())
         {
-            config.store = gateway_store::Location::parse(url.trim());
+            // Whatever it holds is meant as PostgreSQL (a URL or `key=value` pairs): a value
+            // that does not parse fails as a bad URL, never as a file path.
+            config.store = gateway_store::Location::Postgres(url.trim().to_owned());
         }
         if let Some(lease) = env_number::<u64>(env::LEASE_MS).filter(|ms| *ms > 0) {
             config.lease = Duration::from_millis(lease);
@@ -279,11 +281,13 @@ impl JobsConfig {
         let mut problems = Vec::new();
         for (key, value) in store {
             match (key.as_str(), value) {
-                ("url", toml::Value::String(url)) if gateway_store::is_postgres_url(url) => {
+                // Not a postgres:// URL: still meant as PostgreSQL, so opening it fails clearly
+                // instead of the gateway quietly keeping its store in SQLite.
+                ("url", toml::Value::String(url)) => {
                     self.store = gateway_store::Location::Postgres(url.clone());
                 }
                 ("url", _) => problems.push(
-                    "store.url must be a postgres:// URL (the SQLite file is LLM_GATEWAY_LOGS_DB)"
+                    "store.url must be a postgres:// URL string (the SQLite file is LLM_GATEWAY_LOGS_DB)"
                         .to_owned(),
                 ),
                 ("lease_ms", toml::Value::Integer(ms)) if *ms > 0 => {

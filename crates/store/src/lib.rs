@@ -55,6 +55,11 @@ pub enum StoreError {
     /// transaction. `url` never holds the password.
     #[error("cannot reach the PostgreSQL database at {url}: {reason}")]
     Connect { url: String, reason: String },
+    /// The store setting does not parse as a PostgreSQL URL. `url` never holds the password.
+    #[error(
+        "{url} is not a PostgreSQL URL ({reason}); expected postgres://USER:PASSWORD@HOST:PORT/DATABASE[?sslmode=…]"
+    )]
+    BadUrl { url: String, reason: String },
     /// PostgreSQL refused a statement, or the connection dropped during one.
     #[error("database error: {error}{hint}", error = pg_message(.0), hint = pg_hint(.0))]
     Postgres(#[from] postgres::Error),
@@ -142,9 +147,10 @@ pub enum Location {
 }
 
 impl Location {
-    /// A `postgres://` or `postgresql://` URL names PostgreSQL; anything else is a file path.
+    /// Anything with a `scheme://` names PostgreSQL (a mistyped scheme then fails as a bad
+    /// URL instead of becoming a file whose name holds the password); the rest is a file path.
     pub fn parse(text: &str) -> Location {
-        if is_postgres_url(text) {
+        if text.contains("://") {
             Location::Postgres(text.to_owned())
         } else {
             Location::File(PathBuf::from(text))

@@ -68,7 +68,7 @@ pub(crate) fn check(url: &str, source: &'static str) -> StoreCheck {
 /// The store's message names the URL already (without the password) when it could not connect.
 fn failure(shown: &str, error: &StoreError) -> String {
     match error {
-        StoreError::Connect { .. } => error.to_string(),
+        StoreError::Connect { .. } | StoreError::BadUrl { .. } => error.to_string(),
         _ => format!("{shown}: {error}"),
     }
 }

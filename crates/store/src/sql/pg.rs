@@ -48,9 +48,12 @@ impl Conn {
             reason,
         };
         let (url, root_file) = take_param(url, "sslrootcert");
-        let mut config: Config = url
-            .parse()
-            .map_err(|error| fail(format!("not a PostgreSQL URL: {error}")))?;
+        let mut config: Config =
+            url.parse()
+                .map_err(|error: postgres::Error| StoreError::BadUrl {
+                    url: shown.clone(),
+                    reason: error.to_string(),
+                })?;
         if config.get_connect_timeout().is_none() {
             config.connect_timeout(CONNECT_TIMEOUT);
         }
@@ -260,8 +263,19 @@ fn take_param(url: &str, name: &str) -> (String, Option<String>) {
     (url, found)
 }
 
-/// `url` with any password replaced by `***` (URL form `user:pw@` and `password=` parameters).
+/// `url` with any password replaced by `***`: URL form `user:pw@`, `password=` parameters,
+/// and the `key=value` form (`host=db password=…`).
 pub fn redact_url(url: &str) -> String {
+    if !url.contains("://") {
+        return url
+            .split(' ')
+            .map(|pair| match pair.split_once('=') {
+                Some((key, _)) if key.eq_ignore_ascii_case("password") => format!("{key}=***"),
+                _ => pair.to_owned(),
+            })
+            .collect::<Vec<_>>()
+            .join(" ");
+    }
     let mut shown = url.to_owned();
     if let Some(scheme_end) = shown.find("://") {
         let rest_start = scheme_end + 3;
@@ -434,6 +448,11 @@ mod tests {
                 "postgresql://db/gw?user=gw&password=***",
             ),
             ("postgres://a:b:c@h", "postgres://a:***@h"),
+            ("postgress://gw:s3cret@db/gw", "postgress://gw:***@db/gw"),
+            (
+                "host=db user=gw password=s3cret",
+                "host=db user=gw password=***",
+            ),
         ];
         for (url, shown) in cases {
             assert_eq!(redact_url(url), shown, "{url}");

@@ -64,6 +64,15 @@ fn a_refused_login_or_connection_names_the_database_without_its_password() {
     let message = open(&missing).unwrap_err().to_string();
     assert!(message.contains("no_such_db"), "{message}");
 
+    // A mistyped scheme is a bad URL (never a file path whose name holds the password).
+    let typo = url.replace("postgres://", "postgress://");
+    let Location::Postgres(parsed) = Location::parse(&typo) else {
+        panic!("{typo:?} parsed as a file path");
+    };
+    let message = open(&parsed).unwrap_err().to_string();
+    assert!(message.contains("is not a PostgreSQL URL"), "{message}");
+    assert!(!message.contains(server.password()), "{message}");
+
     drop(server);
     let message = open(&url).unwrap_err().to_string();
     assert!(message.contains("refused"), "{message}");
