@@ -299,6 +299,19 @@ LIMIT 200;
 /// The version this binary creates (the same number as SQLite's).
 pub(crate) const LATEST: i64 = crate::migrations::LATEST;
 
+/// Whether a gateway has created its tables in this database (nothing is changed).
+pub(crate) fn has_schema(conn: &Conn) -> Result<bool, StoreError> {
+    match conn.schema_version() {
+        Ok(version) => Ok(version > 0),
+        Err(StoreError::Postgres(error))
+            if error.code() == Some(&postgres::error::SqlState::UNDEFINED_TABLE) =>
+        {
+            Ok(false)
+        }
+        Err(error) => Err(error),
+    }
+}
+
 /// Brings the database up to [`LATEST`] under an advisory transaction lock, so gateways
 /// starting together on several hosts migrate once. Up to date (every open but the first):
 /// one read, no lock.

@@ -354,16 +354,20 @@ impl ReadStore {
         }))
     }
 
-    /// Opens the store at `location` for reading: a SQLite file as [`ReadStore::open`] does,
-    /// a PostgreSQL database (created and migrated as a gateway would) in read-only
-    /// transactions. `Ok(None)`: no SQLite file there, or in memory.
+    /// Opens the store at `location` for reading: a SQLite file as [`ReadStore::open`] does, a
+    /// PostgreSQL database in read-only transactions. Neither is created nor migrated (a
+    /// [`crate::Store`] does that). `Ok(None)`: no SQLite file there, a PostgreSQL database
+    /// without the gateway's tables, or in memory.
     pub fn open_at(location: &crate::Location) -> Result<Option<ReadStore>, StoreError> {
         match location {
             crate::Location::Memory => Ok(None),
             crate::Location::File(path) => ReadStore::open(path),
             crate::Location::Postgres(url) => {
                 let conn = crate::sql::pg::Conn::connect(url)?;
-                crate::migrations_pg::migrate(&conn)?;
+                // Like a missing SQLite file: a database no gateway has created tables in.
+                if !crate::migrations_pg::has_schema(&conn)? {
+                    return Ok(None);
+                }
                 conn.batch("SET default_transaction_read_only = on")?;
                 Ok(Some(ReadStore {
                     conn: Db::Postgres(Box::new(conn)),
