@@ -216,6 +216,11 @@ impl HttpGateway {
         self.stderr.lock().unwrap().clone()
     }
 
+    /// The gateway process's id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Sends SIGTERM and waits for the exit; `None` when still running after `hang_guard`.
     pub fn terminate(&mut self, hang_guard: Duration) -> Option<std::process::ExitStatus> {
         let sent = Command::new("kill")

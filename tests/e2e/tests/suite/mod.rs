@@ -12,6 +12,7 @@ mod python_sdk;
 mod real_clis;
 mod records;
 mod review;
+mod scale_out;
 mod stdio;
 mod stdio_bad_input;
 mod store_postgres;
