@@ -113,6 +113,25 @@ fn doctor_reports_a_healthy_postgres_store_its_schema_and_never_the_password() {
     let url = test_database();
     let password = password_of(&url);
     let dir = tempfile::tempdir().unwrap();
+    // An empty database: reachable, its tables still to come; doctor creates nothing.
+    let (envelope, output) = doctor_json(dir.path(), &[(DATABASE_URL, &url)], None);
+    assert_no_password(&output, &[&password]);
+    assert_eq!(output.status.code(), Some(0), "{envelope:#}");
+    let store = &envelope["data"]["store"];
+    assert_eq!(store["reachable"], true, "{store:#}");
+    assert_eq!(store["schemaVersion"], Value::Null, "{store:#}");
+    assert!(
+        store["detail"]
+            .as_str()
+            .unwrap()
+            .contains("will be created on first start"),
+        "{store:#}"
+    );
+    // As a gateway's first start leaves it.
+    gateway_store::Store::open(&gateway_store::StoreOptions::at(
+        gateway_store::Location::Postgres(url.clone()),
+    ))
+    .unwrap();
     let (envelope, output) = doctor_json(dir.path(), &[(DATABASE_URL, &url)], None);
     assert_no_password(&output, &[&password]);
     assert_eq!(output.status.code(), Some(0), "{envelope:#}");

@@ -2,9 +2,9 @@
 //! the server's own reason when not), the schema version against this binary's, and what the
 //! database holds. The URL is only ever shown without its password.
 //!
-//! The store is opened the way every reader opens it ([`ReadStore::open_at`]): a database an
-//! older gateway made (or an empty one) is brought up to this binary's schema first, as the
-//! next gateway start would do; after that every statement runs in a read-only transaction.
+//! The store is opened the way every reader opens it ([`ReadStore::open_at`]), which changes
+//! nothing: an empty database is reported as reachable with its tables still to be created (the
+//! first gateway start does that), and the schema version is the one found.
 
 use gateway_store::query::ReadStore;
 use gateway_store::{Location, Store, StoreError, redact_url};
@@ -20,8 +20,12 @@ pub(crate) fn check(url: &str, source: &'static str) -> StoreCheck {
     let store = match ReadStore::open_at(&Location::Postgres(url.to_owned())) {
         Ok(Some(store)) => store,
         Ok(None) => {
-            check.status = Status::Error;
-            check.detail = format!("{shown}: the store did not open");
+            check.reachable = Some(true);
+            check.can_open = true;
+            check.writable = true;
+            check.detail = format!(
+                "{shown} (PostgreSQL, reachable): its tables will be created on first start"
+            );
             return check;
         }
         Err(error) => {
