@@ -4,9 +4,10 @@ database vs 1 gateway on its SQLite file, side by side in one run, alternated RU
 usage: scale-out.py GATEWAY_BIN FAKE_BIN_DIR PG_URL RESULTS_JSON [RUNS]
 PG_URL is a superuser URL of a PostgreSQL server (the script creates one database per run).
 
-Each gateway is driven over stdio with raw JSON-RPC lines, in batches of 100 pipelined
+Each gateway is driven over stdio with raw JSON-RPC lines, in batches of pipelined
 `codex_request_async` starts, each batch awaited with `llm_job_status waitMs` before the next
-(like bench/mcp/bench.py's stdio throughput). Figures per run: jobs/s (completed jobs over wall
+(like bench/mcp/bench.py's stdio throughput): 100 jobs in flight in all, so 50 per gateway on
+PostgreSQL (the queue limit, 128, counts every gateway's jobs). Figures per run: jobs/s (completed jobs over wall
 time), the start latency of each async call as its client sees it (send to answer, so it
 includes waiting behind the batch), p50 and p95, and the rows the store holds afterwards:
 every job must be there, `completed` (0 lost).
@@ -76,12 +77,13 @@ class Gateway:
             self.proc.kill()
 
 
-def drive(gateway, count, tag, out):
-    """Runs `count` jobs through `gateway`; appends latencies (s) and counts to `out`."""
+def drive(gateway, count, batch, tag, out):
+    """Runs `count` jobs through `gateway`, `batch` at a time; appends latencies (s) and counts
+    to `out`."""
     latencies, done, errors = [], 0, 0
-    for offset in range(0, count, BATCH):
+    for offset in range(0, count, batch):
         sent = []
-        for n in range(offset, min(offset + BATCH, count)):
+        for n in range(offset, min(offset + batch, count)):
             args = {"prompt": f"scale {tag} {n} {uuid.uuid4()}"}
             sent.append((gateway.send("tools/call", {"name": "codex_request_async", "arguments": args}), time.perf_counter()))
         ids = []
@@ -129,7 +131,7 @@ def run(engine):
     results, threads = [], []
     start = time.perf_counter()
     for index, gateway in enumerate(gateways):
-        thread = threading.Thread(target=drive, args=(gateway, share, f"{engine}{index}", results))
+        thread = threading.Thread(target=drive, args=(gateway, share, BATCH // len(gateways), f"{engine}{index}", results))
         thread.start()
         threads.append(thread)
     for thread in threads:
